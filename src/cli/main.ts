@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { commands } from './commands/index.ts';
+import type { CliIo, Command } from './command.ts';
+import { MvtepError, UsageError, errorMessage } from '../util/errors.ts';
+
+function packageVersion(): string {
+  const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  if (pkg && typeof pkg === 'object' && 'version' in pkg && typeof pkg.version === 'string') return pkg.version;
+  return 'unknown';
+}
+
+function topHelp(all: readonly Command[]): string {
+  const width = Math.max(...all.map((c) => c.name.length), 8);
+  const lines = [...all]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    'mvtep: multi-VTEP traffic steering for OVN',
+    '',
+    'Usage: mvtep <command> [options]',
+    '       mvtep <command> --help',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Options:',
+    '  --help      show this help',
+    '  --version   print the version',
+    '',
+  ].join('\n');
+}
+
+/** Finds the command whose name is the longest prefix of argv. */
+function resolve(all: readonly Command[], argv: readonly string[]): { command: Command; rest: string[] } | undefined {
+  let best: { command: Command; rest: string[] } | undefined;
+  for (const command of all) {
+    const words = command.name.split(' ');
+    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.command.name.split(' ').length)) {
+      best = { command, rest: argv.slice(words.length) };
+    }
+  }
+  return best;
+}
+
+/** Commands that share a prefix ("lab up", "lab down") get a group help. */
+function groupHelp(all: readonly Command[], prefix: string): string | undefined {
+  const members = all.filter((c) => c.name.startsWith(prefix + ' '));
+  if (members.length === 0) return undefined;
+  return [`Usage: mvtep ${prefix} <subcommand> [options]`, '', 'Subcommands:',
+    ...members.map((c) => `  ${c.name.slice(prefix.length + 1).padEnd(10)}  ${c.summary}`), ''].join('\n');
+}
+
+export async function main(argv: string[], io: CliIo = defaultIo(), all: readonly Command[] = commands): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.stdout.write(topHelp(all));
+    return argv.length === 0 ? 2 : 0;
+  }
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    io.stdout.write(`mvtep ${packageVersion()}\n`);
+    return 0;
+  }
+  const found = resolve(all, argv);
+  if (!found) {
+    const group = argv[0] ? groupHelp(all, argv[0]) : undefined;
+    if (group && (argv.length === 1 || argv[1] === '--help')) {
+      io.stdout.write(group);
+      return argv.length === 1 ? 2 : 0;
+    }
+    io.stderr.write(`mvtep: unknown command '${argv.join(' ')}' (see mvtep --help)\n`);
+    return 2;
+  }
+  if (found.rest.includes('--help') || found.rest.includes('-h')) {
+    io.stdout.write(found.command.usage.endsWith('\n') ? found.command.usage : found.command.usage + '\n');
+    return 0;
+  }
+  try {
+    return await found.command.run(found.rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`mvtep ${found.command.name}: ${err.message}\n(see mvtep ${found.command.name} --help)\n`);
+      return 2;
+    }
+    if (err instanceof MvtepError) {
+      io.stderr.write(`mvtep ${found.command.name}: error [${err.code}]: ${err.message}\n`);
+      return 1;
+    }
+    io.stderr.write(`mvtep ${found.command.name}: unexpected error: ${errorMessage(err)}\n`);
+    if (err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
+    return 1;
+  }
+}
+
+export function defaultIo(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}

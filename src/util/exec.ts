@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { MvtepError } from './errors.ts';
+
+export interface ExecResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly code: number;
+}
+
+export interface ExecOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  readonly input?: string;
+  readonly timeoutMs?: number;
+  /** Resolve with the result instead of throwing on a non-zero exit. */
+  readonly allowFailure?: boolean;
+}
+
+export class ExecError extends MvtepError {
+  readonly argv: readonly string[];
+  readonly result: ExecResult | undefined;
+
+  constructor(argv: readonly string[], message: string, result?: ExecResult, cause?: unknown) {
+    super('exec-failed', message, argv, { cause });
+    this.argv = argv;
+    this.result = result;
+  }
+}
+
+/** Runs a program with an argv array (never a shell) and collects its output. */
+export function run(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+  const [file, ...args] = argv;
+  if (file === undefined) return Promise.reject(new ExecError(argv, 'empty argv'));
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      env: options.env ?? process.env,
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    if (options.timeoutMs !== undefined) {
+      timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+    }
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => {
+      if (timer) clearTimeout(timer);
+      reject(new ExecError(argv, `cannot run ${file}: ${e.message}`, undefined, e));
+    });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      const result: ExecResult = {
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        code: code ?? 128,
+      };
+      if (result.code !== 0 && !options.allowFailure) {
+        const why = signal ? `killed by ${signal}` : `exit ${result.code}`;
+        reject(new ExecError(argv, `${argv.join(' ')}: ${why}: ${result.stderr.trim()}`, result));
+      } else {
+        resolve(result);
+      }
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
