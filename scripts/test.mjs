@@ -5,9 +5,12 @@
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
+import { bootstrap } from './bootstrap.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
+// A filtered run is a developer's inner loop: it does not install a browser.
+bootstrap({ browser: filters.length === 0 });
+const root = new URL('..', import.meta.url).pathname;
 function collect(dir) {
   const out = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
