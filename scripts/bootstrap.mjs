@@ -31,8 +31,8 @@ export function bootstrap({ browser = false } = {}) {
       process.stderr.write(`bootstrap: missing Debian packages (${debs.join(', ')}); install them as root\n`);
       process.exit(1);
     }
-    step(['apt-get', 'update', '-q'], 'apt-get update');
-    step(['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...debs], `installing ${debs.join(', ')}`);
+    step(['apt-get', '-o', 'DPkg::Lock::Timeout=600', 'update', '-q'], 'apt-get update');
+    step(['apt-get', '-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-q', '--no-install-recommends', ...debs], `installing ${debs.join(', ')}`);
   }
   const status = spawnSync(process.execPath, [`${root}/bin/mvtep.js`, 'runtime', 'status'], { stdio: 'ignore' });
   if (status.status !== 0) step([process.execPath, `${root}/bin/mvtep.js`, 'runtime', 'install'], 'installing the OVN runtime');
