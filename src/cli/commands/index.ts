@@ -1,5 +1,11 @@
 import type { Command } from '../command.ts';
+import { labCommands } from './lab.ts';
 import { runtimeCommands } from './runtime.ts';
+import { verifyCommands } from './verify.ts';
+import { traceCommands } from './trace.ts';
+import { uiCommands } from './ui.ts';
+import { configCommands } from './config.ts';
+import { attachCommands } from './attach.ts';
 
 // Each feature registers its commands here, one import per file.
-export const commands: Command[] = [...runtimeCommands];
+export const commands: Command[] = [...runtimeCommands, ...labCommands, ...verifyCommands, ...traceCommands, ...uiCommands, ...configCommands, ...attachCommands];

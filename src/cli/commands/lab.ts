@@ -1,0 +1,141 @@
+import { isAbsolute, join } from 'node:path';
+import type { CliIo, Command } from '../command.ts';
+import { parseCommandArgs, requireOption } from '../args.ts';
+import { UsageError } from '../../util/errors.ts';
+import { requireRuntime } from '../../lab/runtime.ts';
+import {
+  attachLab, defaultLabRoot, downLab, listLabs, loadScenario, startLab, type LabState, type LabStatus,
+} from '../../lab/index.ts';
+
+function formatStatus(s: LabStatus): string {
+  const lines = [
+    `lab ${s.name} (id ${s.id}): ${s.phase}${s.upMs !== undefined ? `, came up in ${(s.upMs / 1000).toFixed(1)}s` : ''}`,
+    `  work dir  ${s.workDir}`,
+    `  NB        ${s.nb ?? '-'}`,
+    `  SB        ${s.sb ?? '-'}`,
+    `  fabric    netns ${s.fabric?.netns ?? '-'}, bridge ${s.fabric?.bridge ?? '-'}, gateway ${s.fabric?.gateway ?? '-'}${s.fabric?.vlan ? `, vlan ${s.fabric.vlan}` : ''}`,
+    `  daemons   ${s.daemons.filter((d) => d.alive).length}/${s.daemons.length} running`,
+  ];
+  for (const c of s.chassis) {
+    lines.push(`  chassis ${c.name}: netns ${c.netns}, PFs ${c.pfs.join(',')}, encap ${c.ovnEncapIps.join(',') || '(not set)'}, `
+      + `${c.sbRegistered ? 'registered' : 'not registered'}, ${c.tunnels} tunnels`);
+    lines.push(`    ovsdb ${c.ovsdbRemote}  vswitchd ${c.vswitchdCtl}  sysfs ${c.sysfsRoot}`);
+  }
+  for (const p of s.pods) {
+    lines.push(`  pod ${p.name}: ${p.chassis}/${p.representor} ${p.ip} ${p.bound ? (p.up ? 'bound, up' : 'bound, down') : 'unbound'}`
+      + `${p.encapIp ? `, encap ${p.encapIp}` : ''}`);
+  }
+  lines.push(s.pending.length === 0 ? '  ready' : `  pending: ${s.pending.join('; ')}`);
+  return lines.join('\n') + '\n';
+}
+
+const rootOption = { dir: { type: 'string' }, name: { type: 'string' } } as const;
+
+const up: Command = {
+  name: 'lab up',
+  summary: 'start a multi-chassis OVN lab from a scenario file',
+  usage: `Usage: mvtep lab up --scenario FILE [--name NAME] [--dir ROOT] [--hold] [--json]
+
+Starts a real OVN on this machine as the scenario (YAML, see docs/lab.md)
+describes: NB/SB ovsdb-server and ovn-northd; per chassis its own netns,
+ovsdb-server, ovs-vswitchd (dummy br-int), ovn-controller and fixture sysfs;
+the fabric netns; logical switches and pods. Returns when every chassis is
+registered, tunnels exist and pods are bound; the daemons keep running.
+
+  --scenario FILE  the scenario (required)
+  --name NAME      lab name (default: the scenario's name); work dir ROOT/NAME
+  --dir ROOT       lab root (default: $MVTEP_LAB_DIR or <tmpdir>/mvtep-lab)
+  --hold           stay in the foreground; Ctrl-C (or SIGTERM) tears the lab down
+  --json           print the status as JSON
+
+Ctrl-C during start removes everything started so far. Stop with 'mvtep lab down'.`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, {
+      scenario: { type: 'string' }, json: { type: 'boolean' }, hold: { type: 'boolean' }, ...rootOption,
+    });
+    const file = requireOption(values.scenario, 'scenario');
+    const scenario = await loadScenario(isAbsolute(file) ? file : join(io.cwd, file));
+    const runtime = await requireRuntime({ env: io.env });
+    const root = values.dir ?? defaultLabRoot(io.env);
+    const name = values.name ?? scenario.name;
+    const lab = await startLab(scenario, {
+      runtime, workDir: join(root, name), detached: !values.hold,
+      log: values.json ? undefined : (l) => io.stderr.write(`lab: ${l}\n`),
+    });
+    const status = await lab.status();
+    io.stdout.write(values.json ? JSON.stringify(status) + '\n' : formatStatus(status));
+    if (!values.hold) return 0;
+    io.stderr.write('lab: holding; press Ctrl-C to tear down\n');
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await lab.down();
+    io.stderr.write(`lab: ${lab.name} torn down\n`);
+    return 0;
+  },
+};
+
+async function pickLabs(io: CliIo, values: { dir?: string; name?: string }, forDown: boolean): Promise<LabState[]> {
+  const root = values.dir ?? defaultLabRoot(io.env);
+  const all = await listLabs(root);
+  if (values.name) return all.filter((s) => s.workDir === join(root, values.name!) || s.name === values.name);
+  // Without --name, `down` only considers labs started by `lab up` (tests' labs are left alone).
+  return forDown ? all.filter((s) => s.detached) : all;
+}
+
+const status: Command = {
+  name: 'lab status',
+  summary: 'show running labs: chassis, tunnels, bindings, sockets',
+  usage: `Usage: mvtep lab status [--name NAME] [--dir ROOT] [--json]
+
+Prints every lab under ROOT (or the named one). Exit 0 when at least one lab
+was found and all shown are up with nothing pending, 1 otherwise.`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, ...rootOption });
+    const states = await pickLabs(io, values, false);
+    if (states.length === 0) {
+      if (values.json) io.stdout.write('[]\n');
+      else io.stdout.write(`no lab${values.name ? ` named ${values.name}` : ''} under ${values.dir ?? defaultLabRoot(io.env)}\n`);
+      return 1;
+    }
+    const runtime = await requireRuntime({ env: io.env });
+    const out: LabStatus[] = [];
+    for (const s of states) out.push(await (await attachLab(s.workDir, { runtime })).status());
+    io.stdout.write(values.json ? JSON.stringify(out) + '\n' : out.map(formatStatus).join('\n'));
+    return out.every((s) => s.phase === 'up' && s.pending.length === 0) ? 0 : 1;
+  },
+};
+
+const down: Command = {
+  name: 'lab down',
+  summary: 'stop a lab and remove its processes, netns and files',
+  usage: `Usage: mvtep lab down [--name NAME] [--dir ROOT] [--all]
+
+Stops the lab started by 'mvtep lab up' (by the PIDs in its state file),
+deletes its network namespaces and its work dir. Without --name there must be
+exactly one such lab (or give --all). Safe to run twice: no lab is not an error.`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, { all: { type: 'boolean' }, ...rootOption });
+    const states = await pickLabs(io, values, true);
+    if (states.length === 0) {
+      io.stdout.write(`no lab${values.name ? ` named ${values.name}` : ''} running\n`);
+      return 0;
+    }
+    if (states.length > 1 && !values.all && !values.name) {
+      throw new UsageError(`several labs are running (${states.map((s) => s.name).join(', ')}): give --name or --all`);
+    }
+    for (const s of states) {
+      await downLab(s.workDir);
+      io.stdout.write(`lab ${s.name} down\n`);
+    }
+    return 0;
+  },
+};
+
+export const labCommands: Command[] = [up, status, down];

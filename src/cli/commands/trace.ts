@@ -1,0 +1,69 @@
+import type { Command } from '../command.ts';
+import { parseCommandArgs, requireOption } from '../args.ts';
+import { MvtepError, UsageError } from '../../util/errors.ts';
+import { explainPath, formatTrace, TraceError, type TraceResult } from '../../trace/index.ts';
+import { traceLive } from '../../trace/live.ts';
+import { readSnapshot } from '../../verify/index.ts';
+
+const usage = `Usage: mvtep trace --from LPORT --to LPORT (--sb REMOTE | --snapshot FILE)
+                   [--ovsdb REMOTE] [--netns NAME] [--sysfs DIR] [--spec FILE]
+                   [--confirm] [--appctl-target PATH] [--ovn-version V] [--json]
+
+Explains which tunnel (local VTEP -> remote VTEP) a unicast packet from one
+logical port to another takes, step by step, and whether OVN's choice is
+determined or arbitrary (then: the candidate set).
+
+  --ovsdb REMOTE         Open_vSwitch DB of the source chassis: real tunnel ports,
+                         ofports, the VIF's interface and the chassis' encap order
+  --netns NAME           netns of the source chassis' VTEPs: 'ip route get' per candidate
+  --sysfs DIR, --spec F  representor -> PF, and the VTEP's bridge/VLAN/PF
+  --confirm              run ofproto/trace on the source chassis' vswitchd (and
+                         'ip route get' with --netns) and report agreement
+  --appctl-target PATH   ovs-vswitchd control socket (default: found next to --ovsdb)
+  --json                 machine-readable result
+
+Exit status: 0 explained (and confirmed when asked), 1 --confirm disagrees,
+2 bad usage, unknown port or unreadable input.`;
+
+export const traceCommand: Command = {
+  name: 'trace',
+  summary: 'explain (and confirm) the tunnel a pod-to-pod packet takes',
+  usage,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, {
+      from: { type: 'string' }, to: { type: 'string' }, sb: { type: 'string' }, ovsdb: { type: 'string' },
+      netns: { type: 'string' }, sysfs: { type: 'string' }, spec: { type: 'string' }, snapshot: { type: 'string' },
+      confirm: { type: 'boolean' }, 'appctl-target': { type: 'string' }, 'ovn-version': { type: 'string' }, json: { type: 'boolean' },
+    });
+    const from = requireOption(values.from, 'from');
+    const to = requireOption(values.to, 'to');
+    if (!values.sb && !values.snapshot) throw new UsageError('give --sb REMOTE (or --snapshot FILE)');
+    if (values.sb && values.snapshot) throw new UsageError('--sb and --snapshot exclude each other');
+    if (values.snapshot && (values.confirm || values.ovsdb || values.netns)) throw new UsageError('--snapshot cannot be combined with live options (--ovsdb, --netns, --confirm)');
+    if (values.confirm && !values.ovsdb) throw new UsageError('--confirm needs --ovsdb of the source chassis');
+    let result: TraceResult;
+    try {
+      if (values.snapshot) {
+        result = explainPath(await readSnapshot(values.snapshot), from, to);
+      } else {
+        ({ result } = await traceLive({
+          from, to, sb: values.sb!,
+          ...(values.ovsdb ? { ovsdb: values.ovsdb } : {}), ...(values.netns ? { netns: values.netns } : {}),
+          ...(values.sysfs ? { sysfs: values.sysfs } : {}), ...(values.spec ? { spec: values.spec } : {}),
+          ...(values['ovn-version'] ? { ovnVersion: values['ovn-version'] } : {}),
+          ...(values['appctl-target'] ? { appctlTarget: values['appctl-target'] } : {}),
+          confirm: values.confirm ?? false,
+        }));
+      }
+    } catch (err) {
+      if (err instanceof UsageError || !(err instanceof MvtepError)) throw err;
+      if (err instanceof TraceError && err.code === 'trace-confirm-failed') throw err;
+      io.stderr.write(`mvtep trace: [${err.code}] ${err.message}\n`);
+      return 2;
+    }
+    io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatTrace(result));
+    return result.confirm && !result.confirm.agrees ? 1 : 0;
+  },
+};
+
+export const traceCommands: Command[] = [traceCommand];

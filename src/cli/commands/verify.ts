@@ -1,0 +1,86 @@
+import type { Command } from '../command.ts';
+import { parseCommandArgs } from '../args.ts';
+import { UsageError, MvtepError } from '../../util/errors.ts';
+import { formatReport, makeReport, readSnapshot, runChecks, writeSnapshot, type GatheredState } from '../../verify/index.ts';
+import { gatherState } from '../../verify/gather/index.ts';
+
+const usage = `Usage: mvtep verify [--ovsdb REMOTE] [--sb REMOTE] [--sysfs DIR] [--netns NAME]
+                    [--spec FILE] [--snapshot FILE] [--dump-state FILE]
+                    [--ovn-version X.Y.Z] [--timeout SECONDS] [--json]
+
+Reads the live state it is given and reports multi-VTEP misconfigurations
+(check ids, severities and hints: docs/verify.md).
+
+  --ovsdb REMOTE     the node's Open_vSwitch database (unix:/run/openvswitch/db.sock)
+  --sb REMOTE        the OVN Southbound; alone, checks every chassis it shows
+  --sysfs DIR        sysfs root for SR-IOV discovery (/sys on a node)
+  --netns NAME       network namespace holding the VTEPs (routing checks);
+                     without it, --routing reads the current namespace
+  --routing          read rules/routes of the current namespace
+  --spec FILE        node spec (YAML) to compare MTU and VTEP devices against
+  --snapshot FILE    check a state written by --dump-state instead of live sources
+  --dump-state FILE  also write the gathered state to FILE
+  --ovn-version V    OVN version, when the Southbound does not tell it
+  --json             machine-readable report
+
+Exit status: 0 no errors, 1 errors found, 2 bad usage or unreadable input.`;
+
+async function loadState(values: Record<string, string | boolean | undefined>): Promise<GatheredState> {
+  const s = (k: string): string | undefined => {
+    const v = values[k];
+    return typeof v === 'string' ? v : undefined;
+  };
+  if (s('snapshot')) {
+    for (const k of ['ovsdb', 'sb', 'sysfs', 'netns', 'spec']) {
+      if (s(k)) throw new UsageError(`--snapshot cannot be combined with --${k}`, k);
+    }
+    const state = await readSnapshot(s('snapshot')!);
+    return s('ovn-version') ? { ...state, ovnVersion: s('ovn-version')! } : state;
+  }
+  if (!s('ovsdb') && !s('sb')) throw new UsageError('give --ovsdb, --sb or --snapshot');
+  for (const k of ['sysfs', 'netns', 'spec']) {
+    if (s(k) && !s('ovsdb')) throw new UsageError(`--${k} describes a node and needs --ovsdb`, k);
+  }
+  const version = s('ovn-version');
+  if (version !== undefined && !/^\d+\.\d+(\.\d+)?/.test(version)) throw new UsageError(`--ovn-version: not a version: ${version}`, version);
+  const timeout = s('timeout');
+  if (timeout !== undefined && !(Number(timeout) > 0)) throw new UsageError(`--timeout: not a positive number: ${timeout}`, timeout);
+  return gatherState({
+    ...(s('ovsdb') ? { ovsdb: s('ovsdb')! } : {}),
+    ...(s('sb') ? { sb: s('sb')! } : {}),
+    ...(s('sysfs') ? { sysfs: s('sysfs')! } : {}),
+    ...(s('netns') ? { netns: s('netns')! } : {}),
+    ...(values['routing'] === true ? { routing: true } : {}),
+    ...(s('spec') ? { spec: s('spec')! } : {}),
+    ...(s('ovn-version') ? { ovnVersion: s('ovn-version')! } : {}),
+    ...(timeout ? { timeoutMs: Number(timeout) * 1000 } : {}),
+  });
+}
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'find multi-VTEP misconfigurations on a node or cluster',
+  usage,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, {
+      ovsdb: { type: 'string' }, sb: { type: 'string' }, sysfs: { type: 'string' }, netns: { type: 'string' },
+      routing: { type: 'boolean' }, spec: { type: 'string' }, snapshot: { type: 'string' }, 'dump-state': { type: 'string' },
+      'ovn-version': { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' },
+    });
+    let state: GatheredState;
+    try {
+      state = await loadState(values);
+    } catch (err) {
+      if (err instanceof UsageError || !(err instanceof MvtepError)) throw err;
+      // Unreadable input (OVSDB down, bad snapshot, bad spec): exit 2, not "errors found".
+      io.stderr.write(`mvtep verify: cannot read input [${err.code}]: ${err.message}\n`);
+      return 2;
+    }
+    if (values['dump-state']) await writeSnapshot(values['dump-state'], state);
+    const report = makeReport(state, runChecks(state));
+    io.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
+    return report.ok ? 0 : 1;
+  },
+};
+
+export const verifyCommands: Command[] = [verifyCommand];

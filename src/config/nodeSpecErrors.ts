@@ -1,0 +1,40 @@
+import { MvtepError } from '../util/errors.ts';
+
+export type SpecPath = readonly (string | number)[];
+
+/** One rejected value in a node spec: where it is, what it was, why it is wrong. */
+export interface NodeSpecIssue {
+  readonly file: string;
+  /** e.g. `nics[1].ip` */
+  readonly path: string;
+  /** The offending value as written (stringified), or '' when a key is missing. */
+  readonly token: string;
+  readonly reason: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+export function formatPath(path: SpecPath): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`;
+  return out === '' ? '(root)' : out;
+}
+
+export function formatIssue(i: NodeSpecIssue): string {
+  const where = i.line !== undefined ? `${i.file}:${i.line}:${i.column ?? 1}` : i.file;
+  const token = i.token === '' ? '' : ` ${JSON.stringify(i.token)}`;
+  return `${where}: ${i.path}${token}: ${i.reason}`;
+}
+
+/** A node spec that cannot be used; lists every problem found, not only the first. */
+export class NodeSpecError extends MvtepError {
+  readonly issues: readonly NodeSpecIssue[];
+  declare readonly input: readonly NodeSpecIssue[];
+
+  constructor(issues: readonly NodeSpecIssue[]) {
+    const lines = issues.map(formatIssue);
+    const head = issues.length === 1 ? lines[0]! : `${issues.length} problems in node spec:\n  ${lines.join('\n  ')}`;
+    super('node-spec-invalid', head, issues);
+    this.issues = issues;
+  }
+}

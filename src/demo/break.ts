@@ -1,0 +1,114 @@
+/**
+ * `mvtep demo --break CHECK`: one deliberate misconfiguration on the running
+ * demo, of the kind multi-VTEP hides (spec §2, §7), so verify can be seen
+ * catching it and trace can be seen sending the pod out of the wrong NIC.
+ */
+import type { NodeSpec } from '../config/nodeSpec.ts';
+import type { Lab } from '../lab/index.ts';
+import { vtepRule } from '../node/underlay/index.ts';
+import { OvsdbClient } from '../ovsdb/index.ts';
+import { Iproute2 } from '../routing/index.ts';
+import type { DashboardView } from '../web/view.ts';
+import { DemoError } from './plan.ts';
+
+export const BREAK_CHECKS = ['encap-ip-unknown', 'encap-ip-mismatch', 'rule-missing'] as const;
+export type BreakCheck = (typeof BREAK_CHECKS)[number];
+
+/** An address in the VTEP subnet that no chassis of the demo uses (they use .11-.93 and the gateway .254). */
+export const BOGUS_ENCAP_IP = '192.0.2.199';
+
+export function parseBreakCheck(text: string): BreakCheck {
+  const found = BREAK_CHECKS.find((c) => c === text);
+  if (!found) throw new DemoError('demo-break-unknown', `--break: unknown check '${text}' (one of: ${BREAK_CHECKS.join(', ')})`, text);
+  return found;
+}
+
+export interface Injected {
+  readonly check: BreakCheck;
+  readonly chassis: string;
+  /** The logical port whose traffic the break moves off its NIC. */
+  readonly pod: string;
+  readonly description: string;
+  /** The agent on this chassis was stopped first, or it would repair the break at once. */
+  readonly agentStopped: boolean;
+}
+
+export interface BreakContext {
+  readonly lab: Lab;
+  readonly specs: ReadonlyMap<string, NodeSpec>;
+  /** Stops the node agent of a chassis (OVSDB breaks only). */
+  readonly stopAgent: (chassis: string) => Promise<void>;
+}
+
+async function setEncapIp(remote: string, iface: string, value: string): Promise<void> {
+  const client = await OvsdbClient.connect(remote, { reconnect: false, connectTimeoutMs: 30_000 });
+  try {
+    const tx = client.transaction('Open_vSwitch');
+    // Single-key mutate: every other external_ids key of the interface stays as it is.
+    tx.setMapKeys('Interface', [['name', '==', iface]], 'external_ids', { 'encap-ip': value });
+    await tx.commit();
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * Breaks the first chassis. OVSDB breaks hit the pod on its last NIC; the
+ * rule break hits a NIC whose VTEP device is not the one the main table
+ * would pick anyway (otherwise the missing rule would not change the egress).
+ */
+export async function injectBreak(check: BreakCheck, ctx: BreakContext): Promise<Injected> {
+  const chassis = Object.values(ctx.lab.chassis)[0];
+  const spec = chassis ? ctx.specs.get(chassis.name) : undefined;
+  if (!chassis || !spec) throw new DemoError('demo-break-target', 'the demo has no chassis to break', check);
+  const pods = Object.values(ctx.lab.pods).filter((p) => p.chassis === chassis.name);
+  const podOnNic = (pf: string) => pods.find((p) => p.pf === pf);
+
+  if (check === 'rule-missing') {
+    const ip = new Iproute2({ netns: chassis.netns });
+    const remote = Object.values(ctx.lab.chassis).find((c) => c.name !== chassis.name)?.nics[0]?.vtep;
+    if (!remote) throw new DemoError('demo-break-target', 'rule-missing needs a second chassis with a VTEP', check);
+    const mainDev = (await ip.routeGet(remote)).dev;
+    const nic = [...spec.nics].reverse().find((n) => n.vtep !== mainDev && podOnNic(n.pf));
+    if (!nic) throw new DemoError('demo-break-target', `no NIC on ${chassis.name} whose VTEP differs from the main table's ${mainDev}`, check);
+    await ip.deleteRule(vtepRule(nic));
+    return {
+      check, chassis: chassis.name, pod: podOnNic(nic.pf)!.lport, agentStopped: false,
+      description: `deleted 'ip rule from ${nic.ip.address} lookup ${nic.table}' in ${chassis.name}'s netns: `
+        + `Linux now routes ${nic.vtep}'s tunnels by the main table (out of ${mainDev ?? '?'})`,
+    };
+  }
+
+  const nic = [...spec.nics].reverse().find((n) => podOnNic(n.pf));
+  const pod = nic ? podOnNic(nic.pf) : undefined;
+  if (!nic || !pod) throw new DemoError('demo-break-target', `no pod on a NIC of ${chassis.name}`, check);
+  const other = spec.nics.find((n) => n !== nic);
+  const value = check === 'encap-ip-unknown' ? BOGUS_ENCAP_IP : other?.ip.address;
+  if (!value) throw new DemoError('demo-break-target', `${check} needs a second VTEP on ${chassis.name}`, check);
+  await ctx.stopAgent(chassis.name);
+  await setEncapIp(chassis.ovsdbRemote, pod.representor, value);
+  return {
+    check, chassis: chassis.name, pod: pod.lport, agentStopped: true,
+    description: check === 'encap-ip-unknown'
+      ? `stopped ${chassis.name}'s agent and set ${pod.representor}'s encap-ip to ${value}, which is not a VTEP of ${chassis.name}: OVN silently ignores it`
+      : `stopped ${chassis.name}'s agent and set ${pod.representor}'s encap-ip to ${value} (${other!.vtep}, the ${other!.class ?? 'other'} VTEP) instead of ${nic.ip.address}`,
+  };
+}
+
+export interface BreakVerdict {
+  /** verify reported the injected check as an error. */
+  readonly caught: boolean;
+  /** trace shows the pod's traffic leaving on another VTEP or device than its NIC's. */
+  readonly wrongNicShown: boolean;
+  readonly findings: readonly string[];
+}
+
+export function judgeBreak(injected: Injected, after: DashboardView): BreakVerdict {
+  const hits = after.findings.filter((f) => f.check === injected.check && f.severity === 'error');
+  const row = after.steering.find((r) => r.pod === injected.pod);
+  return {
+    caught: hits.length > 0,
+    wrongNicShown: row?.status === 'wrong-nic',
+    findings: hits.map((f) => `${f.subject}: ${f.message}`),
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * Pod-to-pod paths for the dashboard and the demo's steering table, from
+ * src/trace over the state the dashboard already gathered: `explainPath`
+ * (OVN's choice by the model, spec §5, with the kernel route from the
+ * gathered `ip route get`), then, with a confirmer, the real datapath's
+ * choice from `ofproto/trace`, compared by `compareWithObserved`. A refresh
+ * costs one ofproto/trace per path and no other process.
+ */
+import { compareWithObserved, explainPath, traceFlow, type TraceResult, type TraceRoute } from '../trace/index.ts';
+import type { GatheredState, NodeState } from '../verify/index.ts';
+import type { PathInput, ViewInputs } from '../web/inputs.ts';
+import type { Tracer } from '../web/live.ts';
+import { errorMessage } from '../util/errors.ts';
+
+/** Runs `ofproto/trace br-int FLOW` on a chassis and returns its raw output. */
+export type Confirmer = (chassis: string, flow: string) => Promise<string>;
+
+export interface TracerOptions {
+  readonly confirm?: Confirmer;
+  /** Peers traced per pod (the same class on other chassis); bounds the work on big clusters. */
+  readonly maxPeers?: number;
+  readonly concurrency?: number;
+}
+
+/** Peers of each pod: pods on other chassis with the same class (or, without classes, the same PF name). */
+export function choosePairs(inputs: ViewInputs, maxPeers = 8): [string, string][] {
+  const classOf = new Map<string, string | null>();
+  for (const p of inputs.pods) {
+    const nic = inputs.chassis.find((c) => c.name === p.chassis)?.nics?.find((n) => n.pf === p.pf);
+    classOf.set(p.name, nic?.class ?? p.pf ?? null);
+  }
+  const pairs: [string, string][] = [];
+  for (const p of inputs.pods) {
+    const key = classOf.get(p.name);
+    if (key === null || key === undefined) continue;
+    const peers = inputs.pods.filter((q) => q.chassis !== p.chassis && classOf.get(q.name) === key).slice(0, maxPeers);
+    for (const q of peers) pairs.push([p.name, q.name]);
+  }
+  return pairs;
+}
+
+function nodeOf(state: GatheredState, chassis: string): NodeState | undefined {
+  return state.nodes.find((n) => (n.openVswitch.externalIds['system-id'] ?? n.label) === chassis);
+}
+
+/** The gathered `ip route get <remote> from <local>`, as trace reports routes. */
+function gatheredRoute(node: NodeState | undefined, from: string, to: string): TraceRoute | null {
+  const l = node?.routing?.lookups.find((x) => x.from === from && x.to === to);
+  if (!l) return null;
+  return { from, to, table: l.table ?? null, device: l.dev ?? null, gateway: l.gateway ?? null, ...(l.error ? { error: l.error } : {}) };
+}
+
+/** One path: explained, then (with a confirmer) checked against ofproto/trace and the kernel. */
+export async function tracePair(state: GatheredState, from: string, to: string, confirm: Confirmer | undefined): Promise<PathInput> {
+  let result: TraceResult;
+  try {
+    result = explainPath(state, from, to);
+  } catch (err) {
+    return { from, to, localIp: null, remoteIp: null, confirmed: null, detail: `trace: ${errorMessage(err)}` };
+  }
+  const notes = [`${result.reason}, encap id ${result.encap_id}`, ...result.warnings];
+  const base: PathInput = {
+    from, to,
+    localIp: result.local_ip,
+    remoteIp: result.remote_ip,
+    candidates: result.candidates.map((c) => ({ localIp: c.local_ip, remoteIp: c.remote_ip })),
+    tunnel: result.tunnel?.name ?? null,
+    egressDevice: result.egress_device,
+    confirmed: null,
+  };
+  if (!confirm) return { ...base, detail: notes.join('; ') };
+  const node = nodeOf(state, result.source_chassis);
+  if (!node || result.source.ofport === null) {
+    return { ...base, detail: [...notes, `cannot confirm: ${from} has no ofport on ${result.source_chassis}`].join('; ') };
+  }
+  let text: string;
+  try {
+    text = await confirm(result.source_chassis, traceFlow(result));
+  } catch (err) {
+    return { ...base, detail: [...notes, `ofproto/trace failed: ${errorMessage(err)}`].join('; ') };
+  }
+  // The pre-check route is the gathered one for whatever tunnel ofproto/trace really used.
+  const first = compareWithObserved(result, { trace: text, node, route: null, expectedDevice: null });
+  const obs = first.observed;
+  const route = obs ? gatheredRoute(node, obs.local_ip, obs.remote_ip) : null;
+  // Wrong-device egress is judged by the view against the NIC's VTEP device, so no expectedDevice here.
+  const c = obs ? compareWithObserved(result, { trace: text, node, route, expectedDevice: null }) : first;
+  const kernelKnown = route !== null && route.error === undefined && route.device !== null;
+  const agrees = c.agrees && (kernelKnown || !node.routing);
+  const confirmNotes = c.differences.length > 0 ? c.differences
+    : [`ofproto/trace agrees (${obs?.tunnel ?? '?'})`, ...(kernelKnown ? [`kernel: dev ${route!.device}`] : node.routing ? ['kernel route not gathered'] : [])];
+  return {
+    ...base,
+    localIp: obs?.local_ip ?? base.localIp,
+    remoteIp: obs?.remote_ip ?? base.remoteIp,
+    tunnel: obs?.tunnel ?? base.tunnel ?? null,
+    egressDevice: route?.device ?? base.egressDevice ?? null,
+    // Confirmed needs both halves: the datapath's tunnel, and the kernel's egress when routing is readable.
+    confirmed: c.agrees ? (agrees ? true : null) : false,
+    detail: [...notes, ...confirmNotes].join('; '),
+  };
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export function makeTracer(opts: TracerOptions = {}): Tracer {
+  return async (state, inputs) => {
+    const pairs = choosePairs(inputs, opts.maxPeers ?? 8);
+    return mapLimited(pairs, opts.concurrency ?? 3, ([from, to]) => tracePair(state, from, to, opts.confirm));
+  };
+}

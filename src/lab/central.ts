@@ -1,0 +1,40 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from './exec.ts';
+import { allSettledOrThrow, daemonEnv, type LabContext } from './context.ts';
+
+const QUIET = ['-vconsole:off', '-vsyslog:off'];
+
+/** Starts one ovsdb-server for `db` ('nb' | 'sb') in `dir`; returns its remote and control socket. */
+async function startDb(ctx: LabContext, dir: string, db: 'nb' | 'sb'): Promise<{ remote: string; ctl: string }> {
+  const file = join(dir, `ovn${db}_db.db`);
+  const schema = db === 'nb' ? ctx.runtime.schemas.nb : ctx.runtime.schemas.sb;
+  await run([...ctx.runtime.argv('ovsdb-tool'), 'create', file, schema]);
+  const sock = join(dir, `ovn${db}_db.sock`);
+  const ctl = join(dir, `ovn${db}_db.ctl`);
+  const log = join(dir, `ovsdb-server-${db}.log`);
+  const rec = await ctx.daemon(`ovsdb-server-${db}`, 'ovsdb-server', [
+    file, `--remote=punix:${sock}`, `--unixctl=${ctl}`, `--pidfile=${join(dir, `ovsdb-server-${db}.pid`)}`,
+    `--log-file=${log}`, ...QUIET,
+  ], daemonEnv(dir), dir);
+  await ctx.awaitControl(rec, ctl, log);
+  return { remote: `unix:${sock}`, ctl };
+}
+
+/** NB and SB databases plus ovn-northd, all in `<workDir>/central`. */
+export async function startCentral(ctx: LabContext): Promise<void> {
+  const dir = join(ctx.state.workDir, 'central');
+  await mkdir(dir, { recursive: true });
+  const [nb, sb] = await allSettledOrThrow([startDb(ctx, dir, 'nb'), startDb(ctx, dir, 'sb')]);
+  ctx.state.nb = nb;
+  ctx.state.sb = sb;
+  const ctl = join(dir, 'ovn-northd.ctl');
+  const log = join(dir, 'ovn-northd.log');
+  const rec = await ctx.daemon('ovn-northd', 'ovn-northd', [
+    `--ovnnb-db=${nb.remote}`, `--ovnsb-db=${sb.remote}`, `--unixctl=${ctl}`,
+    `--pidfile=${join(dir, 'ovn-northd.pid')}`, `--log-file=${log}`, ...QUIET,
+  ], daemonEnv(dir), dir);
+  ctx.state.northdCtl = ctl;
+  await ctx.save();
+  await ctx.awaitControl(rec, ctl, log);
+}

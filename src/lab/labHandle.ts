@@ -1,0 +1,207 @@
+import { MvtepError } from '../util/errors.ts';
+import { LabContext } from './context.ts';
+import { readChassisView, readSbView, type ChassisView } from './observe.ts';
+import { createLogicalPorts, deleteLogicalPort, plugRepresentors, podHandle, unplugRepresentor } from './pods.ts';
+import { isAlive } from './process.ts';
+import { awaitReady, missing } from './readiness.ts';
+import type { OvnRuntime } from './runtime.ts';
+import { parsePodSpec, type Scenario } from './scenario.ts';
+import { teardownState, type ChassisHandle, type FabricHandle, type LabState, type PodHandle } from './state.ts';
+import { classifyEgress, traceFlow, type EgressResult } from './trace.ts';
+
+export class LabUsageError extends MvtepError {}
+
+/** What `addPod` takes: like a scenario pod entry (mac and lport optional). */
+export interface PodInput {
+  readonly name: string;
+  readonly chassis: string;
+  readonly pf: string;
+  readonly vf: number;
+  readonly switch: string;
+  readonly ip: string;
+  readonly mac?: string;
+  readonly encapIp?: string;
+  readonly lport?: string;
+}
+
+export interface LabStatus {
+  readonly id: string;
+  readonly name: string;
+  readonly workDir: string;
+  readonly phase: LabState['phase'];
+  readonly upMs: number | undefined;
+  readonly nb: string | undefined;
+  readonly sb: string | undefined;
+  readonly fabric: FabricHandle | undefined;
+  readonly daemons: readonly { name: string; pid: number; alive: boolean }[];
+  readonly chassis: readonly {
+    name: string; netns: string; sysfsRoot: string; ovsdbRemote: string; vswitchdCtl: string;
+    ovnEncapIps: readonly string[]; sbRegistered: boolean; tunnels: number; pfs: readonly string[];
+  }[];
+  readonly pods: readonly {
+    name: string; chassis: string; representor: string; ip: string; bound: boolean; up: boolean; encapIp: string | undefined;
+  }[];
+  /** Readiness conditions not met right now (empty when everything is ready). */
+  readonly pending: readonly string[];
+}
+
+/** A running lab: handles for tests and the other layers, plus run-time changes and teardown. */
+export class Lab {
+  readonly id: string;
+  readonly name: string;
+  readonly workDir: string;
+  readonly nb: { readonly remote: string };
+  readonly sb: { readonly remote: string };
+  readonly fabric: FabricHandle;
+  readonly chassis: Readonly<Record<string, ChassisHandle>>;
+  readonly pods: Record<string, PodHandle>;
+  private readonly ctx: LabContext;
+
+  constructor(readonly state: LabState, runtime: OvnRuntime, readonly scenario: Scenario | undefined,
+    log: (line: string) => void = () => {}) {
+    this.ctx = new LabContext(state, runtime, log);
+    this.id = state.id;
+    this.name = state.name;
+    this.workDir = state.workDir;
+    this.nb = { remote: state.nb?.remote ?? '' };
+    this.sb = { remote: state.sb?.remote ?? '' };
+    this.fabric = state.fabric!;
+    this.chassis = Object.fromEntries(state.chassis.map((c) => [c.name, c]));
+    this.pods = Object.fromEntries(state.pods.map((p) => [p.name, p]));
+  }
+
+  private chassisOf(name: string): ChassisHandle {
+    const c = this.chassis[name];
+    if (!c) throw new LabUsageError('lab-no-chassis', `lab ${this.name} has no chassis '${name}'`, name);
+    return c;
+  }
+
+  private podOf(name: string): PodHandle {
+    const p = this.pods[name];
+    if (!p) throw new LabUsageError('lab-no-pod', `lab ${this.name} has no pod '${name}'`, name);
+    return p;
+  }
+
+  /** `ovs-appctl -t <chassis' vswitchd>` with `args`. */
+  appctl(chassis: string, args: readonly string[]): Promise<string> {
+    return this.ctx.tools.appctl(this.chassisOf(chassis).vswitchdCtl, args);
+  }
+
+  /** `ovn-appctl -t <chassis' ovn-controller>` with `args`. */
+  controllerAppctl(chassis: string, args: readonly string[]): Promise<string> {
+    return this.ctx.tools.exec('ovn-appctl', ['-t', this.chassisOf(chassis).controllerCtl, ...args]);
+  }
+
+  vsctl(chassis: string, args: readonly string[]): Promise<string> {
+    return this.ctx.tools.vsctl(this.chassisOf(chassis).ovsdbRemote, args);
+  }
+
+  nbctl(args: readonly string[]): Promise<string> {
+    return this.ctx.tools.nbctl(this.nb.remote, args);
+  }
+
+  sbctl(args: readonly string[]): Promise<string> {
+    return this.ctx.tools.sbctl(this.sb.remote, args);
+  }
+
+  /** A fresh read of a chassis' bridge: interfaces with ofports, tunnels, its ovn-encap-ip. */
+  chassisView(chassis: string): Promise<ChassisView> {
+    return readChassisView(this.ctx.tools, this.chassisOf(chassis).ovsdbRemote);
+  }
+
+  /** Waits until every chassis with ovn-encap-ip is registered, tunnels complete and every pod bound and up. */
+  waitForBindings(timeoutMs = 90_000): Promise<void> {
+    return awaitReady(this.readinessInput(), timeoutMs);
+  }
+
+  private readinessInput() {
+    return {
+      tools: this.ctx.tools, sbRemote: this.sb.remote, encapType: this.scenario?.encapType ?? 'geneve',
+      chassis: this.state.chassis, pods: Object.values(this.pods),
+    };
+  }
+
+  /** Adds a pod at run time (NB port + representor on br-int) and, by default, waits until it is bound. */
+  async addPod(input: PodInput, opts: { wait?: boolean; timeoutMs?: number } = {}): Promise<PodHandle> {
+    if (!this.scenario) throw new LabUsageError('lab-no-scenario', 'addPod needs the scenario (attach with loadScenario)', input);
+    const spec = parsePodSpec(this.scenario, input, `addPod(${input.name})`);
+    for (const p of Object.values(this.pods)) {
+      const clash = p.name === spec.name ? 'name' : p.lport === spec.lport ? 'lport'
+        : p.chassis === spec.chassis && p.pf === spec.pf && p.vf === spec.vf ? 'VF' : p.mac === spec.mac ? 'MAC' : undefined;
+      if (clash) throw new LabUsageError('lab-pod-conflict', `addPod(${spec.name}): ${clash} already used by pod ${p.name}`, input);
+    }
+    const chassis = this.chassisOf(spec.chassis);
+    const pod = podHandle(spec, chassis);
+    const sw = this.scenario.switches.filter((s) => s.name === pod.switch);
+    await createLogicalPorts(this.ctx, sw, [pod]);
+    await plugRepresentors(this.ctx, chassis, [pod]);
+    this.pods[pod.name] = pod;
+    this.state.pods.push(pod);
+    await this.ctx.save();
+    if (opts.wait ?? true) {
+      await awaitReady({ ...this.readinessInput(), pods: [pod] }, opts.timeoutMs ?? 60_000);
+    }
+    return pod;
+  }
+
+  async removePod(name: string): Promise<void> {
+    const pod = this.podOf(name);
+    await unplugRepresentor(this.ctx, this.chassisOf(pod.chassis), pod);
+    await deleteLogicalPort(this.ctx, pod);
+    delete this.pods[name];
+    const i = this.state.pods.findIndex((p) => p.name === name);
+    if (i >= 0) this.state.pods.splice(i, 1);
+    await this.ctx.save();
+  }
+
+  /**
+   * Runs ofproto/trace on the source pod's chassis for an ICMP echo to `toPod`
+   * (in_port = the representor's ofport, read fresh) and maps the output
+   * ofport to the tunnel interface, also read fresh after the trace.
+   */
+  async traceEgress(fromPod: string, toPod: string): Promise<EgressResult> {
+    const from = this.podOf(fromPod);
+    const to = this.podOf(toPod);
+    const before = await this.chassisView(from.chassis);
+    const inPort = before.interfaces.find((i) => i.name === from.representor)?.ofport;
+    if (inPort === undefined || inPort <= 0) {
+      throw new LabUsageError('lab-no-ofport', `${from.representor} on ${from.chassis} has no ofport`, fromPod);
+    }
+    const trace = await this.appctl(from.chassis, ['ofproto/trace', 'br-int', traceFlow(from, to, inPort)]);
+    return classifyEgress(trace, await this.chassisView(from.chassis));
+  }
+
+  async status(): Promise<LabStatus> {
+    const daemons = await Promise.all(this.state.daemons.map(async (d) => ({ name: d.name, pid: d.pid, alive: await isAlive(d) })));
+    const allAlive = daemons.every((d) => d.alive) && this.state.phase === 'up';
+    const sb = allAlive ? await readSbView(this.ctx.tools, this.sb.remote) : undefined;
+    const chassis = await Promise.all(this.state.chassis.map(async (c) => {
+      const v = allAlive ? await readChassisView(this.ctx.tools, c.ovsdbRemote) : undefined;
+      return {
+        name: c.name, netns: c.netns, sysfsRoot: c.sysfsRoot, ovsdbRemote: c.ovsdbRemote, vswitchdCtl: c.vswitchdCtl,
+        ovnEncapIps: v?.ovnEncapIps ?? [], sbRegistered: sb?.chassis.has(c.name) ?? false, tunnels: v?.tunnels.length ?? 0,
+        pfs: c.nics.map((n) => n.pf),
+      };
+    }));
+    const pods = Object.values(this.pods).map((p) => {
+      const b = sb?.bindings.get(p.lport);
+      return {
+        name: p.name, chassis: p.chassis, representor: p.representor, ip: p.ip,
+        bound: b?.chassis === p.chassis, up: b?.up ?? false, encapIp: b?.encapIp,
+      };
+    });
+    const pending = allAlive ? await missing(this.readinessInput())
+      : daemons.filter((d) => !d.alive).map((d) => `${d.name} (pid ${d.pid}) not running`);
+    return {
+      id: this.id, name: this.name, workDir: this.workDir, phase: this.state.phase, upMs: this.state.upMs,
+      nb: this.state.nb?.remote, sb: this.state.sb?.remote, fabric: this.state.fabric, daemons, chassis, pods, pending,
+    };
+  }
+
+  /** Stops every daemon the lab started, deletes its netns and work dir. Safe to call twice. */
+  async down(): Promise<void> {
+    this.state.phase = 'stopping';
+    await this.ctx.save().catch(() => undefined);
+    await teardownState(this.state);
+  }
+}

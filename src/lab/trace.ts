@@ -1,0 +1,61 @@
+import { isIP } from 'node:net';
+import type { BridgeInterface, ChassisView, TunnelPort } from './observe.ts';
+import type { PodHandle } from './state.ts';
+
+/** Where ofproto/trace says a pod-to-pod packet leaves br-int. */
+export type EgressResult =
+  | {
+    readonly kind: 'tunnel';
+    readonly tunnelPort: string;
+    readonly ofport: number;
+    readonly localIp: string | undefined;
+    readonly remoteIp: string;
+    /** external_ids:ovn-chassis-id of the tunnel port (`<chassis>@<remote>%<local>`). */
+    readonly chassisId: string;
+    readonly remoteChassis: string;
+    /** 'failed' until the underlay gives the local IP a route (the output port is still OVN's choice). */
+    readonly nativeRouting: 'ok' | 'failed' | 'unknown';
+    readonly datapathActions: string;
+    readonly trace: string;
+  }
+  /** Delivered to a port on the same chassis (`ports`: interface names). */
+  | { readonly kind: 'local'; readonly ports: readonly string[]; readonly trace: string }
+  | { readonly kind: 'dropped'; readonly trace: string }
+  /** Several outputs (flooding) or outputs to ports that are neither tunnels nor known VIFs. */
+  | { readonly kind: 'other'; readonly ofports: readonly number[]; readonly trace: string };
+
+/** The ofproto/trace flow for an ICMP echo from `from` to `to`, entering at `inPort`. */
+export function traceFlow(from: PodHandle, to: PodHandle, inPort: number): string {
+  const v6 = isIP(from.ip) === 6;
+  const l3 = v6
+    ? `ipv6,ipv6_src=${from.ip},ipv6_dst=${to.ip},nw_ttl=64,icmp_type=128,icmp_code=0`
+    : `icmp,nw_src=${from.ip},nw_dst=${to.ip},nw_ttl=64,icmp_type=8,icmp_code=0`;
+  return `in_port=${inPort},dl_src=${from.mac},dl_dst=${to.mac},${l3}`;
+}
+
+/** Ofports the trace outputs to, in order (from `output:N` actions). */
+export function outputOfports(trace: string): number[] {
+  const out: number[] = [];
+  for (const m of trace.matchAll(/(?:^|[\s,])output:(\d+)/gm)) out.push(Number(m[1]));
+  return [...new Set(out)];
+}
+
+/** Classifies a trace against a fresh view of the source chassis' bridge. */
+export function classifyEgress(trace: string, view: ChassisView): EgressResult {
+  const ofports = outputOfports(trace);
+  if (ofports.length === 0) return { kind: 'dropped', trace };
+  const tunnelsOut: TunnelPort[] = ofports.map((o) => view.tunnels.find((t) => t.ofport === o)).filter((t): t is TunnelPort => !!t);
+  if (ofports.length === 1 && tunnelsOut.length === 1) {
+    const t = tunnelsOut[0]!;
+    const datapathActions = /^Datapath actions: (.*)$/m.exec(trace)?.[1] ?? '';
+    const nativeRouting = /native tunnel routing failed/.test(trace) ? 'failed'
+      : /tnl_push\(/.test(datapathActions) ? 'ok' : 'unknown';
+    return {
+      kind: 'tunnel', tunnelPort: t.name, ofport: t.ofport!, localIp: t.localIp, remoteIp: t.remoteIp,
+      chassisId: t.chassisId, remoteChassis: t.remoteChassis, nativeRouting, datapathActions, trace,
+    };
+  }
+  const locals = ofports.map((o) => view.interfaces.find((i: BridgeInterface) => i.ofport === o && i.externalIds['iface-id']));
+  if (tunnelsOut.length === 0 && locals.every((l) => l)) return { kind: 'local', ports: locals.map((l) => l!.name), trace };
+  return { kind: 'other', ofports, trace };
+}

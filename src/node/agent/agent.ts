@@ -1,0 +1,397 @@
+import { checkNodeEncapConfig, type NodeEncapConfig } from '../../config/index.ts';
+import { OvsdbClient, type MonitorCache, type Row, type RowChange } from '../../ovsdb/index.ts';
+import { resolveRepresentor, SriovError, Sysfs } from '../../sriov/index.ts';
+import { errorMessage } from '../../util/errors.ts';
+import { silentLog, type AgentLog } from './log.ts';
+import { counter, gauge, Histogram, label } from './metrics.ts';
+import { ifaceView, openVswitchView, VIEW_COLUMNS } from './ovsView.ts';
+import { configFingerprint, reconcile, type EncapMutation, type Problem, type RepLookup } from './reconcile.ts';
+
+const DB = 'Open_vSwitch';
+
+export interface AgentOptions {
+  /** OVSDB remote, or a connected client (left open by stop()). */
+  readonly ovsdb: string | OvsdbClient;
+  readonly sysfsRoot?: string;
+  readonly bridge?: string;
+  readonly chassis?: string;
+  readonly log?: AgentLog;
+  /** Full re-evaluation period (catches sysfs-side changes); default 60 s, 0 disables. */
+  readonly resyncMs?: number;
+}
+
+export interface AgentStats {
+  readonly connected: boolean;
+  /** The first full pass over the bridge has completed. */
+  readonly synced: boolean;
+  readonly passes: number;
+  readonly transactions: number;
+  readonly sets: number;
+  readonly removes: number;
+  readonly writeErrors: number;
+  readonly managed: number;
+  readonly problems: readonly Problem[];
+  readonly configErrors: number;
+  readonly configWarnings: number;
+}
+
+export interface AgentHandle {
+  readonly stats: AgentStats;
+  /** Resolves after the first full pass (rejects if the monitor cannot start). */
+  readonly ready: Promise<void>;
+  /** Re-reads sysfs and re-evaluates every VIF (what SIGHUP does). */
+  reload(): void;
+  /** Resolves when nothing is pending: no dirty VIF, no transaction in flight. */
+  idle(): Promise<void>;
+  metrics(): string;
+  healthy(): boolean;
+  stop(): Promise<void>;
+}
+
+interface IfaceState {
+  managed: boolean;
+  problem?: Problem;
+}
+
+/**
+ * The reconciler: a monitor of the local Open_vSwitch database drives
+ * incremental passes (only VIFs whose rows changed) and full passes (start,
+ * reconnect, config change, reload, resync). Each pass is the pure
+ * `reconcile` plus one transaction of single-key mutates.
+ */
+class Agent implements AgentHandle {
+  private readonly client: OvsdbClient;
+  private readonly ownsClient: boolean;
+  private readonly cache: MonitorCache;
+  private readonly sys: Sysfs;
+  private readonly bridge: string;
+  private readonly chassis: string | undefined;
+  private readonly log: AgentLog;
+  private readonly repCache = new Map<string, RepLookup>();
+  private readonly state = new Map<string, IfaceState>();
+  private readonly dirty = new Map<string, number>();
+  private readonly retry = new Map<string, number>();
+  private full = true;
+  private fingerprint = '';
+  private config: NodeEncapConfig | undefined;
+  private configErrors = 0;
+  private configWarnings = 0;
+  private bridgeRow: Row | undefined;
+  private bridgePorts = new Set<string>();
+  private scheduled = false;
+  private running: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+  private synced = false;
+  private counters = { passes: 0, transactions: 0, sets: 0, removes: 0, writeErrors: 0 };
+  private readonly latency = new Histogram([1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 5000]);
+  readonly ready: Promise<void>;
+  private resolveReady!: () => void;
+
+  constructor(client: OvsdbClient, ownsClient: boolean, opts: AgentOptions) {
+    this.client = client;
+    this.ownsClient = ownsClient;
+    this.sys = new Sysfs(opts.sysfsRoot ?? '/sys');
+    this.bridge = opts.bridge ?? 'br-int';
+    this.chassis = opts.chassis;
+    this.log = opts.log ?? silentLog;
+    this.ready = new Promise((resolve) => (this.resolveReady = resolve));
+    this.cache = client.monitor(DB, {
+      Open_vSwitch: [...VIEW_COLUMNS.Open_vSwitch],
+      Bridge: [...VIEW_COLUMNS.Bridge],
+      Port: [...VIEW_COLUMNS.Port],
+      Interface: [...VIEW_COLUMNS.Interface],
+    });
+    this.cache.addIndex('Port', 'byIface', (r) => uuids(r['interfaces']));
+    this.cache.on('change', (changes, info) => this.onChange(changes, info.initial));
+    client.on('disconnected', (err) => this.log('warn', 'ovsdb disconnected', { error: err ? errorMessage(err) : undefined }));
+    client.on('connected', (remote) => this.log('info', 'ovsdb connected', { remote }));
+    const resync = opts.resyncMs ?? 60_000;
+    if (resync > 0) {
+      this.resyncTimer = setInterval(() => this.requestFull('resync'), resync);
+      this.resyncTimer.unref();
+    }
+  }
+
+  get stats(): AgentStats {
+    const problems: Problem[] = [];
+    let managed = 0;
+    for (const s of this.state.values()) {
+      if (s.managed) managed++;
+      if (s.problem) problems.push(s.problem);
+    }
+    return {
+      connected: this.client.isConnected, synced: this.synced, ...this.counters, managed, problems,
+      configErrors: this.configErrors, configWarnings: this.configWarnings,
+    };
+  }
+
+  healthy(): boolean {
+    return !this.stopped && this.client.isConnected && this.cache.isReady && this.synced;
+  }
+
+  reload(): void {
+    this.requestFull('reload');
+  }
+
+  private requestFull(why: string): void {
+    this.repCache.clear();
+    this.full = true;
+    this.log('info', 'full re-evaluation requested', { reason: why });
+    this.schedule();
+  }
+
+  private onChange(changes: readonly RowChange[], initial: boolean): void {
+    const now = performance.now();
+    const mark = (uuid: string) => {
+      if (!this.dirty.has(uuid)) this.dirty.set(uuid, now);
+    };
+    if (initial) this.full = true;
+    for (const c of changes) {
+      if (c.table === 'Interface') {
+        if (c.kind === 'delete') this.state.delete(c.uuid);
+        else mark(c.uuid);
+      } else if (c.table === 'Port') {
+        for (const u of uuids(c.row?.['interfaces'])) mark(u);
+      } else if (c.table === 'Bridge') {
+        const name = c.row?.['name'] ?? c.old?.['name'];
+        if (name !== this.bridge) continue;
+        if (c.kind !== 'update' || !c.old) {
+          this.full = true;
+          continue;
+        }
+        const before = new Set(uuids(c.old['ports']));
+        for (const p of uuids(c.row?.['ports'])) {
+          if (before.has(p)) continue;
+          const port = this.cache.get('Port', p);
+          for (const u of uuids(port?.['interfaces'])) mark(u);
+        }
+      }
+      // Open_vSwitch changes are checked by fingerprint at the start of each pass.
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.running) this.running = this.pump().finally(() => (this.running = undefined));
+    });
+  }
+
+  private async pump(): Promise<void> {
+    while (!this.stopped && this.cache.isReady && (this.full || this.dirty.size > 0 || this.configChanged())) {
+      await this.pass();
+    }
+    if (this.dirty.size === 0 && !this.full) {
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  idle(): Promise<void> {
+    if (!this.running && !this.scheduled && this.dirty.size === 0 && !this.full && this.synced) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.schedule();
+    });
+  }
+
+  private ovsIds(): ReadonlyMap<string, string> {
+    const row = [...this.cache.rows('Open_vSwitch').values()][0];
+    return row ? openVswitchView(row).externalIds : new Map();
+  }
+
+  private configChanged(): boolean {
+    return configFingerprint(this.ovsIds(), this.chassis) !== this.fingerprint;
+  }
+
+  private refreshConfig(): boolean {
+    const ids = this.ovsIds();
+    const fp = configFingerprint(ids, this.chassis);
+    if (fp === this.fingerprint && this.config) return false;
+    this.fingerprint = fp;
+    const c = checkNodeEncapConfig(ids, this.chassis === undefined ? {} : { chassis: this.chassis });
+    this.config = c.value;
+    this.configErrors = c.errors.length;
+    this.configWarnings = c.warnings.length;
+    this.log('info', 'node encap config', {
+      encapIps: c.value.ovn.encapIps, defaultIp: c.value.ovn.defaultIp ?? null,
+      mapping: Object.fromEntries([...c.value.mapping.byPf].map(([pf, e]) => [pf, e.ip])),
+    });
+    for (const e of c.errors) this.log('error', 'config error', { code: e.code, key: e.key, entry: e.entry, position: e.position, reason: e.reason });
+    for (const w of c.warnings) this.log('warn', 'config warning', { code: w.code, key: w.key, detail: w.message });
+    return true;
+  }
+
+  private onBridgePorts(): Set<string> {
+    const br = this.cache.find('Bridge', (r) => r['name'] === this.bridge)[0];
+    if (br !== this.bridgeRow) {
+      this.bridgeRow = br;
+      this.bridgePorts = new Set(uuids(br?.['ports']));
+    }
+    return this.bridgePorts;
+  }
+
+  private onBridge(ifaceUuid: string, ports: Set<string>): boolean {
+    return this.cache.lookup('Port', 'byIface', ifaceUuid).some((p) => ports.has(p._uuid.value));
+  }
+
+  private lookup = (name: string): RepLookup => {
+    const hit = this.repCache.get(name);
+    if (hit) return hit;
+    let r: RepLookup;
+    let cacheable = true;
+    try {
+      r = { kind: 'representor', pf: resolveRepresentor(this.sys, name).uplink.netdev };
+    } catch (err) {
+      if (!(err instanceof SriovError)) throw err;
+      if (err.code === 'sriov-not-representor') r = { kind: 'not-representor' };
+      else if (err.code === 'sriov-no-device') {
+        // The netdev may appear later (or live in another netns): do not remember.
+        r = { kind: 'not-representor' };
+        cacheable = false;
+      } else {
+        r = { kind: 'error', code: err.code, message: err.message };
+        cacheable = false;
+      }
+    }
+    if (cacheable) this.repCache.set(name, r);
+    return r;
+  };
+
+  private async pass(): Promise<void> {
+    this.counters.passes++;
+    if (this.refreshConfig()) this.full = true;
+    const config = this.config!;
+    const ports = this.onBridgePorts();
+    const full = this.full;
+    this.full = false;
+    const since = new Map(this.dirty);
+    this.dirty.clear();
+    const targets: string[] = [];
+    if (full) {
+      for (const p of ports) for (const u of uuids(this.cache.get('Port', p)?.['interfaces'])) targets.push(u);
+      const all = new Set(targets);
+      for (const u of this.state.keys()) if (!all.has(u)) this.state.delete(u);
+    } else {
+      for (const u of since.keys()) {
+        if (this.onBridge(u, ports)) targets.push(u);
+        else this.state.delete(u);
+      }
+    }
+    const rows = targets.map((u) => this.cache.get('Interface', u)).filter((r): r is Row => r !== undefined).map(ifaceView);
+    const result = reconcile(config, rows, this.lookup);
+    const managed = new Set(result.managed);
+    const problems = new Map(result.problems.map((p) => [p.iface, p]));
+    for (const r of rows) {
+      const prev = this.state.get(r.uuid);
+      const problem = problems.get(r.name);
+      if (problem && prev?.problem?.message !== problem.message) this.log('warn', 'not reconciled', { iface: r.name, kind: problem.kind, pf: problem.pf, ip: problem.ip, detail: problem.message });
+      this.state.set(r.uuid, problem ? { managed: managed.has(r.name), problem } : { managed: managed.has(r.name) });
+    }
+    if (result.mutations.length > 0) await this.write(result.mutations, since);
+    if (full && !this.synced) {
+      this.synced = true;
+      this.log('info', 'initial reconcile done', { managed: managed.size, problems: problems.size });
+      this.resolveReady();
+    }
+  }
+
+  private async write(mutations: readonly EncapMutation[], since: ReadonlyMap<string, number>): Promise<void> {
+    const tx = this.client.transaction(DB);
+    for (const m of mutations) {
+      const where = [['_uuid', '==', m.uuid]] as const;
+      if (m.kind === 'set') tx.setMapKeys('Interface', where, 'external_ids', { 'encap-ip': m.ip });
+      else tx.deleteMapKeys('Interface', where, 'external_ids', ['encap-ip']);
+    }
+    tx.comment(`mvtep agent: ${mutations.length} encap-ip change(s)`);
+    try {
+      this.counters.transactions++;
+      await tx.commit({ timeoutMs: 30_000 });
+      const done = performance.now();
+      for (const m of mutations) {
+        if (m.kind === 'set') this.counters.sets++;
+        else this.counters.removes++;
+        const t0 = since.get(m.uuid);
+        if (t0 !== undefined) this.latency.observe(done - t0);
+        this.log('info', m.kind === 'set' ? 'encap-ip set' : 'encap-ip removed', {
+          iface: m.iface, pf: m.pf, ...(m.kind === 'set' ? { ip: m.ip } : {}), previous: m.previous ?? null,
+        });
+      }
+    } catch (err) {
+      this.counters.writeErrors++;
+      this.log('error', 'encap-ip write failed; will retry', { error: errorMessage(err), count: mutations.length });
+      // Park the VIFs and come back on a timer, so a persistent failure does not spin.
+      const now = performance.now();
+      for (const m of mutations) this.retry.set(m.uuid, since.get(m.uuid) ?? now);
+      if (!this.retryTimer && !this.stopped) {
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          for (const [u, t] of this.retry) if (!this.dirty.has(u)) this.dirty.set(u, t);
+          this.retry.clear();
+          this.schedule();
+        }, 1000);
+        this.retryTimer.unref();
+      }
+    }
+  }
+
+  metrics(): string {
+    const s = this.stats;
+    const byKind = new Map<string, number>([['not-listed', 0], ['unusable', 0], ['sriov', 0]]);
+    for (const p of s.problems) byKind.set(p.kind, (byKind.get(p.kind) ?? 0) + 1);
+    const br = label(this.bridge);
+    return [
+      ...gauge('mvtep_agent_up', 'OVSDB connected, monitor live and first pass done', [['', this.healthy() ? 1 : 0]]),
+      ...gauge('mvtep_agent_managed_interfaces', 'VF/SF representor VIFs with an iface-id on the bridge', [[`{bridge="${br}"}`, s.managed]]),
+      ...gauge('mvtep_agent_problems', 'VIFs left alone and reported, by reason', [...byKind].map(([k, v]) => [`{kind="${label(k)}"}`, v] as const)),
+      ...gauge('mvtep_agent_config_errors', 'rejected entries in the node encap keys', [['', s.configErrors]]),
+      ...gauge('mvtep_agent_config_warnings', 'warnings about the node encap keys', [['', s.configWarnings]]),
+      ...counter('mvtep_agent_passes_total', 'reconcile passes', s.passes),
+      ...counter('mvtep_agent_transactions_total', 'OVSDB write transactions', s.transactions),
+      ...counter('mvtep_agent_encap_ip_sets_total', 'encap-ip keys set or corrected', s.sets),
+      ...counter('mvtep_agent_encap_ip_removes_total', 'encap-ip keys removed (PF unmapped)', s.removes),
+      ...counter('mvtep_agent_write_errors_total', 'failed write transactions (retried)', s.writeErrors),
+      ...this.latency.render('mvtep_agent_reaction_ms', 'from the OVSDB change seen to the encap-ip write committed'),
+      '',
+    ].join('\n');
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    await this.running?.catch(() => {});
+    this.cache.close();
+    if (this.ownsClient) this.client.close();
+    this.resolveReady();
+    for (const f of this.idleWaiters) f();
+    this.idleWaiters = [];
+    this.log('info', 'agent stopped', {});
+  }
+}
+
+function uuids(v: unknown): string[] {
+  if (!Array.isArray(v)) return [];
+  return v.map((u: unknown) => (typeof u === 'object' && u !== null && 'value' in u ? String((u as { value: unknown }).value) : String(u)));
+}
+
+/**
+ * Starts the reconciler for one node (the lab demo runs one per chassis in
+ * the same process). Resolves once connected; `handle.ready` once the first
+ * full pass has written.
+ */
+export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
+  const owns = typeof opts.ovsdb === 'string';
+  const client = typeof opts.ovsdb === 'string' ? await OvsdbClient.connect(opts.ovsdb) : opts.ovsdb;
+  const agent = new Agent(client, owns, opts);
+  (opts.log ?? silentLog)('info', 'agent started', { bridge: opts.bridge ?? 'br-int', sysfs: opts.sysfsRoot ?? '/sys', remote: client.connectedRemote });
+  return agent;
+}

@@ -1,0 +1,177 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { MVTEP_PROTO, type RoutingBackend } from '../../routing/index.ts';
+import { describeChange, type Change, type Problem } from './changes.ts';
+import { UnderlayError } from './errors.ts';
+import type { OvsBackend } from './ovsBackend.ts';
+import type { UnderlayPlan } from './plan.ts';
+
+export interface UnderlayBackends {
+  readonly ovs: OvsBackend;
+  readonly net: RoutingBackend;
+}
+
+export interface ApplyOptions {
+  readonly dryRun?: boolean;
+  /** Deadline for vswitchd to create a VTEP device or apply its MTU (default 30 s). */
+  readonly timeoutMs?: number;
+  readonly log?: (line: string) => void;
+  /** Fault injection for tests: fail instead of running change `index`. */
+  readonly failBefore?: (change: Change, index: number) => boolean;
+}
+
+export interface ApplyOutcome {
+  /** What was (or, with dryRun, would be) changed, in order. */
+  readonly changes: readonly Change[];
+  readonly problems: readonly Problem[];
+  readonly dryRun: boolean;
+}
+
+type Undo = () => Promise<void>;
+
+/** Polls `check` until it returns true; throws UnderlayError at the deadline. */
+export async function awaitCondition(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let pause = 20;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new UnderlayError('underlay-timeout', `timed out after ${timeoutMs} ms waiting for ${what}`, what);
+    await delay(pause);
+    pause = Math.min(pause * 2, 250);
+  }
+}
+
+const isOvs = (c: Change): boolean => c.kind.startsWith('ovs-');
+
+/**
+ * Runs the plan step by step, recording an undo per step. When a step fails,
+ * the recorded undos run in reverse and the node is back where it started;
+ * only what this run created or changed is touched.
+ */
+export async function applyPlan(plan: UnderlayPlan, b: UnderlayBackends, options: ApplyOptions = {}): Promise<ApplyOutcome> {
+  const errors = plan.problems.filter((p) => p.severity === 'error');
+  if (errors.length > 0) {
+    throw new UnderlayError('underlay-check-failed',
+      `pre-apply checks failed, nothing changed:\n  ${errors.map((e) => `${e.subject}: ${e.message}`).join('\n  ')}`, errors);
+  }
+  const outcome = { changes: plan.changes, problems: plan.problems, dryRun: options.dryRun ?? false };
+  if (options.dryRun || plan.changes.length === 0) return outcome;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const undos: { change: Change; undo: Undo }[] = [];
+  let vtepsReady = false;
+  // vswitchd applies mtu_request asynchronously; only those devices must reach it before Linux steps.
+  const mtuByOvs = new Set(plan.changes.flatMap((c) =>
+    (c.kind === 'ovs-port-add' && c.ifaceType === 'internal') ? [c.port] : c.kind === 'ovs-iface-mtu' ? [c.iface] : []));
+  const ensureVteps = async () => {
+    if (vtepsReady) return;
+    vtepsReady = true;
+    for (const v of plan.vteps) {
+      const wantMtu = mtuByOvs.has(v.dev);
+      await awaitCondition(`device ${v.dev}${wantMtu ? ` with MTU ${v.mtu}` : ''}${b.net.netns ? ` in netns ${b.net.netns}` : ''}`, async () => {
+        const link = await b.net.link(v.dev);
+        return link !== undefined && (!wantMtu || link.mtu === v.mtu);
+      }, timeoutMs);
+    }
+  };
+  for (const [i, change] of plan.changes.entries()) {
+    try {
+      if (!isOvs(change)) await ensureVteps();
+      if (options.failBefore?.(change, i)) throw new UnderlayError('underlay-injected-failure', `injected failure before "${describeChange(change)}"`, change);
+      options.log?.(describeChange(change));
+      undos.push({ change, undo: await execute(change, b, timeoutMs) });
+    } catch (err) {
+      const failures = await rollback(undos, options.log);
+      const head = `step ${i + 1}/${plan.changes.length} "${describeChange(change)}" failed: ${(err as Error).message}`;
+      if (failures.length > 0) {
+        throw new UnderlayError('underlay-rollback-failed', `${head}; rollback incomplete:\n  ${failures.join('\n  ')}`, { step: i, change, failures }, { cause: err });
+      }
+      throw new UnderlayError('underlay-step-failed', `${head}; rolled back ${undos.length} applied step(s), the node is as before`, { step: i, change }, { cause: err });
+    }
+  }
+  if (plan.changes.some(isOvs)) await ensureVteps();
+  return outcome;
+}
+
+async function rollback(undos: { change: Change; undo: Undo }[], log?: (line: string) => void): Promise<string[]> {
+  const failures: string[] = [];
+  for (const { change, undo } of [...undos].reverse()) {
+    try {
+      log?.(`undo: ${describeChange(change)}`);
+      await undo();
+    } catch (err) {
+      failures.push(`undo of "${describeChange(change)}": ${(err as Error).message}`);
+    }
+  }
+  return failures;
+}
+
+async function execute(c: Change, { ovs, net }: UnderlayBackends, timeoutMs: number): Promise<Undo> {
+  switch (c.kind) {
+    case 'ovs-bridge-add':
+      await ovs.addBridge(c.bridge, c.datapathType);
+      return async () => {
+        await ovs.deleteBridge(c.bridge);
+        await awaitCondition(`bridge device ${c.bridge} to disappear`, async () => (await net.link(c.bridge)) === undefined, timeoutMs);
+      };
+    case 'ovs-bridge-datapath':
+      await ovs.setBridgeDatapath(c.bridge, c.to);
+      return () => ovs.setBridgeDatapath(c.bridge, c.from);
+    case 'ovs-port-add':
+      await ovs.addPort(c.bridge, {
+        name: c.port, type: c.ifaceType === 'internal' ? 'internal' : '',
+        ...(c.tag !== undefined ? { tag: c.tag } : {}), ...(c.mtuRequest !== undefined ? { mtuRequest: c.mtuRequest } : {}),
+      });
+      return async () => {
+        await ovs.deletePort(c.bridge, c.port);
+        if (c.ifaceType === 'internal') {
+          await awaitCondition(`device ${c.port} to disappear`, async () => (await net.link(c.port)) === undefined, timeoutMs);
+        }
+      };
+    case 'ovs-port-tag':
+      await ovs.setPortTag(c.port, c.to);
+      return () => ovs.setPortTag(c.port, c.from);
+    case 'ovs-iface-mtu': {
+      // Clearing mtu_request does not restore the device MTU by itself: remember it.
+      const before = (await net.link(c.iface))?.mtu;
+      await ovs.setMtuRequest(c.iface, c.to);
+      return async () => {
+        await ovs.setMtuRequest(c.iface, c.from);
+        if (before !== undefined) {
+          if (c.from === undefined) await net.setMtu(c.iface, before);
+          await awaitCondition(`${c.iface} MTU back to ${before}`, async () => (await net.link(c.iface))?.mtu === before, timeoutMs);
+        }
+      };
+    }
+    case 'ovs-key':
+      await ovs.setExternalId(c.key, c.to);
+      return () => ovs.setExternalId(c.key, c.from);
+    case 'link-mtu':
+      await net.setMtu(c.dev, c.to);
+      return () => net.setMtu(c.dev, c.from);
+    case 'link-address':
+      await net.addAddress(c.dev, c.address, c.prefixLength);
+      return async () => {
+        const link = await net.link(c.dev);
+        if (link?.addresses.some((a) => a.address === c.address && a.prefixLength === c.prefixLength)) {
+          await net.deleteAddress(c.dev, c.address, c.prefixLength);
+        }
+      };
+    case 'link-up':
+      await net.setLinkUp(c.dev, true);
+      return () => net.setLinkUp(c.dev, false);
+    case 'rp-filter':
+      await net.writeRpFilter(c.dev, c.to);
+      return () => net.writeRpFilter(c.dev, c.from);
+    case 'rule-add':
+      await net.addRule(c.rule);
+      return () => net.deleteRule({ ...c.rule, protocol: String(MVTEP_PROTO) });
+    case 'rule-del':
+      await net.deleteRule(c.rule);
+      return () => net.addRule(c.rule);
+    case 'route-add':
+      await net.addRoute(c.route);
+      return () => net.deleteRoute({ ...c.route, protocol: String(MVTEP_PROTO) });
+    case 'route-del':
+      await net.deleteRoute(c.route);
+      return () => net.addRoute(c.route);
+  }
+}

@@ -1,0 +1,15 @@
+import { MvtepError } from '../../util/errors.ts';
+
+export type UnderlayErrorCode =
+  | 'underlay-ovsdb-bad-reply'
+  | 'underlay-ovsdb-no-root'
+  | 'underlay-ovsdb-failed'
+  | 'underlay-check-failed'
+  | 'underlay-timeout'
+  | 'underlay-step-failed'
+  | 'underlay-rollback-failed'
+  | 'underlay-injected-failure';
+
+export class UnderlayError extends MvtepError {
+  declare readonly code: UnderlayErrorCode;
+}

@@ -1,0 +1,82 @@
+import type { NodeSpec } from '../../config/nodeSpec.ts';
+import { OvsdbClient } from '../../ovsdb/index.ts';
+import { Iproute2, type RoutingBackend } from '../../routing/index.ts';
+import { applyPlan, type ApplyOptions, type ApplyOutcome } from './apply.ts';
+import type { Change, Problem } from './changes.ts';
+import { observeUnderlay } from './observe.ts';
+import { OvsdbUnderlay, type OvsBackend, type OvsTransactor } from './ovsBackend.ts';
+import { planUnderlay, type UnderlayPlan } from './plan.ts';
+
+export { applyPlan, awaitCondition, type ApplyOptions, type ApplyOutcome, type UnderlayBackends } from './apply.ts';
+export { describeChange, describeDrift, type Change, type ChangeKind, type Problem, type Severity } from './changes.ts';
+export { planUnderlay, type PlanOptions, type UnderlayPlan } from './plan.ts';
+export { observeUnderlay, type ObservedUnderlay } from './observe.ts';
+export { OvsdbUnderlay, OWNER_KEY, OWNER_VALUE, type OvsBackend, type OvsTransactor } from './ovsBackend.ts';
+export type { OvsState, OvsBridge, OvsPort, OvsInterface } from './ovsState.ts';
+export { vtepRule, vtepRoutes, desiredKeys } from './desired.ts';
+export { UnderlayError, type UnderlayErrorCode } from './errors.ts';
+export { nodeSpecFromChassis, type ChassisUnderlay } from './fromChassis.ts';
+export { exportNmstate, exportNetworkManager, type ExportFile } from './export.ts';
+
+export interface UnderlayTarget {
+  /** OVSDB remote (`unix:/run/openvswitch/db.sock`), or a connected transactor (e.g. an OvsdbClient). */
+  readonly ovsdb: string | OvsTransactor;
+  /** Network namespace holding the VTEP devices; the current one when absent. */
+  readonly netns?: string;
+  /** argv prefix for iproute2 (default ['ip']). */
+  readonly ip?: readonly string[];
+}
+
+export interface UnderlayRunOptions extends UnderlayTarget, Omit<ApplyOptions, 'dryRun'> {
+  readonly dryRun?: boolean;
+  /** Set rp_filter loose (2) where it is strict instead of refusing. */
+  readonly fixRpFilter?: boolean;
+}
+
+export interface UnderlayResult extends ApplyOutcome {
+  /** True when the node already matched the spec. */
+  readonly noop: boolean;
+}
+
+/** Opens the backends for a target; `close` ends an OVSDB session opened here. */
+export async function openUnderlay(target: UnderlayTarget): Promise<{ ovs: OvsBackend; net: RoutingBackend; close: () => void }> {
+  const client = typeof target.ovsdb === 'string' ? await OvsdbClient.connect(target.ovsdb, { reconnect: false, requestTimeoutMs: 30_000 }) : undefined;
+  const transactor = client ?? (target.ovsdb as OvsTransactor);
+  return {
+    ovs: new OvsdbUnderlay(transactor),
+    net: new Iproute2({ ...(target.netns !== undefined ? { netns: target.netns } : {}), ...(target.ip ? { ip: target.ip } : {}) }),
+    close: () => client?.close(),
+  };
+}
+
+/** Observes the node and plans; changes nothing. */
+export async function planNodeSpec(spec: NodeSpec, options: UnderlayRunOptions): Promise<UnderlayPlan> {
+  const u = await openUnderlay(options);
+  try {
+    return planUnderlay(spec, await observeUnderlay(spec, u.ovs, u.net), { fixRpFilter: options.fixRpFilter ?? false });
+  } finally {
+    u.close();
+  }
+}
+
+/**
+ * Brings the node to the spec: OVS bridges/ports/keys, then addresses,
+ * rules and routes. Returns the change list (empty: nothing to do). On a
+ * failing step everything applied is rolled back and UnderlayError is thrown.
+ */
+export async function applyNodeSpec(spec: NodeSpec, options: UnderlayRunOptions): Promise<UnderlayResult> {
+  const u = await openUnderlay(options);
+  try {
+    const plan = planUnderlay(spec, await observeUnderlay(spec, u.ovs, u.net), { fixRpFilter: options.fixRpFilter ?? false });
+    const out = await applyPlan(plan, u, options);
+    return { ...out, noop: out.changes.length === 0 };
+  } finally {
+    u.close();
+  }
+}
+
+/** Drift between the spec and the node: the changes apply would make, plus the checks' findings. */
+export async function diffNodeSpec(spec: NodeSpec, options: UnderlayRunOptions): Promise<{ drift: readonly Change[]; problems: readonly Problem[] }> {
+  const plan = await planNodeSpec(spec, options);
+  return { drift: plan.changes, problems: plan.problems };
+}

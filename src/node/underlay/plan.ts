@@ -1,0 +1,159 @@
+import type { NodeSpec, NicSpec } from '../../config/nodeSpec.ts';
+import { MVTEP_PROTO, describeRoute, describeRule, type IpRoute, type IpRule, type RpFilter } from '../../routing/index.ts';
+import type { Change, Problem } from './changes.ts';
+import { desiredKeys, sameValue, vtepRoutes, vtepRule } from './desired.ts';
+import type { ObservedUnderlay } from './observe.ts';
+
+const PROTO = String(MVTEP_PROTO);
+
+export interface PlanOptions {
+  /** Set rp_filter to loose (2) on VTEP devices where it is strict, instead of refusing. */
+  readonly fixRpFilter?: boolean;
+}
+
+/** What apply would do: changes in execution order, and what the checks found. */
+export interface UnderlayPlan {
+  readonly changes: readonly Change[];
+  readonly problems: readonly Problem[];
+  /** VTEP devices apply waits for (vswitchd creates them) and the MTU each must reach. */
+  readonly vteps: readonly { readonly dev: string; readonly mtu: number }[];
+}
+
+const normDp = (dp: string): string => (dp === '' ? 'system' : dp);
+const sameRule = (a: IpRule, b: IpRule): boolean =>
+  a.family === b.family && a.priority === b.priority && a.src === b.src && a.table === b.table && !a.other && !b.other;
+const sameRoute = (want: IpRoute, have: IpRoute): boolean =>
+  want.family === have.family && want.table === have.table && want.dst === have.dst && want.dev === have.dev &&
+  want.gateway === have.gateway && (want.prefsrc === undefined || want.prefsrc === have.prefsrc) &&
+  (want.scope === undefined || (have.scope ?? 'global') === want.scope) && have.type === undefined;
+
+/** Pure: compares the spec with an observed node. Never touches the node. */
+export function planUnderlay(spec: NodeSpec, seen: ObservedUnderlay, options: PlanOptions = {}): UnderlayPlan {
+  const changes: Change[] = [];
+  const problems: Problem[] = [];
+  const problem = (severity: Problem['severity'], code: string, subject: string, message: string) =>
+    problems.push({ severity, code, subject, message });
+  const links = new Map(seen.links.map((l) => [l.name, l]));
+
+  // OVS: bridges, VTEP internal ports, PF uplinks.
+  for (const nic of spec.nics) {
+    const br = seen.ovs.bridges.get(nic.bridge);
+    if (!br) changes.push({ kind: 'ovs-bridge-add', bridge: nic.bridge, datapathType: spec.datapathType });
+    else if (normDp(br.datapathType) !== spec.datapathType) {
+      changes.push({ kind: 'ovs-bridge-datapath', bridge: nic.bridge, from: br.datapathType, to: spec.datapathType });
+    }
+    planVtepPort(nic, seen, changes, problem);
+    const pfPort = seen.ovs.ports.get(nic.pf);
+    if (pfPort) {
+      if (pfPort.bridge !== nic.bridge) problem('warning', 'pf-on-other-bridge', nic.pf, `PF ${nic.pf} is a port of ${pfPort.bridge ?? 'no bridge'}, not ${nic.bridge}; left alone`);
+    } else if (links.has(nic.pf)) {
+      changes.push({ kind: 'ovs-port-add', bridge: nic.bridge, port: nic.pf, ifaceType: 'system' });
+      const pfMtu = links.get(nic.pf)!.mtu;
+      const need = nic.mtu + (nic.vlan !== undefined ? 4 : 0);
+      if (pfMtu < need) problem('warning', 'pf-mtu', nic.pf, `PF ${nic.pf} MTU ${pfMtu} is below the VTEP MTU ${nic.mtu}${nic.vlan !== undefined ? ' + 4 (VLAN tag)' : ''}`);
+    } else {
+      problem('info', 'pf-absent', nic.pf, `PF netdev ${nic.pf} not found: bridge ${nic.bridge} gets no uplink`);
+    }
+  }
+  for (const k of desiredKeys(spec)) {
+    const cur = seen.ovs.externalIds.get(k.key);
+    if (cur === undefined || !sameValue(cur, k.value, k.compare)) changes.push({ kind: 'ovs-key', key: k.key, ...(cur !== undefined ? { from: cur } : {}), to: k.value });
+  }
+  if (spec.defaultVtep === undefined && seen.ovs.externalIds.has('ovn-encap-ip-default')) {
+    problem('info', 'default-not-in-spec', 'ovn-encap-ip-default', `ovn-encap-ip-default=${seen.ovs.externalIds.get('ovn-encap-ip-default')} is set but the spec has no defaultVtep; left alone`);
+  }
+
+  // Linux: address, MTU, link state and rp_filter of each VTEP device.
+  for (const nic of spec.nics) planLink(nic, seen, changes, problem, options);
+
+  // Rules and routes: stale mvtep entries go first, so re-adds never collide.
+  const wantRules = spec.nics.map(vtepRule);
+  const wantRoutes = spec.nics.flatMap((n) => vtepRoutes(spec, n));
+  const ruleDel: Change[] = [];
+  const ruleAdd: Change[] = [];
+  const routeDel: Change[] = [];
+  const routeAdd: Change[] = [];
+  for (const r of seen.rules) {
+    if (r.protocol === PROTO && !wantRules.some((w) => sameRule(w, r))) ruleDel.push({ kind: 'rule-del', rule: r });
+  }
+  for (const w of wantRules) {
+    if (seen.rules.some((r) => sameRule(w, r))) continue;
+    const clash = seen.rules.find((r) => r.family === w.family && r.priority === w.priority && r.protocol !== PROTO);
+    if (clash) problem('error', 'priority-in-use', `pref ${w.priority}`, `rule priority ${w.priority} is already used by "${describeRule(clash)}" (not mvtep's)`);
+    ruleAdd.push({ kind: 'rule-add', rule: w });
+  }
+  for (const r of seen.routes) {
+    if (r.protocol === PROTO && !wantRoutes.some((w) => sameRoute(w, r))) routeDel.push({ kind: 'route-del', route: r });
+  }
+  for (const w of wantRoutes) {
+    if (seen.routes.some((r) => sameRoute(w, r))) continue;
+    const clash = seen.routes.find((r) => r.table === w.table && r.family === w.family && r.dst === w.dst && r.protocol !== PROTO);
+    if (clash) problem('error', 'route-in-use', `table ${w.table}`, `table ${w.table} already has "${describeRoute(clash)}" (not mvtep's)`);
+    routeAdd.push({ kind: 'route-add', route: w });
+  }
+  const wantTables = new Set(spec.nics.map((n) => String(n.table)));
+  for (const r of seen.routes) {
+    if (wantTables.has(r.table) && r.protocol !== PROTO && !wantRoutes.some((w) => sameRoute(w, r)) &&
+      !problems.some((p) => p.code === 'route-in-use' && p.subject === `table ${r.table}`)) {
+      problem('error', 'table-in-use', `table ${r.table}`, `table ${r.table} holds "${describeRoute(r)}", which mvtep did not create: pick another table`);
+    }
+  }
+  changes.push(...ruleDel, ...routeDel, ...routeAdd, ...ruleAdd);
+  return { changes, problems, vteps: spec.nics.map((n) => ({ dev: n.vtep, mtu: n.mtu })) };
+}
+
+type ProblemFn = (severity: Problem['severity'], code: string, subject: string, message: string) => void;
+
+function planVtepPort(nic: NicSpec, seen: ObservedUnderlay, changes: Change[], problem: ProblemFn): void {
+  const port = seen.ovs.ports.get(nic.vtep);
+  if (!port) {
+    if (seen.links.some((l) => l.name === nic.vtep)) {
+      problem('error', 'vtep-not-ovs', nic.vtep, `device ${nic.vtep} exists but is not an OVS port: rename it or pick another vtep name`);
+    }
+    changes.push({
+      kind: 'ovs-port-add', bridge: nic.bridge, port: nic.vtep, ifaceType: 'internal', mtuRequest: nic.mtu,
+      ...(nic.vlan !== undefined ? { tag: nic.vlan } : {}),
+    });
+    return;
+  }
+  if (port.bridge !== nic.bridge) {
+    problem('error', 'vtep-on-other-bridge', nic.vtep, `port ${nic.vtep} is on bridge ${port.bridge ?? '(none)'}, the spec puts it on ${nic.bridge}`);
+    return;
+  }
+  const iface = seen.ovs.interfaces.get(nic.vtep);
+  if (!iface || iface.type !== 'internal') {
+    problem('error', 'vtep-not-internal', nic.vtep, `port ${nic.vtep} exists with interface type ${JSON.stringify(iface?.type ?? '')}, not internal`);
+    return;
+  }
+  if (port.tag !== nic.vlan) changes.push({ kind: 'ovs-port-tag', port: nic.vtep, ...(port.tag !== undefined ? { from: port.tag } : {}), ...(nic.vlan !== undefined ? { to: nic.vlan } : {}) });
+  if (iface.mtuRequest !== nic.mtu) changes.push({ kind: 'ovs-iface-mtu', iface: nic.vtep, ...(iface.mtuRequest !== undefined ? { from: iface.mtuRequest } : {}), to: nic.mtu });
+}
+
+function planLink(nic: NicSpec, seen: ObservedUnderlay, changes: Change[], problem: ProblemFn, options: PlanOptions): void {
+  const link = seen.links.find((l) => l.name === nic.vtep);
+  const holders = seen.links.filter((l) => l.addresses.some((a) => a.address === nic.ip.address));
+  for (const h of holders) {
+    if (h.name !== nic.vtep) problem('error', 'ip-elsewhere', nic.ip.address, `VTEP IP ${nic.ip.address} is already on ${h.name}; it must be on ${nic.vtep} only`);
+  }
+  const have = link?.addresses.find((a) => a.address === nic.ip.address);
+  if (have && have.prefixLength !== nic.ip.prefixLength) {
+    problem('error', 'ip-prefix', nic.ip.address, `${nic.vtep} has ${have.address}/${have.prefixLength}, the spec says /${nic.ip.prefixLength}`);
+  }
+  const mtuViaOvs = changes.some((c) => (c.kind === 'ovs-iface-mtu' && c.iface === nic.vtep) || (c.kind === 'ovs-port-add' && c.port === nic.vtep));
+  if (link && !mtuViaOvs && link.mtu !== nic.mtu) changes.push({ kind: 'link-mtu', dev: nic.vtep, from: link.mtu, to: nic.mtu });
+  // Up before the address: undone in reverse, the address goes first and `down`
+  // (which flushes IPv6 addresses) comes last.
+  if (!link || !link.up) changes.push({ kind: 'link-up', dev: nic.vtep });
+  if (!have) changes.push({ kind: 'link-address', dev: nic.vtep, address: nic.ip.address, prefixLength: nic.ip.prefixLength });
+  if (nic.ip.family !== 4) return;
+  const rp = seen.rpFilter.get(link ? nic.vtep : 'default');
+  if (!rp) return;
+  // A new device starts with conf.default; the kernel applies max(conf.all, conf.<dev>).
+  const effective = Math.max(rp.all, rp.dev) as RpFilter;
+  if (effective !== 1) return;
+  if (options.fixRpFilter) {
+    changes.push({ kind: 'rp-filter', dev: nic.vtep, from: rp.dev, to: 2 });
+  } else {
+    problem('error', 'rp-filter-strict', nic.vtep, `rp_filter is strict (1) on ${nic.vtep}${link ? '' : ' (inherited from conf.default)'}: it drops asymmetric tunnel traffic; rerun with --fix-rp-filter to set loose (2)`);
+  }
+}

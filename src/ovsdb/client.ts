@@ -1,0 +1,421 @@
+import { EventEmitter } from 'node:events';
+import {
+  OvsdbCancelledError, OvsdbConnectionError, OvsdbError, OvsdbProtocolError, OvsdbTimeoutError,
+} from './errors.ts';
+import { JsonRpcConnection, type RequestOptions } from './rpc.ts';
+import { openSocket, parseRemotes, type Remote, type TlsOptions } from './remote.ts';
+import { parseDatabaseSchema, type DatabaseSchema } from './schema.ts';
+import { checkResults, Transaction, type Transactor } from './transaction.ts';
+import type { OperationResult, WireOperation } from './ops.ts';
+import { MonitorCache, type MonitorMethod, type MonitorOptions, type MonitorSpec } from './monitor.ts';
+import { OvsdbLock } from './lock.ts';
+import { LeaderTracker } from './leader.ts';
+
+export interface ClientOptions extends TlsOptions {
+  /** Deadline of one connection attempt to one remote (default 10 s). */
+  readonly connectTimeoutMs?: number;
+  /** Default deadline of every request that sets none (default: none). */
+  readonly requestTimeoutMs?: number;
+  /** Reconnect after the connection drops (default true). */
+  readonly reconnect?: boolean;
+  /** Reconnect backoff: first delay and cap (default 1000 -> 8000 ms, doubling, as OVS). */
+  readonly backoffMinMs?: number;
+  readonly backoffMaxMs?: number;
+  /**
+   * Send an echo after this much silence and drop the connection if it gets
+   * no reply within the same time (default 5000 ms for tcp/ssl, off for unix).
+   * Any received byte counts as activity, so a long initial dump never trips it.
+   */
+  readonly probeIntervalMs?: number;
+  /**
+   * Clustered databases: only stay connected to the raft leader of `database`
+   * (checked through `_Server`, followed when leadership moves). Default: true
+   * when several remotes are given and `database` is set.
+   */
+  readonly leaderOnly?: boolean;
+  /** The database leaderOnly is about (e.g. OVN_Southbound). */
+  readonly database?: string;
+}
+
+export interface ClientEvents {
+  connected: [remote: string];
+  disconnected: [error: OvsdbError | undefined];
+  /** Background failures that have no caller to reject (monitor re-establish, lock re-request). */
+  warning: [error: Error];
+}
+
+let monitorCounter = 0;
+
+/**
+ * An OVSDB session: one JSON-RPC connection at a time to one of the remotes,
+ * reconnected with backoff; monitors and locks survive reconnects.
+ */
+export class OvsdbClient extends EventEmitter<ClientEvents> implements Transactor {
+  readonly remotes: readonly Remote[];
+  readonly options: ClientOptions;
+  private conn: JsonRpcConnection | undefined;
+  private remoteIndex = 0;
+  private closed = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private backoffMs: number;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private lastActivity = 0;
+  private probing = false;
+  private readonly schemas = new Map<string, Promise<DatabaseSchema>>();
+  private readonly monitors = new Map<string, MonitorCache>();
+  private readonly locks = new Map<string, OvsdbLock>();
+  private readonly supportedMonitors = new Set<MonitorMethod>(['monitor_cond_since', 'monitor_cond', 'monitor']);
+  private waiters: { resolve: (c: JsonRpcConnection) => void; reject: (e: Error) => void }[] = [];
+  private leader: LeaderTracker | undefined;
+
+  private constructor(remotes: Remote[], options: ClientOptions) {
+    super();
+    this.remotes = remotes;
+    this.options = options;
+    this.backoffMs = options.backoffMinMs ?? 1000;
+  }
+
+  /**
+   * Connects to `remote` (`unix:PATH`, `tcp:HOST:PORT`, `ssl:HOST:PORT` or a
+   * comma list). Tries each remote once; rejects when none answers.
+   */
+  static async connect(remote: string, options: ClientOptions = {}): Promise<OvsdbClient> {
+    const client = new OvsdbClient(parseRemotes(remote), options);
+    await client.firstConnect();
+    return client;
+  }
+
+  /** The remote currently connected to, if any. */
+  get connectedRemote(): string | undefined {
+    return this.conn?.isOpen ? this.conn.remote : undefined;
+  }
+
+  get isConnected(): boolean {
+    return this.conn?.isOpen === true;
+  }
+
+  /** Closes the session for good: pending requests reject, monitors stop. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.stopProbe();
+    this.leader?.stop();
+    const err = new OvsdbConnectionError('client closed', this.remotes.map((r) => r.text).join(','));
+    for (const m of [...this.monitors.values()]) m.abandon(err);
+    this.monitors.clear();
+    for (const w of this.waiters) w.reject(err);
+    this.waiters = [];
+    this.conn?.close();
+    this.conn = undefined;
+  }
+
+  /** Any JSON-RPC method; waits for a connection when reconnecting (within the timeout). */
+  async request(method: string, params: unknown[], opts: RequestOptions = {}): Promise<unknown> {
+    const o = this.withDefaults(opts);
+    const conn = await this.connection(o);
+    return conn.request(method, params, o);
+  }
+
+  listDbs(opts?: RequestOptions): Promise<string[]> {
+    return this.request('list_dbs', [], opts).then((r) => {
+      if (!Array.isArray(r) || !r.every((x) => typeof x === 'string')) throw new OvsdbProtocolError('bad list_dbs reply', r);
+      return r as string[];
+    });
+  }
+
+  /** The database's schema, parsed (fetched once per client and cached). */
+  schema(db: string, opts?: RequestOptions): Promise<DatabaseSchema> {
+    let p = this.schemas.get(db);
+    if (!p) {
+      p = this.request('get_schema', [db], opts).then(parseDatabaseSchema);
+      p.catch(() => this.schemas.delete(db));
+      this.schemas.set(db, p);
+    }
+    return p;
+  }
+
+  /** Same as schema(): RFC 7047 get_schema. */
+  getSchema(db: string, opts?: RequestOptions): Promise<DatabaseSchema> {
+    return this.schema(db, opts);
+  }
+
+  echo(params: unknown[] = [], opts?: RequestOptions): Promise<unknown> {
+    return this.request('echo', params, opts);
+  }
+
+  /**
+   * Raw RFC 7047 transact. Resolves with the per-operation results; throws
+   * OvsdbTransactionError naming the failing operation. When the connection
+   * drops before the reply the outcome is unknown and OvsdbConnectionError
+   * is thrown (the transaction is not retried).
+   */
+  async transact(db: string, ops: WireOperation[], opts: RequestOptions = {}): Promise<OperationResult[]> {
+    const result = await this.request('transact', [db, ...ops], opts);
+    return checkResults(ops, result);
+  }
+
+  /** A transaction builder for `db`. */
+  transaction(db: string): Transaction {
+    return new Transaction(this, db);
+  }
+
+  /**
+   * Starts a monitor and returns its cache at once; `await cache.ready` for
+   * the initial dump. The monitor is re-established after reconnects.
+   */
+  monitor(db: string, spec: MonitorSpec, opts: MonitorOptions = {}): MonitorCache {
+    const id = `mvtep-${process.pid}-${++monitorCounter}`;
+    const cache = new MonitorCache(db, id, spec, opts, (c) => this.monitorClosed(c));
+    this.monitors.set(id, cache);
+    if (this.conn?.isOpen) void this.establish(cache, this.conn).catch(() => {});
+    return cache;
+  }
+
+  /**
+   * Requests lock `name` (or steals it). The returned lock is re-requested
+   * after every reconnect; watch its `locked`/`stolen` events.
+   */
+  lock(name: string, opts: { steal?: boolean } = {}): OvsdbLock {
+    if (this.locks.has(name)) throw new OvsdbError('ovsdb-lock', `lock '${name}' is already requested by this client`, name);
+    const lock = new OvsdbLock(name, opts.steal ?? false, async (l) => {
+      this.locks.delete(l.name);
+      if (this.conn?.isOpen) await this.conn.request('unlock', [l.name]).catch(() => {});
+    });
+    this.locks.set(name, lock);
+    if (this.conn?.isOpen) void this.requestLock(lock, this.conn);
+    return lock;
+  }
+
+  /** Changes a monitor's conditions: `{Table: [conditions]}` per table (monitor_cond/since only). */
+  async monitorCondChange(cache: MonitorCache, where: Readonly<Record<string, readonly (readonly [string, string, unknown])[]>>): Promise<void> {
+    const schema = await this.schema(cache.db);
+    const { encodeWhere } = await import('./ops.ts');
+    const { tableOf } = await import('./schema.ts');
+    const req: Record<string, { where: unknown[] }[]> = {};
+    for (const [table, conds] of Object.entries(where)) {
+      req[table] = [{ where: encodeWhere(tableOf(schema, table), conds as never) }];
+    }
+    await this.request('monitor_cond_change', [cache.id, cache.id, req]);
+  }
+
+  private withDefaults(opts: RequestOptions): RequestOptions {
+    if (opts.timeoutMs !== undefined || this.options.requestTimeoutMs === undefined) return opts;
+    return { ...opts, timeoutMs: this.options.requestTimeoutMs };
+  }
+
+  /** The open connection, waiting for a reconnect up to the request's deadline. */
+  private connection(opts: RequestOptions): Promise<JsonRpcConnection> {
+    if (this.conn?.isOpen) return Promise.resolve(this.conn);
+    const remote = this.remotes.map((r) => r.text).join(',');
+    if (this.closed) return Promise.reject(new OvsdbConnectionError('client closed', remote));
+    if (this.options.reconnect === false) return Promise.reject(new OvsdbConnectionError(`not connected to ${remote}`, remote));
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const w = {
+        resolve: (c: JsonRpcConnection) => {
+          if (timer) clearTimeout(timer);
+          opts.signal?.removeEventListener('abort', onAbort);
+          resolve(c);
+        },
+        reject: (e: Error) => {
+          if (timer) clearTimeout(timer);
+          opts.signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      const drop = () => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+      };
+      const onAbort = () => {
+        drop();
+        w.reject(new OvsdbCancelledError('request cancelled while reconnecting', remote));
+      };
+      if (opts.timeoutMs) {
+        timer = setTimeout(() => {
+          drop();
+          w.reject(new OvsdbTimeoutError(`not reconnected to ${remote} within ${opts.timeoutMs} ms`, remote));
+        }, opts.timeoutMs);
+      }
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(w);
+    });
+  }
+
+  private async firstConnect(): Promise<void> {
+    let lastErr: unknown;
+    for (let i = 0; i < this.remotes.length; i++) {
+      try {
+        await this.attempt((this.remoteIndex + i) % this.remotes.length);
+        return;
+      } catch (err) {
+        lastErr = err;
+      }
+    }
+    this.closed = true;
+    throw lastErr instanceof Error ? lastErr : new OvsdbConnectionError(String(lastErr), this.remotes[0]!.text);
+  }
+
+  /** Opens remote `index`, checks leadership when asked, and makes it current. */
+  private async attempt(index: number): Promise<void> {
+    const remote = this.remotes[index]!;
+    const socket = await openSocket(remote, this.options.connectTimeoutMs ?? 10_000, this.options);
+    if (this.closed) {
+      socket.destroy();
+      throw new OvsdbConnectionError('client closed', remote.text);
+    }
+    const conn: JsonRpcConnection = new JsonRpcConnection(socket, remote.text, {
+      onNotification: (method, params) => this.onNotification(conn, method, params),
+      onClose: (error) => this.onConnClose(conn, error),
+      onActivity: () => {
+        this.lastActivity = Date.now();
+      },
+    });
+    if (this.wantsLeader()) {
+      try {
+        const tracker = new LeaderTracker(conn, this.options.database!, () => {
+          // Leadership moved away: drop this connection, the reconnect tries the next remote.
+          conn.abort(new OvsdbConnectionError(`${remote.text} is no longer the leader of ${this.options.database}`, remote.text));
+        });
+        await tracker.start(this.options.connectTimeoutMs ?? 10_000);
+        this.leader?.stop();
+        this.leader = tracker;
+      } catch (err) {
+        conn.close();
+        throw err;
+      }
+    }
+    this.remoteIndex = index;
+    this.conn = conn;
+    this.backoffMs = this.options.backoffMinMs ?? 1000;
+    this.lastActivity = Date.now();
+    this.startProbe(remote);
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w.resolve(conn);
+    this.emit('connected', remote.text);
+    for (const cache of this.monitors.values()) void this.establish(cache, conn).catch(() => {});
+    for (const lock of this.locks.values()) void this.requestLock(lock, conn);
+  }
+
+  private wantsLeader(): boolean {
+    const want = this.options.leaderOnly ?? this.remotes.length > 1;
+    return want && this.options.database !== undefined;
+  }
+
+  private async establish(cache: MonitorCache, conn: JsonRpcConnection): Promise<void> {
+    try {
+      const schema = await this.schema(cache.db);
+      if (conn !== this.conn) return;
+      await cache.establish(schema, conn, this.supportedMonitors);
+    } catch (err) {
+      if (!(err instanceof OvsdbConnectionError)) this.emit('warning', err as Error);
+      if (this.options.reconnect === false && err instanceof OvsdbConnectionError) cache.abandon(err);
+      throw err;
+    }
+  }
+
+  private async requestLock(lock: OvsdbLock, conn: JsonRpcConnection): Promise<void> {
+    try {
+      const reply = await conn.request(lock.steal ? 'steal' : 'lock', [lock.name]);
+      if (reply && typeof reply === 'object' && (reply as { locked?: unknown }).locked === true) lock.setLocked(true);
+    } catch (err) {
+      if (!(err instanceof OvsdbConnectionError)) this.emit('warning', err as Error);
+    }
+  }
+
+  private monitorClosed(cache: MonitorCache): void {
+    this.monitors.delete(cache.id);
+    if (this.conn?.isOpen) void this.conn.request('monitor_cancel', [cache.id]).catch(() => {});
+  }
+
+  private onNotification(conn: JsonRpcConnection, method: string, params: unknown): void {
+    if (conn !== this.conn && !this.leader?.owns(conn)) return;
+    if (method === 'update' || method === 'update2' || method === 'update3') {
+      if (!Array.isArray(params)) throw new OvsdbProtocolError(`${method} without params`, params);
+      const id = params[0];
+      if (this.leader?.handles(id)) {
+        this.leader.handleNotification(method, params);
+        return;
+      }
+      const cache = typeof id === 'string' ? this.monitors.get(id) : undefined;
+      cache?.handleNotification(method, params);
+    } else if (method === 'locked' || method === 'stolen') {
+      const name = Array.isArray(params) ? params[0] : undefined;
+      const lock = typeof name === 'string' ? this.locks.get(name) : undefined;
+      lock?.setLocked(method === 'locked');
+    }
+  }
+
+  private onConnClose(conn: JsonRpcConnection, error: OvsdbError | undefined): void {
+    if (conn !== this.conn) return;
+    this.conn = undefined;
+    this.stopProbe();
+    this.leader?.stop();
+    this.leader = undefined;
+    for (const m of this.monitors.values()) m.disconnected();
+    for (const l of this.locks.values()) l.locked = false;
+    this.emit('disconnected', error);
+    if (this.closed) return;
+    if (this.options.reconnect === false) {
+      this.closed = true;
+      const err = error ?? new OvsdbConnectionError('connection closed', conn.remote);
+      for (const m of this.monitors.values()) m.abandon(err);
+      for (const w of this.waiters) w.reject(err);
+      this.waiters = [];
+      return;
+    }
+    this.scheduleReconnect(0);
+  }
+
+  /** Reconnect loop: one pass over the remotes per delay, delay 1 s doubling to 8 s. */
+  private scheduleReconnect(delayMs: number): void {
+    if (this.closed || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.reconnectPass();
+    }, delayMs);
+  }
+
+  private async reconnectPass(): Promise<void> {
+    for (let i = 1; i <= this.remotes.length; i++) {
+      if (this.closed) return;
+      try {
+        // Start with the next remote: the current one just failed (or lost leadership).
+        await this.attempt((this.remoteIndex + i) % this.remotes.length);
+        return;
+      } catch {
+        // try the next remote
+      }
+    }
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, this.options.backoffMaxMs ?? 8000);
+    this.scheduleReconnect(delay);
+  }
+
+  private startProbe(remote: Remote): void {
+    this.stopProbe();
+    const interval = this.options.probeIntervalMs ?? (remote.kind === 'unix' ? 0 : 5000);
+    if (interval <= 0) return;
+    this.probeTimer = setInterval(() => {
+      const conn = this.conn;
+      if (!conn?.isOpen || this.probing) return;
+      if (Date.now() - this.lastActivity < interval) return;
+      this.probing = true;
+      conn.request('echo', ['mvtep-probe'], { timeoutMs: interval }).catch((err: unknown) => {
+        if (err instanceof OvsdbTimeoutError) {
+          conn.abort(new OvsdbTimeoutError(`no reply to the inactivity probe from ${conn.remote} within ${interval} ms`, conn.remote));
+        }
+      }).finally(() => {
+        this.probing = false;
+      });
+    }, Math.max(50, Math.floor(interval / 2)));
+    this.probeTimer.unref();
+  }
+
+  private stopProbe(): void {
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
+    this.probing = false;
+  }
+}

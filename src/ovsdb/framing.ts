@@ -1,0 +1,136 @@
+import { OvsdbProtocolError } from './errors.ts';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/**
+ * Splits a byte stream of back-to-back JSON objects (ovsdb-server sends no
+ * delimiter) into parsed values. Only the object boundaries are found here,
+ * by tracking nesting depth and string state across chunks; JSON.parse does
+ * the real parsing once a whole object is present, which is much faster than
+ * a JS tokenizer on multi-megabyte initial dumps.
+ */
+export class JsonStreamParser {
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
+  private depth = 0;
+  private inString = false;
+  private escape = false;
+  private readonly maxMessageBytes: number;
+
+  constructor(maxMessageBytes = 1 << 30) {
+    this.maxMessageBytes = maxMessageBytes;
+  }
+
+  /** True while a message is partially received (a truncated stream at EOF). */
+  get pending(): boolean {
+    return this.depth > 0 || this.partsBytes > 0;
+  }
+
+  /** Feeds a chunk; calls `onMessage` for every complete object. Throws OvsdbProtocolError on garbage. */
+  push(chunk: Buffer, onMessage: (value: unknown) => void): void {
+    const n = chunk.length;
+    let depth = this.depth;
+    let inString = this.inString;
+    let escape = this.escape;
+    let start = 0;
+    let i = 0;
+    while (i < n) {
+      if (inString) {
+        if (escape) {
+          escape = false;
+          i++;
+          continue;
+        }
+        const q = chunk.indexOf(QUOTE, i);
+        if (q < 0) {
+          let run = 0;
+          for (let k = n - 1; k >= i && chunk[k] === BACKSLASH; k--) run++;
+          escape = (run & 1) === 1;
+          i = n;
+          break;
+        }
+        let run = 0;
+        for (let k = q - 1; k >= i && chunk[k] === BACKSLASH; k--) run++;
+        i = q + 1;
+        if ((run & 1) === 0) inString = false;
+        continue;
+      }
+      const c = chunk[i]!;
+      if (depth === 0) {
+        if (isSpace(c)) {
+          i++;
+          start = i;
+          continue;
+        }
+        if (c !== OPEN_BRACE) {
+          this.reset();
+          throw new OvsdbProtocolError(`expected '{' at the start of a JSON-RPC message, got ${JSON.stringify(String.fromCharCode(c))}`,
+            chunk.subarray(i, i + 64).toString('utf8'));
+        }
+        start = i;
+        depth = 1;
+        i++;
+        continue;
+      }
+      if (c === QUOTE) inString = true;
+      else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        depth--;
+        if (depth === 0) {
+          const end = i + 1;
+          let text: string;
+          if (this.partsBytes > 0) {
+            this.parts.push(chunk.subarray(start, end));
+            text = Buffer.concat(this.parts).toString('utf8');
+            this.parts = [];
+            this.partsBytes = 0;
+          } else {
+            text = chunk.toString('utf8', start, end);
+          }
+          start = end;
+          let value: unknown;
+          try {
+            value = JSON.parse(text);
+          } catch (err) {
+            this.reset();
+            throw new OvsdbProtocolError(`invalid JSON from peer: ${(err as Error).message}`, text.slice(0, 200));
+          }
+          // Save state first: the callback may throw or re-enter.
+          this.depth = 0;
+          this.inString = false;
+          this.escape = false;
+          onMessage(value);
+        }
+      }
+      i++;
+    }
+    this.depth = depth;
+    this.inString = inString;
+    this.escape = escape;
+    if (depth > 0 && start < n) {
+      this.parts.push(chunk.subarray(start));
+      this.partsBytes += n - start;
+      if (this.partsBytes > this.maxMessageBytes) {
+        this.reset();
+        throw new OvsdbProtocolError(`JSON-RPC message larger than ${this.maxMessageBytes} bytes`, this.maxMessageBytes);
+      }
+    }
+  }
+
+  reset(): void {
+    this.parts = [];
+    this.partsBytes = 0;
+    this.depth = 0;
+    this.inString = false;
+    this.escape = false;
+  }
+}

@@ -1,0 +1,471 @@
+import { EventEmitter } from 'node:events';
+import { OvsdbCodecError, OvsdbConnectionError, OvsdbError, OvsdbProtocolError, OvsdbRpcError } from './errors.ts';
+import type { Row } from './codec.ts';
+import { encodeWhere, type Condition, type WireCondition } from './ops.ts';
+import { columnOf, tableOf, type ColumnSchema, type DatabaseSchema } from './schema.ts';
+import { CacheTable, rowEquals, type IndexKey, type IndexKeyFn } from './cacheTable.ts';
+import type { RequestOptions } from './rpc.ts';
+
+export interface MonitorSelect {
+  readonly initial?: boolean;
+  readonly insert?: boolean;
+  readonly delete?: boolean;
+  readonly modify?: boolean;
+}
+
+/** Per table: a column list, `true` (all columns) or details. */
+export type MonitorTableSpec =
+  | readonly string[]
+  | true
+  | { readonly columns?: readonly string[]; readonly where?: readonly Condition[]; readonly select?: MonitorSelect };
+
+export type MonitorSpec = Readonly<Record<string, MonitorTableSpec>>;
+export type MonitorMethod = 'monitor_cond_since' | 'monitor_cond' | 'monitor';
+
+export interface MonitorOptions {
+  /** Force a method; by default the newest the server supports (since > cond > plain). */
+  readonly method?: MonitorMethod;
+  /** Deadline for the initial dump reply, separate from the connect timeout (default: none). */
+  readonly initialDumpTimeoutMs?: number;
+}
+
+export interface RowChange {
+  readonly kind: 'insert' | 'update' | 'delete';
+  readonly table: string;
+  readonly uuid: string;
+  /** The row after the change (insert, update). */
+  readonly row?: Row;
+  /** The row before the change (update, delete). */
+  readonly old?: Row;
+}
+
+export interface ChangeInfo {
+  /** True for the batch that (re)loaded the cache from an initial dump. */
+  readonly initial: boolean;
+}
+
+export interface MonitorEvents {
+  insert: [table: string, row: Row];
+  update: [table: string, row: Row, old: Row];
+  delete: [table: string, old: Row];
+  change: [changes: readonly RowChange[], info: ChangeInfo];
+}
+
+/** What a MonitorCache needs from the connection it runs on. */
+export interface MonitorChannel {
+  request(method: string, params: unknown[], opts?: RequestOptions): Promise<unknown>;
+}
+
+type Phase = 'starting' | 'live' | 'closed';
+
+interface Prepared {
+  readonly tables: Map<string, CacheTable>;
+  readonly cond: Record<string, { columns: string[]; where?: WireCondition[]; select?: MonitorSelect }[]>;
+  readonly plain: Record<string, { columns: string[]; select?: MonitorSelect }>;
+}
+
+/** Stands in for a monitored table before the schema arrives: no rows yet. */
+const EMPTY_TABLE = new CacheTable({ name: '', columns: new Map(), isRoot: false, indexes: [] }, []);
+
+const ZERO_TXN = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * In-memory replica of the monitored tables. Rows are decoded against the
+ * schema; every change batch is applied whole before any event fires, so
+ * listeners always see a consistent cache.
+ */
+export class MonitorCache extends EventEmitter<MonitorEvents> {
+  readonly db: string;
+  /** The monitor id used on the wire. */
+  readonly id: string;
+  readonly spec: MonitorSpec;
+  readonly options: MonitorOptions;
+  /** Resolves once the first initial dump is in the cache. */
+  readonly ready: Promise<void>;
+  /** The method the server accepted. */
+  method: MonitorMethod | undefined;
+  /** Last transaction id seen (monitor_cond_since on clustered databases). */
+  lastTxnId: string | undefined;
+
+  private tables = new Map<string, CacheTable>();
+  private prepared: Prepared | undefined;
+  private phase: Phase = 'starting';
+  private generation = 0;
+  private buffered: [string, unknown][] = [];
+  private resolveReady!: () => void;
+  private rejectReady!: (err: Error) => void;
+  private readyDone = false;
+  private readonly onClose: (cache: MonitorCache) => void;
+  private pendingIndexes: [string, string, IndexKeyFn][] = [];
+
+  constructor(db: string, id: string, spec: MonitorSpec, options: MonitorOptions, onClose: (cache: MonitorCache) => void) {
+    super();
+    this.db = db;
+    this.id = id;
+    this.spec = spec;
+    this.options = options;
+    this.onClose = onClose;
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    // Callers that never await `ready` must not crash the process on failure.
+    this.ready.catch(() => {});
+  }
+
+  /** Decoded rows of a monitored table, by UUID string. Do not mutate. */
+  rows(table: string): ReadonlyMap<string, Row> {
+    return this.table(table).rows;
+  }
+
+  get(table: string, uuid: string | { value: string }): Row | undefined {
+    return this.table(table).rows.get(typeof uuid === 'string' ? uuid : uuid.value);
+  }
+
+  /** Rows of `table` for which `pred` holds. */
+  find(table: string, pred: (row: Row) => boolean): Row[] {
+    const out: Row[] = [];
+    for (const r of this.table(table).rows.values()) if (pred(r)) out.push(r);
+    return out;
+  }
+
+  /** Maintains a client-defined index on `table`; look it up with lookup(). */
+  addIndex(table: string, name: string, keyOf: IndexKeyFn): this {
+    if (!this.prepared) {
+      // Before the schema is known: remember it, the table is built with it.
+      if (!(table in this.spec)) throw new OvsdbCodecError(`table '${table}' is not monitored by this cache`, table);
+      this.pendingIndexes.push([table, name, keyOf]);
+      return this;
+    }
+    this.table(table).addIndex(name, keyOf);
+    return this;
+  }
+
+  /** Index of `table` by one key of a map column, e.g. ('Interface', 'external_ids', 'iface-id'). */
+  addMapKeyIndex(table: string, column: string, key: string, name = `${column}:${key}`): this {
+    return this.addIndex(table, name, mapKeyOf(column, key));
+  }
+
+  lookup(table: string, index: string, key: IndexKey): Row[] {
+    if (!this.prepared && this.pendingIndexes.some(([t, n]) => t === table && n === index)) return [];
+    const t = this.table(table);
+    if (!t.hasIndex(index)) throw new OvsdbCodecError(`no index '${index}' on ${table}`, index);
+    return t.lookup(index, key);
+  }
+
+  lookupOne(table: string, index: string, key: IndexKey): Row | undefined {
+    return this.lookup(table, index, key)[0];
+  }
+
+  /** Tables this cache monitors. */
+  get tableNames(): string[] {
+    return [...this.tables.keys()];
+  }
+
+  get isReady(): boolean {
+    return this.phase === 'live';
+  }
+
+  /** Stops monitoring (sends monitor_cancel when connected). The rows stay readable. */
+  close(): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.generation++;
+    this.buffered = [];
+    if (!this.readyDone) this.failReady(new OvsdbError('ovsdb-monitor-closed', `monitor ${this.id} closed before it was ready`, this.id));
+    this.onClose(this);
+  }
+
+  private table(name: string): CacheTable {
+    const t = this.tables.get(name);
+    if (!t && !this.prepared && name in this.spec) return EMPTY_TABLE;
+    if (!t) throw new OvsdbCodecError(`table '${name}' is not monitored by this cache`, name);
+    return t;
+  }
+
+  private prepare(schema: DatabaseSchema): Prepared {
+    if (this.prepared) return this.prepared;
+    const tables = new Map<string, CacheTable>();
+    const cond: Prepared['cond'] = {};
+    const plain: Prepared['plain'] = {};
+    for (const [name, tspec] of Object.entries(this.spec)) {
+      const ts = tableOf(schema, name);
+      const detail = tspec === true ? {} : Array.isArray(tspec) ? { columns: tspec as readonly string[] } : tspec as Exclude<MonitorTableSpec, true | readonly string[]>;
+      const colNames = detail.columns && detail.columns.length > 0
+        ? detail.columns
+        : [...ts.columns.keys()].filter((c) => c !== '_uuid' && c !== '_version');
+      const cols: ColumnSchema[] = colNames.filter((c) => c !== '_uuid').map((c) => columnOf(ts, c));
+      tables.set(name, new CacheTable(ts, cols));
+      const columns = cols.map((c) => c.name);
+      const req: { columns: string[]; where?: WireCondition[]; select?: MonitorSelect } = { columns };
+      if (detail.where) req.where = encodeWhere(ts, detail.where);
+      if (detail.select) req.select = detail.select;
+      cond[name] = [req];
+      plain[name] = detail.select ? { columns, select: detail.select } : { columns };
+    }
+    for (const [table, name, keyOf] of this.pendingIndexes) tables.get(table)!.addIndex(name, keyOf);
+    this.pendingIndexes = [];
+    this.prepared = { tables, cond, plain };
+    this.tables = tables;
+    return this.prepared;
+  }
+
+  /**
+   * (Re)starts the monitor on a fresh connection. Called by the client after
+   * every (re)connect; notifications that arrive before the reply are
+   * buffered and applied right after it.
+   * @internal
+   */
+  async establish(schema: DatabaseSchema, channel: MonitorChannel, supported: Set<MonitorMethod>): Promise<void> {
+    if (this.phase === 'closed') return;
+    const gen = ++this.generation;
+    this.phase = 'starting';
+    this.buffered = [];
+    let prep: Prepared;
+    try {
+      prep = this.prepare(schema);
+    } catch (err) {
+      this.failReady(err as Error);
+      this.close();
+      throw err;
+    }
+    const opts: RequestOptions = this.options.initialDumpTimeoutMs ? { timeoutMs: this.options.initialDumpTimeoutMs } : {};
+    const order: MonitorMethod[] = this.options.method
+      ? [this.options.method]
+      : (['monitor_cond_since', 'monitor_cond', 'monitor'] as const).filter((m) => supported.has(m));
+    let lastErr: unknown;
+    for (const method of order) {
+      let reply: unknown;
+      try {
+        if (method === 'monitor_cond_since') {
+          reply = await channel.request(method, [this.db, this.id, prep.cond, this.lastTxnId ?? ZERO_TXN], opts);
+        } else if (method === 'monitor_cond') {
+          reply = await channel.request(method, [this.db, this.id, prep.cond], opts);
+        } else {
+          if (Object.values(prep.cond).some((r) => r[0]?.where)) {
+            throw new OvsdbCodecError('conditions need monitor_cond; the server only offers monitor', this.spec);
+          }
+          reply = await channel.request(method, [this.db, this.id, prep.plain], opts);
+        }
+      } catch (err) {
+        if (err instanceof OvsdbRpcError && isUnknownMethod(err.error) && !this.options.method) {
+          supported.delete(method);
+          lastErr = err;
+          continue;
+        }
+        if (gen === this.generation && !(err instanceof OvsdbConnectionError)) {
+          // A rejected request (bad table, bad condition) will not get better on reconnect.
+          this.failReady(err as Error);
+          this.close();
+        }
+        throw err;
+      }
+      if (gen !== this.generation) return;
+      this.method = method;
+      this.applyReply(method, reply);
+      this.phase = 'live';
+      const queued = this.buffered;
+      this.buffered = [];
+      for (const [m, p] of queued) this.handleNotification(m, p);
+      if (!this.readyDone) {
+        this.readyDone = true;
+        this.resolveReady();
+      }
+      return;
+    }
+    const err = new OvsdbError('ovsdb-monitor-unsupported', `the server supports no monitor method (${String(lastErr)})`, this.id);
+    this.failReady(err);
+    throw err;
+  }
+
+  /** Routed here by the client for update/update2/update3 with this monitor's id. @internal */
+  handleNotification(method: string, params: unknown): void {
+    if (this.phase === 'closed') return;
+    if (this.phase === 'starting') {
+      this.buffered.push([method, params]);
+      return;
+    }
+    if (!Array.isArray(params)) throw new OvsdbProtocolError(`${method}: params is not an array`, params);
+    const changes: RowChange[] = [];
+    if (method === 'update') {
+      this.applyUpdate1(params[1], changes);
+    } else if (method === 'update2') {
+      this.applyUpdate2(params[1], changes);
+    } else if (method === 'update3') {
+      if (typeof params[1] === 'string') this.lastTxnId = params[1];
+      this.applyUpdate2(params[2], changes);
+    }
+    this.emitChanges(changes, false);
+  }
+
+  /** The connection dropped: replies and updates for this generation are void. @internal */
+  disconnected(): void {
+    if (this.phase === 'closed') return;
+    this.generation++;
+    this.phase = 'starting';
+    this.buffered = [];
+  }
+
+  /** The connection failed for good (no reconnect): fail `ready` if still pending. @internal */
+  abandon(err: Error): void {
+    this.failReady(err);
+  }
+
+  private failReady(err: Error): void {
+    if (this.readyDone) return;
+    this.readyDone = true;
+    this.rejectReady(err);
+  }
+
+  private applyReply(method: MonitorMethod, reply: unknown): void {
+    const changes: RowChange[] = [];
+    if (method === 'monitor_cond_since') {
+      if (!Array.isArray(reply) || reply.length < 3) throw new OvsdbProtocolError('bad monitor_cond_since reply', reply);
+      const [found, txnId, updates] = reply as [unknown, unknown, unknown];
+      if (typeof txnId === 'string') this.lastTxnId = txnId;
+      if (found === true && this.readyDone) {
+        // Resumed: the server sent only what changed while we were away.
+        this.applyUpdate2(updates, changes);
+        this.emitChanges(changes, false);
+        return;
+      }
+      this.resync(updates, true, changes);
+    } else {
+      this.resync(reply, method === 'monitor_cond', changes);
+    }
+    this.emitChanges(changes, true);
+  }
+
+  /**
+   * Replaces the cache with an initial dump, turning the difference into
+   * events: rows gone while disconnected are deleted, changed ones updated.
+   */
+  private resync(updates: unknown, v2: boolean, changes: RowChange[]): void {
+    const fresh = new Map<string, Map<string, Row>>();
+    for (const name of this.tables.keys()) fresh.set(name, new Map());
+    if (updates !== null && updates !== undefined) {
+      if (typeof updates !== 'object') throw new OvsdbProtocolError('bad initial monitor reply', updates);
+      const byTable = updates as Record<string, unknown>;
+      for (const name in byTable) {
+        const t = this.tables.get(name);
+        const target = fresh.get(name);
+        const tu = byTable[name];
+        if (!t || !target || typeof tu !== 'object' || tu === null) throw new OvsdbProtocolError(`initial dump for unknown table '${name}'`, name);
+        const rowsJson = tu as Record<string, unknown>;
+        for (const uuid in rowsJson) {
+          const u = rowsJson[uuid] as Record<string, unknown> | null;
+          const json = v2 ? (u?.['initial'] ?? u?.['insert']) : u?.['new'];
+          if (json === undefined) continue;
+          target.set(uuid, t.decodeFull(uuid, json));
+        }
+      }
+    }
+    for (const [name, t] of this.tables) {
+      const next = fresh.get(name)!;
+      if (t.rows.size === 0) {
+        for (const [uuid, row] of next) {
+          t.set(uuid, row, undefined);
+          changes.push({ kind: 'insert', table: name, uuid, row });
+        }
+        continue;
+      }
+      for (const [uuid, old] of [...t.rows]) {
+        if (!next.has(uuid)) {
+          t.remove(uuid, old);
+          changes.push({ kind: 'delete', table: name, uuid, old });
+        }
+      }
+      for (const [uuid, row] of next) {
+        const old = t.rows.get(uuid);
+        if (old && rowEquals(old, row)) continue;
+        t.set(uuid, row, old);
+        changes.push(old ? { kind: 'update', table: name, uuid, row, old } : { kind: 'insert', table: name, uuid, row });
+      }
+    }
+  }
+
+  private applyUpdate2(updates: unknown, changes: RowChange[]): void {
+    if (updates === null || updates === undefined) return;
+    if (typeof updates !== 'object') throw new OvsdbProtocolError('bad table-updates2', updates);
+    const byTable = updates as Record<string, unknown>;
+    for (const name in byTable) {
+      const t = this.tables.get(name);
+      const tu = byTable[name];
+      if (!t || typeof tu !== 'object' || tu === null) throw new OvsdbProtocolError(`update for unknown table '${name}'`, name);
+      const rowsJson = tu as Record<string, unknown>;
+      for (const uuid in rowsJson) {
+        const u = rowsJson[uuid] as Record<string, unknown> | null;
+        if (!u || typeof u !== 'object') throw new OvsdbProtocolError(`bad row update for ${name} ${uuid}`, u);
+        const old = t.rows.get(uuid);
+        if (u['modify'] !== undefined) {
+          if (!old) throw new OvsdbProtocolError(`modify for unknown row ${name} ${uuid}`, uuid);
+          const row = t.applyDiff(old, u['modify']);
+          t.set(uuid, row, old);
+          changes.push({ kind: 'update', table: name, uuid, row, old });
+        } else if (u['insert'] !== undefined || u['initial'] !== undefined) {
+          const row = t.decodeFull(uuid, u['insert'] ?? u['initial']);
+          t.set(uuid, row, old);
+          changes.push(old ? { kind: 'update', table: name, uuid, row, old } : { kind: 'insert', table: name, uuid, row });
+        } else if ('delete' in u) {
+          if (!old) continue;
+          t.remove(uuid, old);
+          changes.push({ kind: 'delete', table: name, uuid, old });
+        }
+      }
+    }
+  }
+
+  private applyUpdate1(updates: unknown, changes: RowChange[]): void {
+    if (updates === null || updates === undefined) return;
+    if (typeof updates !== 'object') throw new OvsdbProtocolError('bad table-updates', updates);
+    const byTable = updates as Record<string, unknown>;
+    for (const name in byTable) {
+      const t = this.tables.get(name);
+      const tu = byTable[name];
+      if (!t || typeof tu !== 'object' || tu === null) throw new OvsdbProtocolError(`update for unknown table '${name}'`, name);
+      const rowsJson = tu as Record<string, unknown>;
+      for (const uuid in rowsJson) {
+        const u = rowsJson[uuid] as { old?: unknown; new?: unknown } | null;
+        if (!u || typeof u !== 'object') throw new OvsdbProtocolError(`bad row update for ${name} ${uuid}`, u);
+        const old = t.rows.get(uuid);
+        if (u.new === undefined) {
+          if (!old) continue;
+          t.remove(uuid, old);
+          changes.push({ kind: 'delete', table: name, uuid, old });
+        } else {
+          const row = old ? t.merge(old, u.new) : t.decodeFull(uuid, u.new);
+          t.set(uuid, row, old);
+          changes.push(old ? { kind: 'update', table: name, uuid, row, old } : { kind: 'insert', table: name, uuid, row });
+        }
+      }
+    }
+  }
+
+  private emitChanges(changes: RowChange[], initial: boolean): void {
+    if (changes.length === 0 && !initial) return;
+    const hasRowListeners = this.listenerCount('insert') + this.listenerCount('update') + this.listenerCount('delete') > 0;
+    if (hasRowListeners) {
+      for (const c of changes) {
+        if (c.kind === 'insert') this.emit('insert', c.table, c.row!);
+        else if (c.kind === 'update') this.emit('update', c.table, c.row!, c.old!);
+        else this.emit('delete', c.table, c.old!);
+      }
+    }
+    this.emit('change', changes, { initial });
+  }
+}
+
+function isUnknownMethod(error: unknown): boolean {
+  const text = typeof error === 'string' ? error : JSON.stringify(error);
+  return /unknown method/i.test(text);
+}
+
+/** Index key function: the value of `key` in map column `column` (string values only). */
+export function mapKeyOf(column: string, key: string): IndexKeyFn {
+  return (row) => {
+    const m = row[column];
+    if (!(m instanceof Map)) return undefined;
+    const v = m.get(key);
+    return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : undefined;
+  };
+}

@@ -1,0 +1,78 @@
+import { isIP } from 'node:net';
+import type { RoutingBackend } from '../routing/index.ts';
+import type { NodeState } from '../verify/index.ts';
+import { errorMessage } from '../util/errors.ts';
+import type { ConfirmResult, TraceResult, TraceRoute } from './types.ts';
+
+/** The ofproto/trace flow for the traced packet: ICMP echo when IPs are known, else plain Ethernet. */
+export function traceFlow(result: TraceResult): string {
+  const inPort = result.source.ofport;
+  if (inPort === null) throw new RangeError(`source ${result.from} has no ofport on br-int`);
+  const srcMac = result.source.mac ?? '0a:58:00:00:00:01';
+  const dstMac = result.destination.mac ?? 'ff:ff:ff:ff:ff:ff';
+  const base = `in_port=${inPort},dl_src=${srcMac},dl_dst=${dstMac}`;
+  const s = result.source.ip;
+  const d = result.destination.ip;
+  if (s && d && isIP(s) === 4 && isIP(d) === 4) return `${base},icmp,nw_src=${s},nw_dst=${d},nw_ttl=64,icmp_type=8,icmp_code=0`;
+  if (s && d && isIP(s) === 6 && isIP(d) === 6) return `${base},ipv6,ipv6_src=${s},ipv6_dst=${d},nw_ttl=64,icmp_type=128,icmp_code=0`;
+  return base;
+}
+
+/** Ofports a trace outputs to, in order of appearance. */
+export function outputPorts(trace: string): number[] {
+  const out: number[] = [];
+  for (const m of trace.matchAll(/(?:^|[\s,])output:(\d+)/gm)) out.push(Number(m[1]));
+  return [...new Set(out)];
+}
+
+export interface ConfirmInputs {
+  /** Raw `ovs-appctl ofproto/trace` output. */
+  readonly trace: string;
+  /** The source node read after the trace (ofports are read fresh). */
+  readonly node: NodeState;
+  /** `ip route get <remote> from <local>` for the observed tunnel, when a netns is known. */
+  readonly route: TraceRoute | null;
+  /** The device that should carry the local VTEP (spec, or the one holding the address). */
+  readonly expectedDevice: string | null;
+}
+
+/** Compares the explanation with what OVS and the kernel actually do (pure). */
+export function compareWithObserved(result: TraceResult, obs: ConfirmInputs): ConfirmResult {
+  const ports = outputPorts(obs.trace);
+  const differences: string[] = [];
+  const tunnels = ports.map((p) => obs.node.tunnels.find((t) => t.ofport === p)).filter((t) => t !== undefined);
+  if (ports.length === 1 && tunnels.length === 1) {
+    const t = tunnels[0]!;
+    const observed = { local_ip: t.localIp ?? '', remote_ip: t.remoteIp ?? '', tunnel: t.port, ofport: t.ofport ?? ports[0]! };
+    const inSet = result.candidates.some((c) => c.local_ip === observed.local_ip && c.remote_ip === observed.remote_ip);
+    if (!inSet) {
+      differences.push(`ofproto/trace leaves on ${t.port} (${observed.local_ip} -> ${observed.remote_ip}), which is not among the predicted ${result.candidates.map((c) => `${c.local_ip} -> ${c.remote_ip}`).join(', ') || 'none'}`);
+    }
+    if (obs.route) {
+      if (obs.route.error) differences.push(`ip route get ${obs.route.to} from ${obs.route.from} fails: ${obs.route.error}`);
+      else if (obs.expectedDevice && obs.route.device !== obs.expectedDevice) {
+        differences.push(`the kernel sends ${obs.route.from} -> ${obs.route.to} out of ${obs.route.device ?? '?'}, not ${obs.expectedDevice}`);
+      }
+    }
+    return { observed, observed_kind: 'tunnel', observed_route: obs.route, agrees: differences.length === 0, differences };
+  }
+  const kind = ports.length === 0 ? 'dropped' as const
+    : ports.every((p) => obs.node.interfaces.some((i) => i.ofport === p && i.externalIds['iface-id'] !== undefined)) ? 'local' as const : 'other' as const;
+  const expectedLocal = result.reason === 'local';
+  if (!(kind === 'local' && expectedLocal)) {
+    differences.push(kind === 'dropped' ? 'ofproto/trace drops the packet'
+      : kind === 'local' ? 'ofproto/trace delivers locally, but the destination is on another chassis'
+        : `ofproto/trace outputs to ofports ${ports.join(', ')}, not to exactly one tunnel`);
+  }
+  return { observed: null, observed_kind: kind, observed_route: null, agrees: differences.length === 0, differences };
+}
+
+/** `ip route get` through the routing backend, as a TraceRoute. */
+export async function kernelRoute(backend: RoutingBackend, from: string, to: string): Promise<TraceRoute> {
+  try {
+    const r = await backend.routeGet(to, from);
+    return { from, to, table: r.table ?? null, device: r.dev ?? null, gateway: r.gateway ?? null };
+  } catch (err) {
+    return { from, to, table: null, device: null, gateway: null, error: errorMessage(err) };
+  }
+}

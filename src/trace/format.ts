@@ -1,0 +1,18 @@
+import type { TraceResult } from './types.ts';
+
+export function formatTrace(r: TraceResult): string {
+  const lines = [`${r.from} (${r.source_chassis}) -> ${r.to} (${r.destination_chassis})`];
+  r.steps.forEach((s, i) => lines.push(`${String(i + 1).padStart(2)}. ${s.step.padEnd(15)} ${s.text}`));
+  lines.push('');
+  lines.push(r.determined
+    ? `egress: ${r.local_ip} -> ${r.remote_ip}${r.tunnel?.name ? ` on ${r.tunnel.name}` : ''}${r.egress_device ? ` via ${r.egress_device}` : ''}`
+    : r.reason === 'local' ? 'egress: none (same chassis)'
+      : `egress: arbitrary (${r.reason}) among ${r.candidates.map((c) => `${c.local_ip} -> ${c.remote_ip}`).join(', ') || 'nothing'}`);
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  if (r.confirm) {
+    const c = r.confirm;
+    lines.push(c.agrees ? `confirmed: ofproto/trace${c.observed_route ? ' and ip route get' : ''} agree${c.observed ? ` (${c.observed.tunnel}: ${c.observed.local_ip} -> ${c.observed.remote_ip}${c.observed_route?.device ? ` via ${c.observed_route.device}` : ''})` : ''}`
+      : `NOT confirmed: ${c.differences.join('; ')}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,93 @@
+import { access, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Iproute2 } from '../routing/index.ts';
+import { gatherNode, gatherRouting, gatherSouthbound, gatherSpec, gatherSriov } from '../verify/gather/index.ts';
+import { STATE_FORMAT, type GatheredState, type NodeState } from '../verify/index.ts';
+import { compareWithObserved, kernelRoute, traceFlow } from './confirm.ts';
+import { explainPath, TraceError } from './explain.ts';
+import { unixctl } from './unixctl.ts';
+import type { TraceResult, TraceRoute } from './types.ts';
+
+export interface LiveTraceOptions {
+  readonly from: string;
+  readonly to: string;
+  readonly sb: string;
+  /** Open_vSwitch DB of the source chassis. */
+  readonly ovsdb?: string;
+  readonly netns?: string;
+  readonly sysfs?: string;
+  readonly spec?: string;
+  readonly ovnVersion?: string;
+  readonly confirm?: boolean;
+  /** vswitchd unixctl socket of the source chassis (derived from --ovsdb when absent). */
+  readonly appctlTarget?: string;
+  readonly timeoutMs?: number;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(() => true, () => false);
+}
+
+/** The vswitchd control socket next to a unix: OVSDB remote (OVS_RUNDIR layout). */
+export async function deriveAppctlTarget(ovsdbRemote: string): Promise<string | undefined> {
+  if (!ovsdbRemote.startsWith('unix:')) return undefined;
+  const dir = dirname(ovsdbRemote.slice('unix:'.length));
+  const plain = join(dir, 'ovs-vswitchd.ctl');
+  if (await exists(plain)) return plain;
+  const pid = (await readFile(join(dir, 'ovs-vswitchd.pid'), 'utf8').catch(() => '')).trim();
+  if (/^\d+$/.test(pid) && await exists(join(dir, `ovs-vswitchd.${pid}.ctl`))) return join(dir, `ovs-vswitchd.${pid}.ctl`);
+  return undefined;
+}
+
+async function readNodeView(opts: LiveTraceOptions): Promise<NodeState | undefined> {
+  if (!opts.ovsdb) return undefined;
+  let node = await gatherNode(opts.ovsdb, opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {});
+  if (opts.sysfs) node = { ...node, sriov: gatherSriov(opts.sysfs) };
+  if (opts.spec) node = { ...node, spec: await gatherSpec(opts.spec) };
+  return node;
+}
+
+/** Gathers, explains, adds kernel routes for the candidates and optionally confirms against OVS. */
+export async function traceLive(opts: LiveTraceOptions): Promise<{ result: TraceResult; state: GatheredState }> {
+  const sb = await gatherSouthbound(opts.sb, { withMacs: true, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+  let node = await readNodeView(opts);
+  const base: GatheredState = {
+    format: STATE_FORMAT, gatheredAt: new Date().toISOString(), southbound: sb.southbound,
+    ...(opts.ovnVersion ?? sb.ovnVersion ? { ovnVersion: opts.ovnVersion ?? sb.ovnVersion! } : {}),
+    nodes: node ? [node] : [],
+  };
+  let result = explainPath(base, opts.from, opts.to);
+  let state = base;
+  if (node && opts.netns !== undefined) {
+    const backend = new Iproute2({ netns: opts.netns });
+    const routing = await gatherRouting({ netns: opts.netns, vteps: [], remotes: [], backend });
+    const lookups = [];
+    for (const c of result.candidates) {
+      const r = await kernelRoute(backend, c.local_ip, c.remote_ip);
+      lookups.push({ from: r.from, to: r.to, dev: r.device ?? undefined, gateway: r.gateway ?? undefined, table: r.table ?? undefined, ...(r.error ? { error: r.error } : {}) });
+    }
+    node = { ...node, routing: { ...routing, lookups } };
+    state = { ...base, nodes: [node] };
+    result = explainPath(state, opts.from, opts.to);
+  }
+  if (opts.confirm) {
+    if (!node || !opts.ovsdb) throw new TraceError('trace-confirm-needs-ovsdb', '--confirm needs --ovsdb of the source chassis');
+    if (node.openVswitch.externalIds['system-id'] !== result.source_chassis) {
+      throw new TraceError('trace-wrong-chassis', `--ovsdb is chassis ${node.openVswitch.externalIds['system-id'] ?? '?'}, but ${opts.from} is bound on ${result.source_chassis}`, opts.ovsdb);
+    }
+    const target = opts.appctlTarget ?? await deriveAppctlTarget(opts.ovsdb);
+    if (!target) throw new TraceError('trace-no-appctl-target', `cannot find the ovs-vswitchd control socket next to ${opts.ovsdb}; give --appctl-target`, opts.ovsdb);
+    const trace = await unixctl(target, 'ofproto/trace', ['br-int', traceFlow(result)]);
+    const fresh = await gatherNode(opts.ovsdb, opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {});
+    let route: TraceRoute | null = null;
+    let expectedDevice: string | null = result.underlay?.device ?? null;
+    const observedPort = fresh.tunnels.find((t) => trace.includes(`output:${t.ofport}`));
+    if (opts.netns !== undefined && observedPort?.localIp && observedPort.remoteIp) {
+      const backend = new Iproute2({ netns: opts.netns });
+      route = await kernelRoute(backend, observedPort.localIp, observedPort.remoteIp);
+      expectedDevice ??= node.routing?.addresses.find((a) => a.ip === observedPort.localIp)?.dev ?? null;
+    }
+    result = { ...result, confirm: compareWithObserved(result, { trace, node: fresh, route, expectedDevice }) };
+  }
+  return { result, state };
+}

@@ -1,0 +1,22 @@
+import { buildContext } from '../context.ts';
+import { sortFindings, type Finding } from '../findings.ts';
+import type { GatheredState } from '../state.ts';
+import { configChecks } from './config.ts';
+import { routingChecks } from './routing.ts';
+import { southboundChecks } from './southbound.ts';
+import { tunnelChecks } from './tunnels.ts';
+import { versionChecks } from './version.ts';
+import { vifChecks } from './vifs.ts';
+
+/** All checks over one gathered state; pure. */
+export function runChecks(state: GatheredState): Finding[] {
+  const ctx = buildContext(state);
+  return sortFindings([
+    ...versionChecks(ctx),
+    ...configChecks(ctx),
+    ...vifChecks(ctx),
+    ...southboundChecks(ctx),
+    ...tunnelChecks(ctx),
+    ...routingChecks(ctx),
+  ]);
+}

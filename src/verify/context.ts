@@ -1,0 +1,98 @@
+import { checkNodeEncapConfig, type Checked, type NodeEncapConfig } from '../config/index.ts';
+import {
+  chassisConfigFromExternalIds, chassisFromSouthbound, DEFAULT_OVN_VERSION, modelChassis, ovnFeatures, parseOvnVersion,
+  type ChassisModel, type EncapRow, type OvnFeatures, type OvnVersion,
+} from '../ovn/index.ts';
+import type { GatheredState, NodeState, SbChassis, SbEncap, SbPortBinding } from './state.ts';
+
+/** Indexes over the Southbound, built once per run (checks must stay linear at 1000 chassis). */
+export interface SbIndex {
+  readonly encapByUuid: ReadonlyMap<string, SbEncap>;
+  readonly chassisByName: ReadonlyMap<string, SbChassis>;
+  /** Encap rows per chassis_name (the rows that say they belong to it). */
+  readonly encapsByChassis: ReadonlyMap<string, readonly EncapRow[]>;
+  /** Chassis names per encap IP. */
+  readonly chassisByIp: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly bindingsByChassis: ReadonlyMap<string, readonly SbPortBinding[]>;
+  readonly bindingByPort: ReadonlyMap<string, SbPortBinding>;
+  /** Chassis models rebuilt from the SB (for tunnel expectations). */
+  readonly models: ReadonlyMap<string, ChassisModel>;
+}
+
+export interface NodeContext {
+  readonly node: NodeState;
+  readonly chassisName: string | undefined;
+  readonly config: Checked<NodeEncapConfig>;
+  /** The chassis as its own ovn-controller sees it (from the OVS config). */
+  readonly model: ChassisModel;
+}
+
+export interface CheckContext {
+  readonly state: GatheredState;
+  readonly version: OvnVersion | undefined;
+  readonly features: OvnFeatures;
+  readonly sb: SbIndex | undefined;
+  readonly nodes: readonly NodeContext[];
+}
+
+export function toEncapRow(e: SbEncap): EncapRow {
+  return { chassisName: e.chassisName, ip: e.ip, type: e.type, isDefault: e.options['is_default'] === 'true', csum: e.options['csum'] ?? '' };
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
+export function indexSouthbound(state: GatheredState, features: OvnFeatures): SbIndex | undefined {
+  const sb = state.southbound;
+  if (!sb) return undefined;
+  const encapByUuid = new Map<string, SbEncap>();
+  const encapsByChassis = new Map<string, EncapRow[]>();
+  const chassisByIp = new Map<string, Set<string>>();
+  for (const e of sb.encaps) {
+    encapByUuid.set(e.uuid, e);
+    push(encapsByChassis, e.chassisName, toEncapRow(e));
+    let set = chassisByIp.get(e.ip);
+    if (!set) chassisByIp.set(e.ip, (set = new Set()));
+    set.add(e.chassisName);
+  }
+  const chassisByName = new Map<string, SbChassis>();
+  const models = new Map<string, ChassisModel>();
+  for (const c of sb.chassis) {
+    chassisByName.set(c.name, c);
+    const rows = c.encaps.map((u) => encapByUuid.get(u)).filter((e): e is SbEncap => e !== undefined).map(toEncapRow);
+    models.set(c.name, chassisFromSouthbound(c.name, rows, features, c.transportZones));
+  }
+  const bindingsByChassis = new Map<string, SbPortBinding[]>();
+  const bindingByPort = new Map<string, SbPortBinding>();
+  for (const pb of sb.portBindings) {
+    bindingByPort.set(pb.logicalPort, pb);
+    if (pb.chassis !== undefined) push(bindingsByChassis, pb.chassis, pb);
+  }
+  return { encapByUuid, chassisByName, encapsByChassis, chassisByIp, bindingsByChassis, bindingByPort, models };
+}
+
+function versionOf(state: GatheredState): OvnVersion | undefined {
+  const text = state.ovnVersion ?? state.nodes.find((n) => n.openVswitch.ovnVersion)?.openVswitch.ovnVersion;
+  if (text === undefined) return undefined;
+  try {
+    return parseOvnVersion(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function buildContext(state: GatheredState): CheckContext {
+  const version = versionOf(state);
+  const features = ovnFeatures(version ?? DEFAULT_OVN_VERSION);
+  const sb = indexSouthbound(state, features);
+  const nodes = state.nodes.map((node): NodeContext => {
+    const ids = node.openVswitch.externalIds;
+    const config = checkNodeEncapConfig(ids);
+    const chassisCfg = chassisConfigFromExternalIds(ids);
+    return { node, chassisName: config.value.chassis, config, model: modelChassis(chassisCfg, features) };
+  });
+  return { state, version, features, sb, nodes };
+}

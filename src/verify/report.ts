@@ -1,0 +1,38 @@
+import { countBySeverity, type Finding } from './findings.ts';
+import type { GatheredState } from './state.ts';
+
+export interface VerifyReport {
+  readonly ok: boolean;
+  readonly counts: Record<'error' | 'warning' | 'info', number>;
+  readonly scope: { readonly nodes: readonly string[]; readonly sbChassis: number; readonly ovnVersion: string | undefined };
+  readonly findings: readonly Finding[];
+}
+
+export function makeReport(state: GatheredState, findings: readonly Finding[]): VerifyReport {
+  const counts = countBySeverity(findings);
+  return {
+    ok: counts.error === 0,
+    counts,
+    scope: { nodes: state.nodes.map((n) => n.label), sbChassis: state.southbound?.chassis.length ?? 0, ovnVersion: state.ovnVersion },
+    findings,
+  };
+}
+
+const LABEL = { error: 'ERROR', warning: 'WARN ', info: 'INFO ' } as const;
+
+export function formatReport(r: VerifyReport): string {
+  const lines: string[] = [];
+  for (const f of r.findings) {
+    lines.push(`${LABEL[f.severity]} ${f.check}  ${f.subject}`);
+    lines.push(`      ${f.message}`);
+    lines.push(`      hint: ${f.hint}`);
+  }
+  const scope = [
+    r.scope.nodes.length ? `node${r.scope.nodes.length > 1 ? 's' : ''} ${r.scope.nodes.join(', ')}` : undefined,
+    r.scope.sbChassis ? `${r.scope.sbChassis} chassis in the Southbound` : undefined,
+    r.scope.ovnVersion ? `OVN ${r.scope.ovnVersion}` : undefined,
+  ].filter(Boolean).join(', ');
+  if (lines.length) lines.push('');
+  lines.push(`${r.counts.error} error(s), ${r.counts.warning} warning(s), ${r.counts.info} info${scope ? ` (checked ${scope})` : ''}`);
+  return lines.join('\n') + '\n';
+}

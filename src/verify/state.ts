@@ -1,0 +1,133 @@
+/**
+ * What verify looks at: a plain-JSON picture of one or more nodes and the
+ * Southbound. Gatherers fill it from a live node, the lab or a snapshot file;
+ * the checks only read it. Everything is optional except the arrays, so a
+ * partial picture (only --sb, only --ovsdb) still checks what it can.
+ */
+export const STATE_FORMAT = 'mvtep-verify-state/1';
+
+export type StringMap = Readonly<Record<string, string>>;
+
+export interface GatheredState {
+  readonly format: typeof STATE_FORMAT;
+  readonly gatheredAt?: string;
+  /** OVN version string of the chassis/cluster ("25.03.0"), when known. */
+  readonly ovnVersion?: string;
+  /** Node-local views (one per --ovsdb / lab chassis). */
+  readonly nodes: readonly NodeState[];
+  readonly southbound?: SouthboundState;
+  /** Where each part came from, for the report. */
+  readonly sources?: StringMap;
+}
+
+export interface NodeState {
+  /** A label for messages; the chassis name (system-id) when known. */
+  readonly label: string;
+  readonly openVswitch: { readonly externalIds: StringMap; readonly ovnVersion?: string };
+  /** Interfaces on br-int (VIFs and tunnels). */
+  readonly interfaces: readonly InterfaceState[];
+  /** br-int ports carrying external_ids:ovn-chassis-id, with their interface. */
+  readonly tunnels: readonly TunnelPortState[];
+  readonly sriov?: SriovState;
+  readonly routing?: RoutingState;
+  readonly spec?: NodeSpecState;
+}
+
+export interface InterfaceState {
+  readonly name: string;
+  readonly type: string;
+  /** null when OVS could not create it (ofport -1 or not yet assigned). */
+  readonly ofport: number | null;
+  readonly externalIds: StringMap;
+  readonly options: StringMap;
+  readonly error?: string;
+}
+
+export interface TunnelPortState {
+  readonly port: string;
+  /** external_ids:ovn-chassis-id, "<chassis>@<remote>%<local>". */
+  readonly chassisId: string;
+  readonly type: string;
+  readonly localIp: string | undefined;
+  readonly remoteIp: string | undefined;
+  readonly ofport: number | null;
+}
+
+/** SR-IOV discovery results: which netdev is a VF representor of which PF. */
+export interface SriovState {
+  readonly sysfsRoot: string;
+  /** PF uplink netdevs in switchdev mode. */
+  readonly pfs: readonly { readonly pf: string; readonly pci: string; readonly switchId: string }[];
+  readonly representors: readonly { readonly netdev: string; readonly pf: string; readonly vf: number; readonly vfPci?: string }[];
+}
+
+export interface RoutingState {
+  readonly netns: string | undefined;
+  readonly rules: readonly { readonly priority: number; readonly src?: string; readonly srcLen?: number; readonly table: string }[];
+  readonly routes: readonly { readonly table: string; readonly dst: string; readonly dev?: string; readonly gateway?: string }[];
+  readonly addresses: readonly { readonly dev: string; readonly ip: string; readonly prefixLen: number }[];
+  readonly links: readonly { readonly name: string; readonly mtu: number; readonly up: boolean }[];
+  /** `ip route get <to> from <from>` results. */
+  readonly lookups: readonly RouteLookup[];
+}
+
+export interface RouteLookup {
+  readonly from: string;
+  readonly to: string;
+  readonly dev: string | undefined;
+  readonly gateway: string | undefined;
+  readonly table: string | undefined;
+  readonly error?: string;
+}
+
+/** The parts of the node spec verify compares against. */
+export interface NodeSpecState {
+  readonly overlayMtu?: number;
+  readonly vteps: readonly {
+    readonly pf: string;
+    readonly ip: string;
+    readonly device?: string;
+    readonly bridge?: string;
+    readonly vlan?: number;
+    readonly table?: number;
+    readonly gateway?: string;
+  }[];
+}
+
+export interface SouthboundState {
+  readonly chassis: readonly SbChassis[];
+  readonly encaps: readonly SbEncap[];
+  readonly portBindings: readonly SbPortBinding[];
+}
+
+export interface SbChassis {
+  readonly name: string;
+  readonly hostname?: string;
+  /** UUIDs of this chassis' Encap rows (Chassis.encaps). */
+  readonly encaps: readonly string[];
+  readonly transportZones: readonly string[];
+  readonly otherConfig?: StringMap;
+}
+
+export interface SbEncap {
+  readonly uuid: string;
+  readonly chassisName: string;
+  readonly ip: string;
+  readonly type: string;
+  readonly options: StringMap;
+}
+
+export interface SbPortBinding {
+  readonly logicalPort: string;
+  /** "" for VIFs, "patch", "localnet", ... */
+  readonly type: string;
+  readonly chassis: string | undefined;
+  /** The Encap UUID Port_Binding.encap points at (weak ref). */
+  readonly encap: string | undefined;
+  /** Port_Binding.mac entries ("MAC IP..."), used by trace to build a packet. */
+  readonly mac?: readonly string[];
+}
+
+export function emptyState(): GatheredState {
+  return { format: STATE_FORMAT, nodes: [] };
+}

@@ -1,0 +1,81 @@
+/**
+ * Plain inputs the dashboard view is built from. Gatherers (lab, live OVSDB,
+ * verify, trace) fill these; `buildDashboardView` never does I/O, so the view
+ * logic is tested with data alone.
+ */
+import type { Severity } from './view.ts';
+
+export interface ViewInputs {
+  readonly source: { readonly kind: 'demo' | 'lab' | 'cluster' | 'snapshot'; readonly name: string };
+  readonly chassis: readonly ChassisInput[];
+  readonly pods: readonly PodInput[];
+  readonly paths?: readonly PathInput[];
+  readonly findings?: readonly FindingInput[];
+  /** Injected for tests; defaults to now. */
+  readonly now?: Date;
+}
+
+export interface ChassisInput {
+  readonly name: string;
+  readonly hostname?: string | null;
+  /** The chassis' `ovn-encap-ip` list (or its SB Encap IPs). */
+  readonly encapIps: readonly string[];
+  readonly defaultEncapIp?: string | null;
+  readonly nics?: readonly NicInput[];
+  /** Tunnel ports on br-int; omit when the chassis' OVSDB is not reachable. */
+  readonly tunnels?: readonly TunnelInput[];
+}
+
+export interface NicInput {
+  readonly pf: string;
+  readonly bridge?: string | null;
+  /** The VTEP device (internal port) name. */
+  readonly vtep?: string | null;
+  /** The VTEP address, with or without a `/prefix`. */
+  readonly ip?: string | null;
+  readonly class?: string | null;
+  readonly vlan?: number | null;
+}
+
+export interface TunnelInput {
+  readonly remoteChassis: string;
+  readonly localIp: string;
+  readonly remoteIp: string;
+  readonly name?: string | null;
+  readonly ofport?: number | null;
+}
+
+export interface PodInput {
+  /** The logical port (iface-id). */
+  readonly name: string;
+  readonly chassis: string;
+  /** The uplink netdev of the VF's PF, when known. */
+  readonly pf?: string | null;
+  readonly representor?: string | null;
+  /** The Interface's `external_ids:encap-ip`. */
+  readonly encapIp?: string | null;
+  /** The SB `Port_Binding.encap` IP. */
+  readonly bindingEncapIp?: string | null;
+}
+
+export interface PathInput {
+  readonly from: string;
+  readonly to: string;
+  readonly localIp: string | null;
+  readonly remoteIp: string | null;
+  readonly candidates?: readonly { readonly localIp: string; readonly remoteIp: string }[];
+  readonly tunnel?: string | null;
+  readonly egressDevice?: string | null;
+  /** true: ofproto/trace (and ip route get) agreed; false: they disagreed; null/absent: not confirmed. */
+  readonly confirmed?: boolean | null;
+  readonly detail?: string | null;
+}
+
+export interface FindingInput {
+  readonly check: string;
+  readonly severity: Severity;
+  readonly subject: string;
+  readonly message: string;
+  readonly hint?: string | null;
+  readonly chassis?: string | null;
+}

@@ -1,0 +1,91 @@
+// `mvtep lab up|status|down` end to end (in-process main(), real daemons).
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../../src/cli/main.ts';
+import type { LabStatus } from '../../src/lab/index.ts';
+import { leftovers } from './helpers/leftovers.ts';
+
+const repo = new URL('../../', import.meta.url).pathname;
+const roots: string[] = [];
+after(async () => {
+  // Never leave a lab behind, even when an assertion failed half-way.
+  for (const r of roots) {
+    await cli(['lab', 'down', '--dir', r, '--all']).catch(() => undefined);
+    await rm(r, { recursive: true, force: true });
+  }
+});
+
+async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (b: Buffer) => (out += b.toString()));
+  stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const code = await main(argv, { stdout, stderr, env, cwd: repo });
+  return { code, out, err };
+}
+
+test('lab up / status / down / down again', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'mvtep-labcli-'));
+  roots.push(root);
+  const up = await cli(['lab', 'up', '--scenario', 'examples/two-node.yaml', '--dir', root, '--json']);
+  assert.equal(up.code, 0, up.err);
+  const s = JSON.parse(up.out) as LabStatus;
+  assert.equal(s.phase, 'up');
+  assert.deepEqual(s.pending, []);
+  assert.equal(s.workDir, join(root, 'two-node'));
+  assert.deepEqual(s.chassis.map((c) => [c.name, c.tunnels, c.sbRegistered]), [['hv1', 6, true], ['hv2', 6, true]]);
+  assert.ok(s.pods.every((p) => p.bound && p.up));
+
+  // A second `up` of the same lab is refused while it runs.
+  const again = await cli(['lab', 'up', '--scenario', 'examples/two-node.yaml', '--dir', root]);
+  assert.equal(again.code, 1);
+  assert.match(again.err, /already running/);
+
+  const st = await cli(['lab', 'status', '--dir', root, '--json']);
+  assert.equal(st.code, 0, st.err);
+  const [only] = JSON.parse(st.out) as LabStatus[];
+  assert.equal(only?.id, s.id);
+  assert.ok(only.daemons.every((d) => d.alive));
+  const text = await cli(['lab', 'status', '--dir', root]);
+  assert.match(text.out, /chassis hv1: netns mvl[0-9a-z]{5}-c1, PFs enp1s0f0,enp2s0f0,enp3s0f0, encap 192\.0\.2\.11,192\.0\.2\.12,192\.0\.2\.13, registered, 6 tunnels/);
+
+  const down = await cli(['lab', 'down', '--dir', root]);
+  assert.equal(down.code, 0, down.err);
+  assert.match(down.out, /lab two-node down/);
+  assert.deepEqual(await leftovers(root, s.id), { pids: [], netns: [] });
+  assert.deepEqual(await readdir(root), []);
+  const twice = await cli(['lab', 'down', '--dir', root]);
+  assert.equal(twice.code, 0);
+  assert.match(twice.out, /no lab running/);
+  assert.equal((await cli(['lab', 'status', '--dir', root])).code, 1);
+});
+
+test('bad scenario: exit 1, message names file, key path and reason; nothing started', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'mvtep-labcli-'));
+  roots.push(root);
+  const file = join(root, 'bad.yaml');
+  await writeFile(file, 'name: bad\nchassis:\n  - name: hv1\n    encapIps: [192.0.2.1, 10.1.1.1]\n');
+  const r = await cli(['lab', 'up', '--scenario', file, '--dir', root]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /\[scenario-invalid\].*bad\.yaml:4: chassis\[0\]\.encapIps\[1\]: '10\.1\.1\.1' is outside the documentation ranges/);
+  assert.deepEqual(await readdir(root), ['bad.yaml']);
+  const usage = await cli(['lab', 'up', '--dir', root]);
+  assert.equal(usage.code, 2);
+  assert.match(usage.err, /--scenario is required/);
+});
+
+test('missing runtime: a clear error before anything starts', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'mvtep-labcli-'));
+  roots.push(root);
+  const env = { ...process.env, PATH: '/nonexistent', MVTEP_RUNTIME_DIR: join(root, 'no-runtime') };
+  const r = await cli(['lab', 'up', '--scenario', 'examples/two-node.yaml', '--dir', root], env);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /\[runtime-missing\].*mvtep runtime install/);
+  assert.deepEqual(await readdir(root), []);
+});

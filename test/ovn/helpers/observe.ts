@@ -1,0 +1,102 @@
+// What the real OVN did, read with verify's gatherers, compared with the model.
+import { unixctl } from '../../../src/trace/index.ts';
+import { outputPorts } from '../../../src/trace/index.ts';
+import { gatherNode, gatherSouthbound } from '../../../src/verify/gather/index.ts';
+import type { NodeState, SouthboundState } from '../../../src/verify/index.ts';
+import type { TopologyModel } from '../../../src/ovn/index.ts';
+import { CHASSIS, PODS, type PropertyLab } from './propertyLab.ts';
+import type { Topology } from './random.ts';
+
+export interface LiveView {
+  readonly sb: SouthboundState;
+  readonly nodes: ReadonlyMap<string, NodeState>;
+}
+
+export async function readLive(pl: PropertyLab): Promise<LiveView> {
+  const [sb, ...nodes] = await Promise.all([
+    gatherSouthbound(pl.lab.sb.remote),
+    ...CHASSIS.map((c) => gatherNode(pl.lab.chassis[c]!.ovsdbRemote)),
+  ]);
+  return { sb: sb.southbound, nodes: new Map(CHASSIS.map((c, i) => [c, nodes[i]!])) };
+}
+
+function setDiff(what: string, actual: Iterable<string>, expected: Iterable<string>): string[] {
+  const a = new Set(actual);
+  const e = new Set(expected);
+  const out: string[] = [];
+  for (const x of e) if (!a.has(x)) out.push(`${what}: missing ${x}`);
+  for (const x of a) if (!e.has(x)) out.push(`${what}: unexpected ${x}`);
+  return out;
+}
+
+/** Differences between the live SB/OVS state and the model (empty: equal). */
+export function compareState(live: LiveView, model: TopologyModel): string[] {
+  const diffs: string[] = [];
+  const rows = live.sb.encaps.map((e) => `${e.chassisName}|${e.type}|${e.ip}|${e.options['is_default'] === 'true' ? 'default' : '-'}`);
+  const want = [...model.sb.chassis.values()].flatMap((c) => c.encaps.map((e) => `${e.chassisName}|${e.type}|${e.ip}|${e.isDefault ? 'default' : '-'}`));
+  diffs.push(...setDiff('Encap', rows, want));
+  const encapIp = new Map(live.sb.encaps.map((e) => [e.uuid, e.ip]));
+  for (const b of model.bindings.values()) {
+    const pb = live.sb.portBindings.find((p) => p.logicalPort === b.lport);
+    const actual = pb?.encap === undefined ? 'none' : encapIp.get(pb.encap) ?? `dangling ${pb.encap}`;
+    const expected = b.encap?.ip ?? 'none';
+    if (pb?.chassis !== b.chassis) diffs.push(`Port_Binding ${b.lport}: chassis ${pb?.chassis ?? 'none'}, expected ${b.chassis}`);
+    if (actual !== expected) diffs.push(`Port_Binding ${b.lport}: encap ${actual}, expected ${expected} (${b.reason})`);
+  }
+  for (const [name, node] of live.nodes) {
+    const tunnels = model.tunnels.get(name) ?? [];
+    diffs.push(...setDiff(`tunnels on ${name}`, node.tunnels.map((t) => t.chassisId), tunnels.map((t) => t.chassisId)));
+    for (const t of node.tunnels) {
+      if (t.ofport === null) diffs.push(`tunnel ${t.chassisId} on ${name} has no ofport yet`);
+      if (t.localIp === undefined || !t.chassisId.endsWith(`%${t.localIp}`) || !t.chassisId.includes(`@${t.remoteIp}%`)) {
+        diffs.push(`tunnel ${t.port} on ${name}: options local_ip=${t.localIp} remote_ip=${t.remoteIp} disagree with ${t.chassisId}`);
+      }
+    }
+  }
+  return diffs;
+}
+
+/** Polls until the live state equals the model, or returns the last differences at the deadline. */
+export async function awaitModel(pl: PropertyLab, model: TopologyModel, timeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let diffs: string[] = [];
+  for (;;) {
+    diffs = compareState(await readLive(pl), model);
+    if (diffs.length === 0 || Date.now() > deadline) return diffs;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+export interface PairResult {
+  readonly from: string;
+  readonly to: string;
+  readonly observed: string;
+  readonly candidates: readonly string[];
+  readonly determined: boolean;
+  readonly ok: boolean;
+}
+
+/** ofproto/trace for every pair of pods on different active chassis, checked against the model. */
+export async function tracePairs(pl: PropertyLab, topo: Topology, model: TopologyModel, live: LiveView): Promise<PairResult[]> {
+  const active = new Set(topo.chassis.filter((c) => c.active).map((c) => c.name));
+  const pods = PODS.filter((p) => active.has(p.chassis));
+  const out: PairResult[] = [];
+  for (const a of pods) {
+    const node = live.nodes.get(a.chassis)!;
+    const from = pl.lab.pods[a.name]!;
+    const inPort = node.interfaces.find((i) => i.name === from.representor)?.ofport;
+    for (const b of pods) {
+      if (b.chassis === a.chassis) continue;
+      const to = pl.lab.pods[b.name]!;
+      const flow = `in_port=${inPort},dl_src=${from.mac},dl_dst=${to.mac},icmp,nw_src=${from.ip},nw_dst=${to.ip},nw_ttl=64,icmp_type=8,icmp_code=0`;
+      const trace = await unixctl(pl.lab.chassis[a.chassis]!.vswitchdCtl, 'ofproto/trace', ['br-int', flow]);
+      const ports = outputPorts(trace);
+      const tunnels = ports.map((p) => node.tunnels.find((t) => t.ofport === p));
+      const observed = ports.length === 1 && tunnels[0] ? `${tunnels[0].localIp}->${tunnels[0].remoteIp}` : `outputs [${ports.join(',')}]`;
+      const e = model.egress(a.name, b.name);
+      const candidates = e.candidates.map((c) => `${c.localIp}->${c.remoteIp}`);
+      out.push({ from: a.name, to: b.name, observed, candidates, determined: e.determined, ok: candidates.includes(observed) });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,192 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  OvsdbCancelledError, OvsdbClient, OvsdbTimeoutError, OvsdbTransactionError, Uuid,
+  type Row, type RowChange,
+} from '../../src/ovsdb/index.ts';
+import { startServer, type TestServer } from './server.ts';
+
+let srv: TestServer;
+let client: OvsdbClient;
+const DB = 'Open_vSwitch';
+
+before(async () => {
+  srv = await startServer();
+  client = await OvsdbClient.connect(srv.remote);
+  const tx = client.transaction(DB);
+  tx.insert('Open_vSwitch', {});
+  await tx.commit();
+});
+after(async () => {
+  client?.close();
+  await srv?.stop();
+});
+
+function ext(row: Row | undefined): Record<string, unknown> {
+  return Object.fromEntries((row?.['external_ids'] as Map<string, string> | undefined) ?? []);
+}
+
+test('list_dbs and get_schema', async () => {
+  assert.deepEqual((await client.listDbs()).sort(), ['Open_vSwitch', '_Server']);
+  const s = await client.schema(DB);
+  assert.equal(s.name, DB);
+  assert.ok(s.tables.has('Interface'));
+  assert.equal(await client.schema(DB), s, 'schema is cached');
+});
+
+test('raw transact: insert with named UUIDs, select, update, mutate, delete, comment, commit', async () => {
+  const res = await client.transact(DB, [
+    { op: 'insert', table: 'Bridge', row: { name: 'raw0', ports: ['named-uuid', 'p'] }, 'uuid-name': 'b' },
+    { op: 'insert', table: 'Port', row: { name: 'raw0', interfaces: ['named-uuid', 'i'] }, 'uuid-name': 'p' },
+    { op: 'insert', table: 'Interface', row: { name: 'raw0', type: 'internal' }, 'uuid-name': 'i' },
+    { op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['bridges', 'insert', ['named-uuid', 'b']]] },
+    { op: 'comment', comment: 'mvtep test' },
+    { op: 'commit', durable: false },
+  ]);
+  assert.match(res[0]!.uuid![1], /^[0-9a-f-]{36}$/);
+  const sel = await client.transact(DB, [{ op: 'select', table: 'Port', where: [['name', '==', 'raw0']], columns: ['interfaces'] }]);
+  assert.deepEqual(sel[0]!.rows, [{ interfaces: res[2]!.uuid }]);
+  const upd = await client.transact(DB, [{ op: 'update', table: 'Interface', where: [['name', '==', 'raw0']], row: { mtu_request: 1400 } }]);
+  assert.equal(upd[0]!.count, 1);
+  const del = await client.transact(DB, [
+    { op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['bridges', 'delete', res[0]!.uuid!]] },
+    { op: 'delete', table: 'Bridge', where: [['name', '==', 'raw0']] },
+  ]);
+  assert.equal(del[1]!.count, 1);
+});
+
+test('OvsdbTransactionError names the failing operation', async () => {
+  const ops = [
+    { op: 'comment' as const, comment: 'first' },
+    { op: 'wait' as const, table: 'Open_vSwitch', where: [], columns: ['next_cfg'], until: '==' as const, rows: [{ next_cfg: 424242 }], timeout: 0 },
+  ];
+  await assert.rejects(client.transact(DB, ops), (e: unknown) =>
+    e instanceof OvsdbTransactionError && e.index === 1 && e.error === 'timed out' && e.op === ops[1] && /operation 1 \(wait on Open_vSwitch\)/.test(e.message));
+  // A commit-time failure (referential integrity) is reported after the last op.
+  const orphan = client.transaction(DB);
+  orphan.insert('Port', { name: 'orphan', interfaces: [new Uuid('11111111-2222-3333-4444-555555555555')] });
+  await assert.rejects(orphan.commit(),
+    (e: unknown) => e instanceof OvsdbTransactionError && e.index === 1 && e.error === 'referential integrity violation' && e.op === undefined);
+  await assert.rejects(client.transaction(DB).abort().commit(), (e: unknown) => e instanceof OvsdbTransactionError && e.error === 'aborted');
+  await assert.rejects(client.transaction(DB).assert('no_such_lock').commit(), (e: unknown) => e instanceof OvsdbTransactionError && e.error === 'not owner');
+});
+
+test('builder: insert/select/update/mutate/delete with decoded values', async () => {
+  const tx = client.transaction(DB);
+  const iface = tx.insert('Interface', { name: 'b1', type: 'internal', external_ids: { 'iface-id': 'pod-a' } });
+  const port = tx.insert('Port', { name: 'b1', interfaces: [iface], tag: 7, trunks: [1, 2, 3] });
+  const br = tx.insert('Bridge', { name: 'b1', ports: [port], fail_mode: 'secure' });
+  tx.addToSet('Open_vSwitch', [], 'bridges', [br]);
+  const res = await tx.commit();
+  const brUuid = res.uuid(br);
+  assert.ok(brUuid instanceof Uuid);
+
+  const t2 = client.transaction(DB);
+  const sel = t2.select('Bridge', [['_uuid', '==', brUuid]]);
+  const selPort = t2.select('Port', [['name', '==', 'b1']], ['tag', 'trunks', 'interfaces']);
+  await t2.commit();
+  const row = sel.rows[0]!;
+  assert.equal(row['name'], 'b1');
+  assert.deepEqual(row['fail_mode'], ['secure']);
+  assert.ok(row._uuid.equals(brUuid));
+  assert.deepEqual(selPort.rows[0]!['trunks'], [1, 2, 3]);
+  assert.equal(selPort.rows[0]!['tag'] instanceof Array, true);
+  assert.deepEqual(selPort.rows[0]!['tag'], [7]);
+  assert.ok((selPort.rows[0]!['interfaces'] as Uuid[])[0]!.equals(res.uuid(iface)));
+
+  const t3 = client.transaction(DB).update('Port', [['name', '==', 'b1']], { tag: [] }).mutate('Port', [['name', '==', 'b1']], [['trunks', 'delete', [2]]]);
+  const r3 = await t3.commit();
+  assert.equal(r3.count(0), 1);
+  const t4 = client.transaction(DB);
+  const s4 = t4.select('Port', [['name', '==', 'b1']], ['tag', 'trunks']);
+  await t4.commit();
+  assert.deepEqual(s4.rows[0], { tag: [], trunks: [1, 3] });
+});
+
+test('setMapKeys/deleteMapKeys change single keys and never clobber keys written by others', async () => {
+  const where = [['name', '==', 'b1']] as const;
+  await client.transaction(DB).setMapKeys('Bridge', [...where], 'external_ids', { mine: '1', shared: 'a' }).commit();
+  // Another writer adds its own key in between.
+  const other = await OvsdbClient.connect(srv.remote);
+  try {
+    await other.transaction(DB).setMapKeys('Bridge', [...where], 'external_ids', { theirs: 'x' }).commit();
+  } finally {
+    other.close();
+  }
+  await client.transaction(DB).setMapKeys('Bridge', [...where], 'external_ids', { shared: 'b' }).deleteMapKeys('Bridge', [...where], 'external_ids', ['mine']).commit();
+  const t = client.transaction(DB);
+  const s = t.select('Bridge', [...where], ['external_ids']);
+  await t.commit();
+  assert.deepEqual(ext(s.rows[0]), { shared: 'b', theirs: 'x' });
+  // One mutate op per helper call: delete then insert in the same op.
+  const ops = client.transaction(DB).setMapKeys('Bridge', [...where], 'external_ids', { k: 'v' }).toWire(await client.schema(DB));
+  assert.deepEqual(ops, [{ op: 'mutate', table: 'Bridge', where: [['name', '==', 'b1']],
+    mutations: [['external_ids', 'delete', 'k'], ['external_ids', 'insert', ['map', [['k', 'v']]]]] }]);
+});
+
+test('monitor: ready, events with old and new rows, change batches, client index', async () => {
+  const cache = client.monitor(DB, { Interface: ['name', 'external_ids', 'mtu_request'], Bridge: true });
+  cache.addMapKeyIndex('Interface', 'external_ids', 'iface-id');
+  const batches: RowChange[][] = [];
+  const events: string[] = [];
+  cache.on('change', (c, info) => {
+    if (!info.initial) batches.push([...c]);
+  });
+  cache.on('insert', (t, r) => events.push(`insert ${t} ${String(r['name'])}`));
+  cache.on('update', (t, r, old) => events.push(`update ${t} ${String(r['name'])} ${String(old['mtu_request'])}->${String(r['mtu_request'])}`));
+  cache.on('delete', (t, old) => events.push(`delete ${t} ${String(old['name'])}`));
+  await cache.ready;
+  assert.ok(cache.method === 'monitor_cond_since');
+  assert.equal(cache.lookupOne('Interface', 'external_ids:iface-id', 'pod-a')?.['name'], 'b1');
+  assert.ok([...cache.rows('Bridge').values()].some((r) => r['name'] === 'b1'));
+  events.length = 0;
+
+  const waitBatch = (n: number) => new Promise<void>((resolve) => {
+    const check = () => {
+      if (batches.length >= n) {
+        cache.off('change', check);
+        resolve();
+      }
+    };
+    cache.on('change', check);
+    check();
+  });
+  await client.transaction(DB).update('Interface', [['name', '==', 'b1']], { mtu_request: [1500] }).commit();
+  await waitBatch(1);
+  await client.transaction(DB).setMapKeys('Interface', [['name', '==', 'b1']], 'external_ids', { 'iface-id': 'pod-b' }).commit();
+  await waitBatch(2);
+  assert.equal(cache.lookup('Interface', 'external_ids:iface-id', 'pod-a').length, 0);
+  assert.equal(cache.lookupOne('Interface', 'external_ids:iface-id', 'pod-b')?.['name'], 'b1');
+  assert.deepEqual(events, ['update Interface b1 ->1500', 'update Interface b1 1500->1500']);
+  assert.equal(batches[0]!.length, 1);
+  assert.equal(batches[0]![0]!.kind, 'update');
+  assert.deepEqual(ext(batches[1]![0]!.old), { 'iface-id': 'pod-a' });
+  assert.deepEqual(ext(batches[1]![0]!.row), { 'iface-id': 'pod-b' });
+  cache.close();
+});
+
+test('every monitor method gives the same cache', async () => {
+  const dumps: string[] = [];
+  for (const method of ['monitor_cond_since', 'monitor_cond', 'monitor'] as const) {
+    const cache = client.monitor(DB, { Port: true, Interface: true }, { method });
+    await cache.ready;
+    assert.equal(cache.method, method);
+    const flat = (t: string) => [...cache.rows(t).values()].map((r) => JSON.stringify(Object.entries(r).sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, v instanceof Map ? [...v] : v]))).sort();
+    dumps.push(JSON.stringify([flat('Port'), flat('Interface')]));
+    cache.close();
+  }
+  assert.equal(dumps[1], dumps[0]);
+  assert.equal(dumps[2], dumps[0]);
+});
+
+test('per-request timeout and cancellation', async () => {
+  const blocking = () => client.transaction(DB).wait('Open_vSwitch', [], { columns: ['next_cfg'], until: '==', rows: [{ next_cfg: 999 }], timeoutMs: 60_000 });
+  await assert.rejects(blocking().commit({ timeoutMs: 200 }), OvsdbTimeoutError);
+  const ac = new AbortController();
+  const p = blocking().commit({ signal: ac.signal });
+  setImmediate(() => ac.abort());
+  await assert.rejects(p, OvsdbCancelledError);
+  // The connection stays usable.
+  assert.deepEqual(await client.echo(['still', 'here']), ['still', 'here']);
+});
