@@ -15,23 +15,26 @@ export interface DemoAgents {
 }
 
 /** Agent warnings and errors become demo progress lines; the rest stays quiet. */
-function agentLog(chassis: string, log: (line: string) => void): AgentLog {
+function agentLog(chassis: string, log: (line: string) => void, stopping: () => boolean): AgentLog {
   return (level, msg, fields) => {
-    if (level !== 'warn' && level !== 'error') return;
+    // A stopping agent reports its own disconnect: expected, not news.
+    if ((level !== 'warn' && level !== 'error') || stopping()) return;
     log(`  agent ${chassis} ${level}: ${msg}${fields ? ` ${JSON.stringify(fields)}` : ''}`);
   };
 }
 
 export async function startDemoAgents(lab: Lab, log: (line: string) => void): Promise<DemoAgents> {
   const handles = new Map<string, AgentHandle>();
+  const stopped = new Set<string>();
   const stopAll = async () => {
+    for (const c of handles.keys()) stopped.add(c);
     const all = [...handles.entries()];
     handles.clear();
     await Promise.all(all.map(([c, h]) => h.stop().catch((err) => log(`  agent ${c}: stop failed: ${errorMessage(err)}`))));
   };
   try {
     await Promise.all(Object.values(lab.chassis).map(async (c) => {
-      const h = await startAgent({ ovsdb: c.ovsdbRemote, sysfsRoot: c.sysfsRoot, chassis: c.name, log: agentLog(c.name, log) });
+      const h = await startAgent({ ovsdb: c.ovsdbRemote, sysfsRoot: c.sysfsRoot, chassis: c.name, log: agentLog(c.name, log, () => stopped.has(c.name)) });
       handles.set(c.name, h);
       await h.ready;
     }));
@@ -43,6 +46,7 @@ export async function startDemoAgents(lab: Lab, log: (line: string) => void): Pr
     handles,
     async stop(chassis) {
       const h = handles.get(chassis);
+      stopped.add(chassis);
       handles.delete(chassis);
       await h?.stop();
     },

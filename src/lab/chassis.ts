@@ -74,7 +74,7 @@ export async function startChassis(ctx: LabContext, scenario: Scenario, spec: Ch
 
   await ctx.netnsAdd(handle.netns);
   for (const [ni, nic] of handle.nics.entries()) {
-    await cablePf(fabric, handle.netns, nic.pf, fixture.nics[ni]!.mac, nic.fabricPeer);
+    await cablePf(ctx, fabric, handle.netns, nic.pf, fixture.nics[ni]!.mac, nic.fabricPeer);
   }
 
   const db = join(dir, 'conf.db');

@@ -1,19 +1,29 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { run } from './exec.ts';
-import type { LabContext } from './context.ts';
+import { daemonEnv, type LabContext } from './context.ts';
 import type { FabricSpec } from './scenario.ts';
 import type { FabricHandle } from './state.ts';
 
 /**
- * The underlay "switch": a Linux bridge in a lab-owned netns. Every PF of
- * every chassis is one veth pair: the end named like the PF in the chassis
- * netns (the underlay later puts it on its OVS bridge), the other end a port
- * of this bridge. The gateway address lives on the bridge (or on its VLAN
- * interface when the fabric is tagged), so routes "via gateway" resolve.
+ * The underlay "switch" in a lab-owned netns. Every PF of every chassis is
+ * one veth pair: the end named like the PF in the chassis netns (the underlay
+ * later puts it on its OVS bridge), the other end a port of the fabric
+ * switch. The gateway address lives on the fabric, so routes "via gateway"
+ * resolve.
+ *
+ * Untagged fabric: a Linux bridge holding the gateway address.
+ * Tagged fabric (`vlan`): an OVS bridge (netdev datapath, its own
+ * ovsdb-server and ovs-vswitchd in the fabric netns) whose veth ports are
+ * trunks and whose gateway is an internal port with `tag=<vlan>`. OVS does the
+ * tagging in userspace, so this works on kernels without 8021q or bridge VLAN
+ * filtering (like the machines this was built on).
  */
 
 export const FABRIC_BRIDGE = 'br-fabric';
 /** Jumbo frames: VTEP devices need MTU >= overlay MTU + 58/78 (spec §7). */
 export const FABRIC_MTU = 9000;
+const QUIET = ['-vconsole:off', '-vsyslog:off'];
 
 export async function createFabric(ctx: LabContext, netns: string, spec: FabricSpec): Promise<FabricHandle> {
   await ctx.netnsAdd(netns);
@@ -23,16 +33,35 @@ export async function createFabric(ctx: LabContext, netns: string, spec: FabricS
     await ip('link', 'add', FABRIC_BRIDGE, 'mtu', String(FABRIC_MTU), 'type', 'bridge', 'stp_state', '0');
     await ip('addr', 'add', gateway, 'dev', FABRIC_BRIDGE);
     await ip('link', 'set', FABRIC_BRIDGE, 'up');
-  } else {
-    const vlanDev = `${FABRIC_BRIDGE}.${spec.vlan}`;
-    await ip('link', 'add', FABRIC_BRIDGE, 'mtu', String(FABRIC_MTU), 'type', 'bridge', 'stp_state', '0', 'vlan_filtering', '1');
-    await ip('link', 'set', FABRIC_BRIDGE, 'up');
-    await run(['ip', 'netns', 'exec', netns, 'bridge', 'vlan', 'add', 'vid', String(spec.vlan), 'dev', FABRIC_BRIDGE, 'self']);
-    await ip('link', 'add', 'link', FABRIC_BRIDGE, 'name', vlanDev, 'type', 'vlan', 'id', String(spec.vlan));
-    await ip('addr', 'add', gateway, 'dev', vlanDev);
-    await ip('link', 'set', vlanDev, 'up');
+    return { netns, bridge: FABRIC_BRIDGE, kind: 'linux-bridge', gateway, gatewayDevice: FABRIC_BRIDGE };
   }
-  return { netns, bridge: FABRIC_BRIDGE, gateway, ...(spec.vlan !== undefined ? { vlan: spec.vlan } : {}) };
+  const dir = join(ctx.state.workDir, 'fabric');
+  await mkdir(dir, { recursive: true });
+  const env = daemonEnv(dir);
+  const db = join(dir, 'conf.db');
+  await run([...ctx.runtime.argv('ovsdb-tool'), 'create', db, ctx.runtime.schemas.vswitch]);
+  const dbCtl = join(dir, 'ovsdb-server.ctl');
+  const dbRec = await ctx.daemon('fabric-ovsdb-server', 'ovsdb-server', [
+    db, `--remote=punix:${join(dir, 'db.sock')}`, `--unixctl=${dbCtl}`, `--log-file=${join(dir, 'ovsdb-server.log')}`, ...QUIET,
+  ], env, dir);
+  await ctx.awaitControl(dbRec, dbCtl, join(dir, 'ovsdb-server.log'));
+  const remote = `unix:${join(dir, 'db.sock')}`;
+  await ctx.tools.vsctl(remote, ['init'], { noWait: true });
+  const vsCtl = join(dir, 'ovs-vswitchd.ctl');
+  const vsRec = await ctx.daemon('fabric-ovs-vswitchd', 'ovs-vswitchd', [
+    remote, '--disable-system', `--unixctl=${vsCtl}`, `--log-file=${join(dir, 'ovs-vswitchd.log')}`, ...QUIET,
+  ], env, dir, netns);
+  await ctx.awaitControl(vsRec, vsCtl, join(dir, 'ovs-vswitchd.log'));
+  const gw = `gw${spec.vlan}`;
+  // Without --no-wait, ovs-vsctl returns once vswitchd has created the taps.
+  await ctx.tools.vsctl(remote, [
+    '--', 'add-br', FABRIC_BRIDGE, '--', 'set', 'Bridge', FABRIC_BRIDGE, 'datapath_type=netdev', 'fail_mode=standalone',
+    '--', 'add-port', FABRIC_BRIDGE, gw, `tag=${spec.vlan}`, '--', 'set', 'Interface', gw, 'type=internal', `mtu_request=${FABRIC_MTU}`,
+  ]);
+  await ip('addr', 'add', gateway, 'dev', gw);
+  await ip('link', 'set', gw, 'up');
+  await ip('link', 'set', FABRIC_BRIDGE, 'up');
+  return { netns, bridge: FABRIC_BRIDGE, kind: 'ovs', ovsdbRemote: remote, gateway, gatewayDevice: gw, vlan: spec.vlan };
 }
 
 /** Fabric-side name for PF `pf` of chassis number `chassisIndex` (<= 15 chars). */
@@ -41,14 +70,16 @@ export function fabricPeerName(chassisIndex: number, nicIndex: number, pf: strin
   return readable.length <= 15 ? readable : `c${chassisIndex}n${nicIndex}`;
 }
 
-/** One PF's cable: veth `pf` in the chassis netns <-> `peer` on the fabric bridge. */
-export async function cablePf(fabric: FabricHandle, chassisNetns: string, pf: string, mac: string, peer: string): Promise<void> {
+/** One PF's cable: veth `pf` in the chassis netns <-> `peer` on the fabric switch. */
+export async function cablePf(ctx: LabContext, fabric: FabricHandle, chassisNetns: string, pf: string, mac: string, peer: string): Promise<void> {
   // Created directly inside both namespaces: the root netns may have its own `enp1s0f0`.
   await run(['ip', 'link', 'add', pf, 'netns', chassisNetns, 'address', mac, 'mtu', String(FABRIC_MTU), 'type', 'veth',
     'peer', 'name', peer, 'netns', fabric.netns, 'mtu', String(FABRIC_MTU)]);
-  await run(['ip', '-n', fabric.netns, 'link', 'set', peer, 'master', fabric.bridge]);
-  if (fabric.vlan !== undefined) {
-    await run(['ip', 'netns', 'exec', fabric.netns, 'bridge', 'vlan', 'add', 'vid', String(fabric.vlan), 'dev', peer]);
+  if (fabric.kind === 'ovs') {
+    // A port without tag is a trunk: tagged VTEP traffic passes, the gateway answers on its VLAN.
+    await ctx.tools.vsctl(fabric.ovsdbRemote!, ['add-port', fabric.bridge, peer], { noWait: true });
+  } else {
+    await run(['ip', '-n', fabric.netns, 'link', 'set', peer, 'master', fabric.bridge]);
   }
   await run(['ip', '-n', fabric.netns, 'link', 'set', peer, 'up']);
   await run(['ip', '-n', chassisNetns, 'link', 'set', pf, 'up']);

@@ -142,7 +142,7 @@ async function bringUp(ctx: LabContext, scenario: Scenario, readyTimeoutMs: numb
   ctx.checkAbort();
   log(`${pods.length} pods plugged; waiting for registration, tunnels and bindings`);
   await awaitReady({
-    tools: ctx.tools, sbRemote: state.sb!.remote, encapType: scenario.encapType, chassis, pods, abort: () => ctx.checkAbort(),
+    sbRemote: state.sb!.remote, encapType: scenario.encapType, chassis, pods, abort: () => ctx.checkAbort(),
   }, readyTimeoutMs);
   state.phase = 'up';
   state.upMs = Date.now() - started;

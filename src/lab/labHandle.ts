@@ -106,7 +106,7 @@ export class Lab {
 
   /** A fresh read of a chassis' bridge: interfaces with ofports, tunnels, its ovn-encap-ip. */
   chassisView(chassis: string): Promise<ChassisView> {
-    return readChassisView(this.ctx.tools, this.chassisOf(chassis).ovsdbRemote);
+    return readChassisView(this.chassisOf(chassis).ovsdbRemote);
   }
 
   /** Waits until every chassis with ovn-encap-ip is registered, tunnels complete and every pod bound and up. */
@@ -116,7 +116,7 @@ export class Lab {
 
   private readinessInput() {
     return {
-      tools: this.ctx.tools, sbRemote: this.sb.remote, encapType: this.scenario?.encapType ?? 'geneve',
+      sbRemote: this.sb.remote, encapType: this.scenario?.encapType ?? 'geneve',
       chassis: this.state.chassis, pods: Object.values(this.pods),
     };
   }
@@ -174,9 +174,9 @@ export class Lab {
   async status(): Promise<LabStatus> {
     const daemons = await Promise.all(this.state.daemons.map(async (d) => ({ name: d.name, pid: d.pid, alive: await isAlive(d) })));
     const allAlive = daemons.every((d) => d.alive) && this.state.phase === 'up';
-    const sb = allAlive ? await readSbView(this.ctx.tools, this.sb.remote) : undefined;
+    const sb = allAlive ? await readSbView(this.sb.remote) : undefined;
     const chassis = await Promise.all(this.state.chassis.map(async (c) => {
-      const v = allAlive ? await readChassisView(this.ctx.tools, c.ovsdbRemote) : undefined;
+      const v = allAlive ? await readChassisView(c.ovsdbRemote) : undefined;
       return {
         name: c.name, netns: c.netns, sysfsRoot: c.sysfsRoot, ovsdbRemote: c.ovsdbRemote, vswitchdCtl: c.vswitchdCtl,
         ovnEncapIps: v?.ovnEncapIps ?? [], sbRegistered: sb?.chassis.has(c.name) ?? false, tunnels: v?.tunnels.length ?? 0,

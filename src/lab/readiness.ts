@@ -1,10 +1,8 @@
-import type { LabTools } from './tools.ts';
 import { readChassisView, readSbView, type ChassisView, type SbView } from './observe.ts';
 import type { ChassisHandle, PodHandle } from './state.ts';
 import { notYet, ready, waitFor, type Probe } from './wait.ts';
 
 export interface ReadinessInput {
-  readonly tools: LabTools;
   readonly sbRemote: string;
   readonly encapType: string;
   readonly chassis: readonly ChassisHandle[];
@@ -35,8 +33,8 @@ export function expectedTunnelPairs(localName: string, localIps: readonly string
  */
 export async function missing(input: ReadinessInput): Promise<string[]> {
   const [sb, ...views] = await Promise.all([
-    readSbView(input.tools, input.sbRemote),
-    ...input.chassis.map((c) => readChassisView(input.tools, c.ovsdbRemote)),
+    readSbView(input.sbRemote),
+    ...input.chassis.map((c) => readChassisView(c.ovsdbRemote)),
   ]) as [SbView, ...ChassisView[]];
   const why: string[] = [];
   const viewOf = new Map(input.chassis.map((c, i) => [c.name, views[i]!]));

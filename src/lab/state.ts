@@ -61,8 +61,14 @@ export interface PodHandle {
 export interface FabricHandle {
   readonly netns: string;
   readonly bridge: string;
+  /** 'linux-bridge' (untagged) or 'ovs' (tagged: OVS does the VLAN work in userspace). */
+  readonly kind: 'linux-bridge' | 'ovs';
+  /** The fabric switch's OVSDB (kind 'ovs' only). */
+  readonly ovsdbRemote?: string;
   /** e.g. 192.0.2.254/24 */
   readonly gateway: string;
+  /** Device holding the gateway address in the fabric netns. */
+  readonly gatewayDevice: string;
   readonly vlan?: number;
 }
 

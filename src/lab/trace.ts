@@ -13,8 +13,18 @@ export type EgressResult =
     /** external_ids:ovn-chassis-id of the tunnel port (`<chassis>@<remote>%<local>`). */
     readonly chassisId: string;
     readonly remoteChassis: string;
-    /** 'failed' until the underlay gives the local IP a route (the output port is still OVN's choice). */
-    readonly nativeRouting: 'ok' | 'failed' | 'unknown';
+    /**
+     * OVS's native tunnel routing for the encapsulated packet: 'failed' until
+     * the underlay gives the chassis a route (the output port is still OVN's
+     * choice), 'neighbor-miss' when routed but the next hop's MAC is unknown,
+     * 'ok' when the datapath actions show tnl_push.
+     */
+    readonly nativeRouting: 'ok' | 'failed' | 'neighbor-miss' | 'unknown';
+    /**
+     * The device OVS's own router picked for the encapsulated packet ("tunneling
+     * to X via DEV"). OVS 3.5's router uses the main table only, not `ip rule`s.
+     */
+    readonly egressDevice: string | undefined;
     readonly datapathActions: string;
     readonly trace: string;
   }
@@ -49,10 +59,11 @@ export function classifyEgress(trace: string, view: ChassisView): EgressResult {
     const t = tunnelsOut[0]!;
     const datapathActions = /^Datapath actions: (.*)$/m.exec(trace)?.[1] ?? '';
     const nativeRouting = /native tunnel routing failed/.test(trace) ? 'failed'
-      : /tnl_push\(/.test(datapathActions) ? 'ok' : 'unknown';
+      : /tnl_push\(/.test(datapathActions) ? 'ok' : /neighbor cache miss/.test(trace) ? 'neighbor-miss' : 'unknown';
+    const egressDevice = /-> tunneling to \S+ via (\S+)/.exec(trace)?.[1];
     return {
       kind: 'tunnel', tunnelPort: t.name, ofport: t.ofport!, localIp: t.localIp, remoteIp: t.remoteIp,
-      chassisId: t.chassisId, remoteChassis: t.remoteChassis, nativeRouting, datapathActions, trace,
+      chassisId: t.chassisId, remoteChassis: t.remoteChassis, nativeRouting, egressDevice, datapathActions, trace,
     };
   }
   const locals = ofports.map((o) => view.interfaces.find((i: BridgeInterface) => i.ofport === o && i.externalIds['iface-id']));

@@ -40,6 +40,8 @@ export interface ClientOptions extends TlsOptions {
 export interface ClientEvents {
   connected: [remote: string];
   disconnected: [error: OvsdbError | undefined];
+  /** The server sent an inactivity probe (`echo`); it was answered at once. */
+  echo: [];
   /** Background failures that have no caller to reject (monitor re-establish, lock re-request). */
   warning: [error: Error];
 }
@@ -270,6 +272,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> implements Transacto
       onActivity: () => {
         this.lastActivity = Date.now();
       },
+      onEcho: () => this.emit('echo'),
     });
     if (this.wantsLeader()) {
       try {

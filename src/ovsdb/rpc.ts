@@ -25,6 +25,8 @@ export interface RpcHandlers {
   onClose(error: OvsdbError | undefined): void;
   /** Called for every message received (inactivity probe bookkeeping). */
   onActivity?(): void;
+  /** The server probed us with `echo` (already answered). */
+  onEcho?(): void;
 }
 
 /**
@@ -134,6 +136,7 @@ export class JsonRpcConnection {
         this.handlers.onNotification(m.method, m.params);
       } else if (m.method === 'echo') {
         this.write({ result: m.params ?? [], error: null, id: m.id });
+        this.handlers.onEcho?.();
       } else {
         this.write({ result: null, error: { error: 'unknown method', details: m.method }, id: m.id });
       }

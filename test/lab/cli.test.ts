@@ -5,9 +5,10 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { spawn } from 'node:child_process';
 import { main } from '../../src/cli/main.ts';
 import type { LabStatus } from '../../src/lab/index.ts';
-import { leftovers } from './helpers/leftovers.ts';
+import { leftovers, reap } from './helpers/leftovers.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;
 const roots: string[] = [];
@@ -15,6 +16,7 @@ after(async () => {
   // Never leave a lab behind, even when an assertion failed half-way.
   for (const r of roots) {
     await cli(['lab', 'down', '--dir', r, '--all']).catch(() => undefined);
+    await reap(r);
     await rm(r, { recursive: true, force: true });
   }
 });
@@ -64,6 +66,30 @@ test('lab up / status / down / down again', async () => {
   assert.equal(twice.code, 0);
   assert.match(twice.out, /no lab running/);
   assert.equal((await cli(['lab', 'status', '--dir', root])).code, 1);
+});
+
+test('lab up --hold: Ctrl-C while the CLI holds the lab tears it down', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'mvtep-labcli-'));
+  roots.push(root);
+  const child = spawn(process.execPath, [join(repo, 'bin/mvtep.js'), 'lab', 'up', '--scenario', 'examples/two-node.yaml', '--dir', root, '--hold'],
+    { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  const holding = new Promise<void>((resolve) => child.stderr.on('data', (b: Buffer) => {
+    err += b.toString();
+    if (err.includes('holding')) resolve();
+  }));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await Promise.race([holding, exit]);
+  const id = /\(id ([0-9a-z]{5})\)/.exec(out)?.[1];
+  assert.ok(id, out + err);
+  assert.ok((await leftovers(root, id)).pids.length >= 9, 'the lab runs while held');
+  child.kill('SIGINT');
+  assert.equal(await exit, 0, err);
+  assert.match(err, /torn down/);
+  assert.deepEqual(await leftovers(root, id), { pids: [], netns: [] });
+  assert.deepEqual(await readdir(root), []);
 });
 
 test('bad scenario: exit 1, message names file, key path and reason; nothing started', async () => {

@@ -9,7 +9,7 @@ import { requireRuntime, type OvnRuntime } from '../../src/lab/runtime.ts';
 import { loadScenario, startLab, type Lab, type Scenario } from '../../src/lab/index.ts';
 import { isAlive } from '../../src/lab/process.ts';
 import { notYet, ready, waitFor } from '../../src/lab/wait.ts';
-import { exists, leftovers } from './helpers/leftovers.ts';
+import { arpFor, exists, leftovers } from './helpers/leftovers.ts';
 
 const scenarioFile = new URL('../../examples/two-node.yaml', import.meta.url).pathname;
 let runtime: OvnRuntime;
@@ -140,6 +140,20 @@ test('the chassis run vswitchd in their own netns with the PF veths there', asyn
   for (const pf of ['enp1s0f0', 'enp2s0f0', 'enp3s0f0']) assert.match(links, new RegExp(`: ${pf}@`));
   const inNs = spawnSync('ip', ['netns', 'identify', String(pid)], { encoding: 'utf8' }).stdout.trim();
   assert.equal(inNs, hv1.netns);
+});
+
+test('the untagged fabric carries frames from a PF to the gateway bridge', async () => {
+  const l = lab!;
+  const ns = l.chassis['hv2']!.netns;
+  assert.equal(l.fabric.kind, 'linux-bridge');
+  const { spawnSync } = await import('node:child_process');
+  spawnSync('ip', ['-n', ns, 'addr', 'add', '192.0.2.29/24', 'dev', 'enp2s0f0']);
+  const gwMac = JSON.parse(spawnSync('ip', ['-j', '-n', l.fabric.netns, 'link', 'show', 'br-fabric'], { encoding: 'utf8' }).stdout)[0].address;
+  const learnt = await waitFor('ARP reply from 192.0.2.254', async () => {
+    const mac = arpFor(ns, '192.0.2.254');
+    return mac ? ready(mac) : notYet('no neighbour entry yet');
+  }, 20_000);
+  assert.equal(learnt, gwMac);
 });
 
 test('down() leaves no process, netns or directory behind, and is safe twice', async () => {

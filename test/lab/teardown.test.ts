@@ -8,13 +8,17 @@ import { join } from 'node:path';
 import { requireRuntime, type OvnRuntime } from '../../src/lab/runtime.ts';
 import { DaemonError } from '../../src/lab/process.ts';
 import { loadScenario, startLab } from '../../src/lab/index.ts';
-import { leftovers } from './helpers/leftovers.ts';
+import { leftovers, reap } from './helpers/leftovers.ts';
 
 const scenarioFile = new URL('../../examples/two-node.yaml', import.meta.url).pathname;
 const roots: string[] = [];
+const labIds: string[] = [];
 
 after(async () => {
-  for (const r of roots) await rm(r, { recursive: true, force: true });
+  for (const r of roots) {
+    for (const id of labIds) await reap(r, id);
+    await rm(r, { recursive: true, force: true });
+  }
 });
 
 async function newRoot(): Promise<string> {
@@ -32,12 +36,15 @@ test('a daemon dying during up tears down everything started so far', async () =
   const real = await requireRuntime();
   // ovn-controller that exits at once: a realistic mid-start failure after many daemons run.
   const runtime: OvnRuntime = { ...real, argv: (p) => (p === 'ovn-controller' ? ['/bin/false'] : real.argv(p)) };
-  await assert.rejects(
-    startLab(scenario, { runtime, workRoot: root, handleSignals: false, log: (l) => lines.push(l) }),
-    (e: unknown) => e instanceof DaemonError && /ovn-controller.* exited/.test(e.message),
-  );
+  const outcome = await startLab(scenario, { runtime, workRoot: root, handleSignals: false, log: (l) => lines.push(l) })
+    .then(async (lab) => {
+      await lab.down();
+      return undefined;
+    }, (e: unknown) => e);
   const id = idFrom(lines);
   assert.ok(id, lines.join('\n'));
+  labIds.push(id);
+  assert.ok(outcome instanceof DaemonError && /ovn-controller.* exited/.test(outcome.message), String(outcome));
   // It got as far as the chassis daemons before failing.
   assert.ok(lines.some((l) => l.startsWith('central')), lines.join('\n'));
   assert.deepEqual(await leftovers(root, id), { pids: [], netns: [] });
@@ -64,11 +71,14 @@ test('SIGINT during up: the process tears the lab down and exits 130', async () 
     }
   });
   const code = await exit;
+  const early = idFrom(lines);
+  if (early) labIds.push(early);
   assert.ok(sent, lines.join('\n'));
   assert.equal(code, 130, lines.join('\n'));
   assert.ok(!lines.includes('UP'), 'the lab must not have come up');
   const id = idFrom(lines);
   assert.ok(id, lines.join('\n'));
+  labIds.push(id);
   assert.deepEqual(await leftovers(root, id), { pids: [], netns: [] });
   assert.deepEqual(await readdir(root), []);
 });

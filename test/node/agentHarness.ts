@@ -11,6 +11,7 @@ import { waitFor, ready, notYet } from '../../src/lab/wait.ts';
 import { spawn } from 'node:child_process';
 import { buildSysfsFixture, type FixtureNicSpec, type SysfsFixture } from '../../src/sriov/index.ts';
 import { existsSync } from 'node:fs';
+import { createConnection } from 'node:net';
 
 /**
  * Like src/util/exec.ts run(), but with stdin closed: run() pipes an empty
@@ -28,6 +29,17 @@ export function exec(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<{
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve({ stdout: out, stderr: err })
       : reject(new Error(`${argv.join(' ')}: exit ${code}: ${err.trim()}`))));
+  });
+}
+
+function canConnect(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
   });
 }
 
@@ -80,7 +92,9 @@ export async function startOvs(opts: HarnessOptions = {}): Promise<OvsHarness> {
       argv: [...rt.argv('ovsdb-server'), db, `--remote=p${remote}`, `--unixctl=${join(dir, 'ovsdb-server.ctl')}`,
         `--pidfile=${join(dir, 'ovsdb-server.pid')}`, '-vconsole:off', `--log-file=${join(dir, 'ovsdb-server.log')}`],
     }));
-    await waitFor('ovsdb-server socket', async () => (existsSync(sock) ? ready(true) : notYet(await logTail(join(dir, 'ovsdb-server.log')))), 30_000);
+    // The socket file appears at bind(), before listen(): probe with a real connect.
+    await waitFor('ovsdb-server to accept connections', async () =>
+      (existsSync(sock) && (await canConnect(sock)) ? ready(true) : notYet(await logTail(join(dir, 'ovsdb-server.log')))), 30_000);
     const ids = { ...SEED_IDS, ...opts.externalIds };
     await vsctl(['init', '--', 'set', 'Open_vSwitch', '.', ...Object.entries(ids).map(([k, v]) => `external_ids:${k}="${v}"`),
       '--', 'add-br', 'br-int', '--', 'set', 'Bridge', 'br-int', 'datapath_type=dummy', 'fail_mode=secure']);

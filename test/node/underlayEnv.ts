@@ -39,7 +39,16 @@ function canConnect(path: string): Promise<boolean> {
   });
 }
 
-export async function startUnderlayEnv(opts: { pfs: string[]; gateways: string[] }): Promise<UnderlayEnv> {
+export interface UnderlayEnvOptions {
+  /** Node-side PF names (veths into the fabric netns). */
+  readonly pfs: string[];
+  /** Addresses of the fabric bridge (IPv4 /24, IPv6 /64). */
+  readonly gateways: string[];
+  /** false: IPv6 off in both netns, so packet counters see only the test's traffic (no ND/MLD). */
+  readonly ipv6?: boolean;
+}
+
+export async function startUnderlayEnv(opts: UnderlayEnvOptions): Promise<UnderlayEnv> {
   const rt = await requireRuntime();
   const id = randomBytes(3).toString('hex');
   const ns = `mvu${id}`;
@@ -91,7 +100,8 @@ export async function startUnderlayEnv(opts: { pfs: string[]; gateways: string[]
     }
     // IPv6 addresses without DAD: tests must not wait on timers.
     for (const n of [ns, fabric]) {
-      await run(['ip', 'netns', 'exec', n, 'sysctl', '-q', '-w', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.all.accept_dad=0']);
+      await run(['ip', 'netns', 'exec', n, 'sysctl', '-q', '-w', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.all.accept_dad=0',
+        ...(opts.ipv6 === false ? ['net.ipv6.conf.default.disable_ipv6=1', 'net.ipv6.conf.all.disable_ipv6=1'] : [])]);
     }
     await run(['ip', '-n', fabric, 'link', 'add', 'fab0', 'type', 'bridge']);
     for (const [i, pf] of opts.pfs.entries()) {
@@ -106,7 +116,7 @@ export async function startUnderlayEnv(opts: { pfs: string[]; gateways: string[]
 
     // The PFs' IPv6 link-local addresses appear once both veth ends are up:
     // wait for them, so later snapshots compare a settled node.
-    for (const pf of opts.pfs) {
+    for (const pf of opts.ipv6 === false ? [] : opts.pfs) {
       await awaitCondition(`link-local address on ${pf}`, async () => {
         const out = (await run(['ip', '-n', ns, '-6', 'addr', 'show', 'dev', pf, 'scope', 'link'])).stdout;
         return out.includes('fe80:') && !out.includes('tentative');

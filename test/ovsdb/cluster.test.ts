@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { OvsdbClient, OvsdbTransactionError, OvsdbConnectionError } from '../../src/ovsdb/index.ts';
 import { requireRuntime } from '../../src/lab/runtime.ts';
 import { run } from '../../src/util/exec.ts';
-import { startServer, waitFor, type TestServer } from './server.ts';
+import { runQuiet, startServer, waitFor, type TestServer } from './server.ts';
 
 const DB = 'OVN_Southbound';
 let dir: string;
@@ -25,7 +25,7 @@ function freePort(): Promise<number> {
 }
 
 async function role(m: TestServer): Promise<string> {
-  const r = await run([...m.rt.argv('ovs-appctl'), '-t', join(dir, `${memberName(m)}.ctl`), 'cluster/status', DB], { allowFailure: true, timeoutMs: 10_000 });
+  const r = await runQuiet([...m.rt.argv('ovs-appctl'), '-t', join(dir, `${memberName(m)}.ctl`), 'cluster/status', DB]);
   return /^Role: (\w+)/m.exec(r.stdout)?.[1] ?? 'down';
 }
 
@@ -52,8 +52,10 @@ after(async () => {
 });
 
 test('leader-only client follows a new leader after the leader is killed; writes resume', async () => {
-  const remotes = members.map((m) => m.remote).join(',');
   // Put the leader last so the client must skip followers to find it.
+  const roles = await Promise.all(members.map(role));
+  const ordered = [...members].sort((a, b) => Number(roles[members.indexOf(a)] === 'leader') - Number(roles[members.indexOf(b)] === 'leader'));
+  const remotes = ordered.map((m) => m.remote).join(',');
   const client = await waitFor('connect to leader', () => OvsdbClient.connect(remotes, { database: DB, backoffMinMs: 200, backoffMaxMs: 1000 }).catch(() => undefined), 60_000);
   try {
     const leader = members.find((m) => m.remote === client.connectedRemote)!;

@@ -115,3 +115,25 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
 export async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
 }
+
+/**
+ * Runs a short-lived program with stdin closed. (util/exec's run() writes to
+ * the child's stdin, which raises an unhandled EPIPE when the child exits
+ * first, e.g. ovs-appctl against a killed server.)
+ */
+export function runQuiet(argv: readonly string[], timeoutMs = 10_000): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    const c = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    c.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    const timer = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
+    c.once('error', () => {
+      clearTimeout(timer);
+      resolve({ code: 127, stdout: out });
+    });
+    c.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 128, stdout: out });
+    });
+  });
+}

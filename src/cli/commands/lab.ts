@@ -67,7 +67,10 @@ Ctrl-C during start removes everything started so far. Stop with 'mvtep lab down
     if (!values.hold) return 0;
     io.stderr.write('lab: holding; press Ctrl-C to tear down\n');
     await new Promise<void>((resolve) => {
+      // Signal listeners alone do not keep Node's event loop alive.
+      const keepAlive = setInterval(() => {}, 1 << 30);
       const stop = () => {
+        clearInterval(keepAlive);
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
         resolve();
@@ -81,12 +84,13 @@ Ctrl-C during start removes everything started so far. Stop with 'mvtep lab down
   },
 };
 
-async function pickLabs(io: CliIo, values: { dir?: string; name?: string }, forDown: boolean): Promise<LabState[]> {
+async function pickLabs(io: CliIo, values: { dir?: string; name?: string; all?: boolean }, forDown: boolean): Promise<LabState[]> {
   const root = values.dir ?? defaultLabRoot(io.env);
   const all = await listLabs(root);
   if (values.name) return all.filter((s) => s.workDir === join(root, values.name!) || s.name === values.name);
-  // Without --name, `down` only considers labs started by `lab up` (tests' labs are left alone).
-  return forDown ? all.filter((s) => s.detached) : all;
+  // Without --name or --all, `down` only considers labs started by `lab up`
+  // (labs that tests started through the library are left alone).
+  return forDown && !values.all ? all.filter((s) => s.detached) : all;
 }
 
 const status: Command = {
@@ -119,7 +123,8 @@ const down: Command = {
 
 Stops the lab started by 'mvtep lab up' (by the PIDs in its state file),
 deletes its network namespaces and its work dir. Without --name there must be
-exactly one such lab (or give --all). Safe to run twice: no lab is not an error.`,
+exactly one such lab; --all stops every lab under ROOT (also ones started
+through the library or with --hold). Safe to run twice: no lab is not an error.`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { all: { type: 'boolean' }, ...rootOption });
     const states = await pickLabs(io, values, true);

@@ -49,3 +49,36 @@ export function nodeSpecFromChassis(c: ChassisUnderlay): NodeSpec {
   };
   return validateNodeSpec(input, { file: `chassis ${c.chassis}` });
 }
+
+/** The parts of a lab ChassisHandle / FabricHandle used here (structural: node/ does not import lab/). */
+export interface LabChassisLike {
+  readonly name: string;
+  readonly encapIpDefault?: string;
+  readonly nics: readonly { readonly pf: string; readonly vtep?: string; readonly purpose?: string }[];
+}
+export interface LabFabricLike {
+  /** `ADDR/LEN`, e.g. 192.0.2.254/24: the VTEP subnets take its prefix length. */
+  readonly gateway: string;
+  readonly vlan?: number;
+}
+
+/**
+ * A lab chassis' underlay: its NICs that have a VTEP IP, in the fabric
+ * gateway's subnet and VLAN, the NIC purpose as class. Feed the result to
+ * nodeSpecFromChassis().
+ */
+export function labChassisUnderlay(chassis: LabChassisLike, fabric: LabFabricLike, extra: Partial<ChassisUnderlay> = {}): ChassisUnderlay {
+  const [gw, len] = fabric.gateway.split('/');
+  const nics = chassis.nics.filter((n) => n.vtep !== undefined);
+  const def = nics.findIndex((n) => n.vtep === chassis.encapIpDefault);
+  return {
+    chassis: chassis.name,
+    pfs: nics.map((n) => n.pf),
+    vtepIps: nics.map((n) => (len !== undefined ? `${n.vtep}/${len}` : n.vtep!)),
+    gateway: gw ?? fabric.gateway,
+    classes: nics.map((n) => n.purpose),
+    ...(fabric.vlan !== undefined ? { vlan: fabric.vlan } : {}),
+    ...(def >= 0 ? { defaultVtep: def } : {}),
+    ...extra,
+  };
+}

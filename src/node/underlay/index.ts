@@ -15,7 +15,7 @@ export { OvsdbUnderlay, OWNER_KEY, OWNER_VALUE, type OvsBackend, type OvsTransac
 export type { OvsState, OvsBridge, OvsPort, OvsInterface } from './ovsState.ts';
 export { vtepRule, vtepRoutes, desiredKeys } from './desired.ts';
 export { UnderlayError, type UnderlayErrorCode } from './errors.ts';
-export { nodeSpecFromChassis, type ChassisUnderlay } from './fromChassis.ts';
+export { nodeSpecFromChassis, labChassisUnderlay, type ChassisUnderlay, type LabChassisLike, type LabFabricLike } from './fromChassis.ts';
 export { exportNmstate, exportNetworkManager, type ExportFile } from './export.ts';
 
 export interface UnderlayTarget {

@@ -59,6 +59,14 @@ export function planUnderlay(spec: NodeSpec, seen: ObservedUnderlay, options: Pl
     const cur = seen.ovs.externalIds.get(k.key);
     if (cur === undefined || !sameValue(cur, k.value, k.compare)) changes.push({ kind: 'ovs-key', key: k.key, ...(cur !== undefined ? { from: cur } : {}), to: k.value });
   }
+  const sysId = seen.ovs.externalIds.get('system-id');
+  if (spec.node !== undefined && sysId !== undefined && sysId !== spec.node) {
+    problem('warning', 'system-id-change', 'system-id', `renames chassis ${sysId} to ${spec.node}: ovn-controller re-registers under the new name`);
+  }
+  const v6 = spec.nics.filter((n) => n.ip.family === 6).map((n) => n.pf);
+  if (v6.length > 0) {
+    problem('warning', 'ipv6-mapping', 'ovn-pf-encap-ip-mapping', `IPv6 entries (${v6.join(', ')}) are read correctly by mvtep's agent, but ovnkube-node splits the mapping on every ':' and rejects them`);
+  }
   if (spec.defaultVtep === undefined && seen.ovs.externalIds.has('ovn-encap-ip-default')) {
     problem('info', 'default-not-in-spec', 'ovn-encap-ip-default', `ovn-encap-ip-default=${seen.ovs.externalIds.get('ovn-encap-ip-default')} is set but the spec has no defaultVtep; left alone`);
   }
@@ -138,6 +146,11 @@ function planLink(nic: NicSpec, seen: ObservedUnderlay, changes: Change[], probl
   const have = link?.addresses.find((a) => a.address === nic.ip.address);
   if (have && have.prefixLength !== nic.ip.prefixLength) {
     problem('error', 'ip-prefix', nic.ip.address, `${nic.vtep} has ${have.address}/${have.prefixLength}, the spec says /${nic.ip.prefixLength}`);
+  }
+  for (const extra of link?.addresses ?? []) {
+    if (extra.scope !== 'link' && extra.address !== nic.ip.address) {
+      problem('warning', 'extra-address', nic.vtep, `${nic.vtep} also has ${extra.address}/${extra.prefixLength}, not in the spec; left alone (mvtep removes only what it marks)`);
+    }
   }
   const mtuViaOvs = changes.some((c) => (c.kind === 'ovs-iface-mtu' && c.iface === nic.vtep) || (c.kind === 'ovs-port-add' && c.port === nic.vtep));
   if (link && !mtuViaOvs && link.mtu !== nic.mtu) changes.push({ kind: 'link-mtu', dev: nic.vtep, from: link.mtu, to: nic.mtu });

@@ -25,3 +25,29 @@ export async function exists(path: string): Promise<boolean> {
 export async function leftovers(root: string, labId: string): Promise<{ pids: number[]; netns: string[] }> {
   return { pids: await processesMentioning(root), netns: netnsWithPrefix(`mvl${labId}-`) };
 }
+
+/**
+ * Safety net for a failed test: stops processes that mention `root` (a
+ * unique temp dir of this test, so they are ours) and deletes the netns of
+ * lab `labId`. Normal teardown must have done this already.
+ */
+export async function reap(root: string, labId?: string): Promise<void> {
+  const pids = await processesMentioning(root);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  if (labId) for (const ns of netnsWithPrefix(`mvl${labId}-`)) spawnSync('ip', ['netns', 'delete', ns]);
+}
+
+/** MAC the chassis netns `ns` learnt for `ip` after sending it a datagram (ARP), or undefined. */
+export function arpFor(ns: string, ip: string): string | undefined {
+  spawnSync('ip', ['netns', 'exec', ns, process.execPath, '-e',
+    `const s=require('node:dgram').createSocket('udp4');s.send('x',9,'${ip}',()=>s.close())`]);
+  const out = spawnSync('ip', ['-j', '-n', ns, 'neigh', 'show', ip], { encoding: 'utf8' }).stdout;
+  const neigh = JSON.parse(out || '[]') as { lladdr?: string }[];
+  return neigh[0]?.lladdr;
+}

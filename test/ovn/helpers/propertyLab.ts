@@ -31,6 +31,8 @@ export interface PropertyLab {
   readonly lab: Lab;
   readonly features: ReturnType<typeof ovnFeatures>;
   readonly clients: ReadonlyMap<string, OvsdbClient>;
+  /** The lab's unique work root (every daemon's command line mentions it). */
+  readonly root: string;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function startPropertyLab(log?: (l: string) => void): Promise<Prope
     lab: l,
     features: ovnFeatures(parseOvnVersion(runtime.manifest.ovnVersion)),
     clients,
+    root,
     async close() {
       for (const cl of clients.values()) cl.close();
       await l.down();

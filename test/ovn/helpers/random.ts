@@ -60,11 +60,18 @@ export interface Topology {
   readonly vifs: readonly TopoVif[];
 }
 
-function addressPool(rng: Rng, family: 4 | 6): string[] {
+/**
+ * Addresses chassis `index` may use: a fixed share of every prefix and last
+ * octet, so no IP ever moves between chassis from one topology to the next.
+ * (Two chassis swapping IPs in one step makes both ovn-controllers retry a
+ * conflicting SB transaction forever: a real OVN behaviour, but about
+ * transitions, not about the steady state this test checks.)
+ */
+function addressPool(rng: Rng, family: 4 | 6, index: number, count: number): string[] {
   const all = family === 4
     ? V4_PREFIXES.flatMap((p) => V4_LAST.map((l) => p + l))
     : V6_PREFIXES.flatMap((p) => V6_LAST.map((l) => p + l));
-  return rng.shuffle(all);
+  return rng.shuffle(all.filter((_, i) => i % count === index));
 }
 
 function rawList(rng: Rng, ips: readonly string[]): string {
@@ -84,10 +91,11 @@ function rawList(rng: Rng, ips: readonly string[]): string {
 export function randomTopology(seed: number, chassisNames: readonly string[], pods: readonly { name: string; chassis: string }[]): Topology {
   const rng = new Rng(seed * 7919 + 17);
   const family: 4 | 6 = rng.chance(0.3) ? 6 : 4;
-  const pool = addressPool(rng, family);
   const activeCount = rng.int(2, chassisNames.length);
   const active = new Set(rng.shuffle(chassisNames).slice(0, activeCount));
+  const pools = new Map(chassisNames.map((name, i) => [name, addressPool(rng, family, i, chassisNames.length)]));
   const chassis: TopoChassis[] = chassisNames.map((name) => {
+    const pool = pools.get(name)!;
     const n = rng.int(1, 4);
     const ips = pool.splice(0, n);
     const r = rng.next();
@@ -101,7 +109,7 @@ export function randomTopology(seed: number, chassisNames: readonly string[], po
     if (r < 0.75) return { pod: p.name, chassis: p.chassis, encapIp: undefined, kind: 'absent' };
     // bogus: an unused address, or another chassis' VTEP
     const other = chassis.filter((x) => x.name !== p.chassis).flatMap((x) => x.ips);
-    const bogus = rng.chance(0.5) && other.length > 0 ? rng.pick(other) : pool[0]!;
+    const bogus = rng.chance(0.5) && other.length > 0 ? rng.pick(other) : pools.get(p.chassis)![0]!;
     return { pod: p.name, chassis: p.chassis, encapIp: bogus, kind: 'bogus' };
   });
   return { seed, family, chassis, vifs };

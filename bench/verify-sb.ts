@@ -1,0 +1,131 @@
+// Benchmark: `mvtep verify --sb` on a synthetic Southbound of N chassis x 4
+// VTEPs x 110 VIFs, loaded into a real ovsdb-server (big transactions), at
+// 250, 500 and 1000 chassis. Measures the whole CLI process (start, monitor
+// dump, checks, JSON report) with /usr/bin/time: wall time and peak RSS.
+// Baseline in the same run: `ovsdb-client dump` of the same three tables
+// (the cost of just fetching them, no decoding into a model or checks).
+//
+//   node --import tsx bench/verify-sb.ts [250,500,1000]
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireRuntime } from '../src/lab/runtime.ts';
+import { OvsdbClient } from '../src/ovsdb/index.ts';
+import { run } from '../src/util/exec.ts';
+
+const SIZES = (process.argv[2] ?? '250,500,1000').split(',').map(Number);
+const VTEPS = 4;
+const VIFS = 110;
+const REPEAT = 3;
+
+interface Timed { readonly seconds: number; readonly maxRssKb: number; readonly code: number; readonly stdoutBytes: number }
+
+/** Runs argv under /usr/bin/time, returning wall seconds and peak RSS (children included). */
+function timed(argv: string[]): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', '%e %M', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = 0;
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.length));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const last = err.trim().split('\n').at(-1) ?? '';
+      const [s, kb] = last.split(' ').map(Number);
+      if (s === undefined || kb === undefined || Number.isNaN(s)) reject(new Error(`no timing in: ${err}`));
+      else resolve({ seconds: s, maxRssKb: kb, code: code ?? -1, stdoutBytes: out });
+    });
+  });
+}
+
+/** Pod overlay address (only used in Port_Binding.mac). */
+function ip4(n: number): string {
+  return `203.0.113.${n % 250}`;
+}
+
+/** Encap IPs must be unique per (type, ip): use IPv6 from 2001:db8::/32 for scale. */
+function vtepIp(chassis: number, k: number): string {
+  return `2001:db8:${(chassis >> 8).toString(16)}:${(chassis & 0xff).toString(16)}::${k + 1}`;
+}
+
+async function load(client: OvsdbClient, n: number): Promise<void> {
+  const BATCH = 25;
+  for (let start = 0; start < n; start += BATCH) {
+    const ops: unknown[] = [];
+    for (let c = start; c < Math.min(n, start + BATCH); c++) {
+      const name = `chassis-${c}`;
+      const encaps: string[] = [];
+      for (let k = 0; k < VTEPS; k++) {
+        const id = `e${c}_${k}`;
+        encaps.push(id);
+        ops.push({ op: 'insert', table: 'Encap', 'uuid-name': id,
+          row: { type: 'geneve', ip: vtepIp(c, k), chassis_name: name, options: ['map', [['csum', 'true']]] } });
+      }
+      ops.push({ op: 'insert', table: 'Chassis', 'uuid-name': `c${c}`,
+        row: { name, hostname: name, encaps: ['set', encaps.map((e) => ['named-uuid', e])] } });
+      ops.push({ op: 'insert', table: 'Datapath_Binding', 'uuid-name': `d${c}`, row: { tunnel_key: c + 1 } });
+      for (let v = 0; v < VIFS; v++) {
+        // 90% pinned to one of the chassis' VTEPs, 10% without encap (-> remote-vtep-unpinned).
+        const pinned = v % 10 !== 0;
+        ops.push({ op: 'insert', table: 'Port_Binding', row: {
+          logical_port: `pod-${c}-${v}`, type: '', datapath: ['named-uuid', `d${c}`], tunnel_key: v + 1,
+          chassis: ['named-uuid', `c${c}`], ...(pinned ? { encap: ['named-uuid', `e${c}_${v % VTEPS}`] } : {}),
+          mac: `0a:58:00:00:00:01 ${ip4(v)}`,
+        } });
+      }
+    }
+    await client.transact('OVN_Southbound', ops as never);
+  }
+}
+
+async function main(): Promise<void> {
+  const rt = await requireRuntime();
+  const rows: string[] = [];
+  for (const n of SIZES) {
+    const dir = await mkdtemp(join(tmpdir(), 'mvb-'));
+    const db = join(dir, 'sb.db');
+    const sock = join(dir, 'sb.sock');
+    await run([...rt.argv('ovsdb-tool'), 'create', db, rt.schemas.sb]);
+    const server = spawn(rt.argv('ovsdb-server')[0]!, [...rt.argv('ovsdb-server').slice(1), db, `--remote=punix:${sock}`,
+      `--unixctl=${join(dir, 'ctl')}`, '--no-chdir', '-vconsole:off', '-vsyslog:off', `--log-file=${join(dir, 'log')}`], { stdio: 'ignore' });
+    try {
+      const deadline = Date.now() + 30_000;
+      let client: OvsdbClient | undefined;
+      while (!client) {
+        client = await OvsdbClient.connect(`unix:${sock}`, { reconnect: false }).catch(() => undefined);
+        if (!client) {
+          if (Date.now() > deadline) throw new Error('ovsdb-server did not come up');
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      const t0 = Date.now();
+      await load(client, n);
+      client.close();
+      const loadS = (Date.now() - t0) / 1000;
+      const verify: Timed[] = [];
+      const base: Timed[] = [];
+      for (let i = 0; i < REPEAT; i++) {
+        base.push(await timed([...rt.argv('ovsdb-client'), 'dump', `unix:${sock}`, 'OVN_Southbound', 'Chassis', 'Encap', 'Port_Binding']));
+        verify.push(await timed([process.execPath, 'bin/mvtep.js', 'verify', '--sb', `unix:${sock}`, '--ovn-version', '25.03.0', '--json']));
+      }
+      const med = (xs: Timed[]) => [...xs].sort((a, b) => a.seconds - b.seconds)[Math.floor(xs.length / 2)]!;
+      const v = med(verify);
+      const b = med(base);
+      // The 10% unpinned VIFs give one remote-vtep-unpinned warning per chassis, no errors: exit 0.
+      if (v.code !== 0) throw new Error(`verify exited ${v.code}, expected 0`);
+      if (v.stdoutBytes < n * 100) throw new Error(`verify printed only ${v.stdoutBytes} bytes for ${n} chassis`);
+      rows.push(`| ${n} | ${n * VTEPS} | ${n * VIFS} | ${loadS.toFixed(1)} | ${v.seconds.toFixed(2)} | ${(Math.max(...verify.map((x) => x.maxRssKb)) / 1024).toFixed(0)} | ${b.seconds.toFixed(2)} | ${(v.seconds / b.seconds).toFixed(2)} |`);
+      console.error(rows.at(-1));
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  console.log('| chassis | Encap rows | Port_Binding rows | load (s) | verify --sb (s, median of 3) | verify peak RSS (MiB) | baseline ovsdb-client dump (s) | ratio |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+}
+
+await main();

@@ -1,0 +1,67 @@
+import type { Command } from '../command.ts';
+import { parseCommandArgs, requireOption } from '../args.ts';
+import { UsageError } from '../../util/errors.ts';
+import { jsonLogger, parseListen, serveAgentHttp, startAgent, type LogLevel } from '../../node/agent/index.ts';
+
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+const agent: Command = {
+  name: 'agent',
+  summary: 'keep every representor\'s encap-ip equal to its PF\'s VTEP (long-running reconciler)',
+  usage: `Usage: mvtep agent --ovsdb REMOTE [--sysfs DIR] [--bridge br-int] [--chassis NAME]
+                   [--listen 127.0.0.1:PORT] [--log-level info] [--resync SECONDS]
+
+Monitors the local Open_vSwitch database. For every Interface on the bridge
+with an iface-id whose netdev is a VF or SF representor, keeps
+external_ids:encap-ip equal to the VTEP ovn-pf-encap-ip-mapping gives its
+PF: adds it, fixes drift, removes it when the PF is no longer mapped. Other
+VIFs are left alone. Re-evaluates everything when ovn-encap-ip, the default
+or the mapping change. Writes single-key mutates only and never writes an IP
+that is not in ovn-encap-ip (reports it instead).
+
+  --listen HOST:PORT  serve /healthz and /metrics (loopback only)
+  --resync SECONDS    full re-evaluation period (default 60, 0 = off)
+
+Logs are JSON lines on stderr. SIGTERM/SIGINT stop cleanly; SIGHUP re-reads
+sysfs and re-evaluates every VIF.`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, {
+      ovsdb: { type: 'string' }, sysfs: { type: 'string' }, bridge: { type: 'string' }, chassis: { type: 'string' },
+      listen: { type: 'string' }, 'log-level': { type: 'string' }, resync: { type: 'string' },
+    });
+    const remote = requireOption(values.ovsdb, 'ovsdb');
+    const level = (values['log-level'] ?? 'info') as LogLevel;
+    if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`, values['log-level']);
+    const resync = values.resync === undefined ? 60 : Number(values.resync);
+    if (!Number.isFinite(resync) || resync < 0) throw new UsageError(`--resync '${values.resync}' is not a number of seconds`, values.resync);
+    if (values.listen !== undefined) parseListen(values.listen);
+    const log = jsonLogger(io.stderr, level, { component: 'mvtep-agent' });
+    const handle = await startAgent({
+      ovsdb: remote, sysfsRoot: values.sysfs ?? '/sys', bridge: values.bridge ?? 'br-int', log, resyncMs: resync * 1000,
+      ...(values.chassis === undefined ? {} : { chassis: values.chassis }),
+    });
+    const http = values.listen === undefined ? undefined : await serveAgentHttp(handle, values.listen).catch(async (e: unknown) => {
+      await handle.stop();
+      throw e;
+    });
+    if (http) log('info', 'serving /healthz and /metrics', { listen: values.listen, port: http.port });
+    await new Promise<void>((resolve) => {
+      const onStop = (sig: NodeJS.Signals) => {
+        log('info', 'signal received, stopping', { signal: sig });
+        process.off('SIGTERM', onStop);
+        process.off('SIGINT', onStop);
+        process.off('SIGHUP', onHup);
+        resolve();
+      };
+      const onHup = () => handle.reload();
+      process.on('SIGTERM', onStop);
+      process.on('SIGINT', onStop);
+      process.on('SIGHUP', onHup);
+    });
+    await http?.close();
+    await handle.stop();
+    return 0;
+  },
+};
+
+export const agentCommands: Command[] = [agent];

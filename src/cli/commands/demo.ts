@@ -1,0 +1,133 @@
+import { fileURLToPath } from 'node:url';
+import type { Command } from '../command.ts';
+import { parseCommandArgs } from '../args.ts';
+import { UsageError } from '../../util/errors.ts';
+import { defaultCacheDir, findRuntime, installRuntime } from '../../lab/runtime.ts';
+import { BREAK_CHECKS, parseBreakCheck } from '../../demo/break.ts';
+import { MAX_NODES, MIN_NODES } from '../../demo/plan.ts';
+import { runDemo, type DemoOutcome } from '../../demo/run.ts';
+import { formatSteeringTable, summaryLine } from '../../demo/table.ts';
+import { DEFAULT_LISTEN, parseListen } from '../../web/listen.ts';
+import { waitForSignal } from '../../web/signals.ts';
+import type { DashboardView } from '../../web/view.ts';
+
+const SEED = fileURLToPath(new URL('../../../examples/seed.yaml', import.meta.url));
+
+function findingsText(view: DashboardView): string {
+  if (view.findings.length === 0) return 'verify: no findings\n';
+  return ['verify:', ...view.findings.map((f) => `  ${f.severity.padEnd(7)} ${f.check}  ${f.subject}: ${f.message}`)].join('\n') + '\n';
+}
+
+function report(out: DemoOutcome): string {
+  const parts = ['', 'Steering (healthy):', formatSteeringTable(out.healthy), summaryLine(out.healthy), findingsText(out.healthy)];
+  if (out.injected && out.broken && out.verdict) {
+    parts.push('', `Break '${out.injected.check}': ${out.injected.description}`, '', 'Steering (after the break):',
+      formatSteeringTable(out.broken), summaryLine(out.broken), findingsText(out.broken),
+      `verify caught it: ${out.verdict.caught ? 'yes' : 'NO'}; trace shows ${out.injected.pod} on the wrong NIC: ${out.verdict.wrongNicShown ? 'yes' : 'NO'}`);
+  }
+  const t = out.timings;
+  parts.push('', `timings: ${Object.entries(t).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`).join(', ')}`);
+  return parts.join('\n') + '\n';
+}
+
+const demo: Command = {
+  name: 'demo',
+  summary: 'the whole feature on a real OVN lab: steering table, verify, trace and the dashboard',
+  usage: `Usage: mvtep demo [--no-ui] [--nodes N] [--keep] [--break CHECK] [--listen HOST:PORT]
+                  [--seed FILE] [--json]
+
+Runs the seed's user story on a real OVN on this machine (docs/demo.md):
+a lab of N nodes x 3 SR-IOV NICs (management, streaming, storage), the
+underlay applied from node specs, the node agent on every chassis, pods on
+VFs of each NIC (the agent sets their encap-ip), then verify and trace,
+confirmed against ofproto/trace and the kernel's 'ip route get', printed as a
+steering table; then the dashboard on ${DEFAULT_LISTEN.host} until Ctrl-C, and full
+teardown (also on failure and Ctrl-C). Installs the OVN runtime when missing.
+
+Options:
+  --no-ui          print and exit instead of serving the dashboard
+  --nodes N        chassis (${MIN_NODES}-${MAX_NODES}, default 3)
+  --keep           leave the lab running (remove it with 'mvtep lab down');
+                   the agents run in this process and stop with it
+  --break CHECK    after setup, inject one misconfiguration and show verify
+                   catching it and trace sending the pod out of the wrong NIC:
+                   ${BREAK_CHECKS.join(', ')}
+  --listen H:P     dashboard address (default ${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}); a
+                   non-loopback address is served only when given here
+  --seed FILE      scenario to start from (default examples/seed.yaml)
+  --json           print the outcome (views, verdict, timings) as JSON
+
+Exit status: without --break, 0 when every path is confirmed on its own NIC
+and verify has no error, 1 otherwise; with --break, 0 when verify caught the
+injected check and trace showed the wrong NIC, 1 when not. 2 bad usage,
+130 interrupted during setup.`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, {
+      'no-ui': { type: 'boolean' }, nodes: { type: 'string' }, keep: { type: 'boolean' }, break: { type: 'string' },
+      listen: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' },
+    });
+    const nodes = values.nodes === undefined ? 3 : Number(values.nodes);
+    if (!/^\d+$/.test(values.nodes ?? '3') || nodes < MIN_NODES || nodes > MAX_NODES) {
+      throw new UsageError(`--nodes: '${values.nodes}' is not a number from ${MIN_NODES} to ${MAX_NODES}`, values.nodes);
+    }
+    let breakCheck;
+    try {
+      breakCheck = values.break === undefined ? undefined : parseBreakCheck(values.break);
+    } catch (err) {
+      throw new UsageError((err as Error).message, values.break);
+    }
+    const listen = values.listen === undefined ? DEFAULT_LISTEN : parseListen(values.listen);
+    const started = Date.now();
+    const log = (line: string) => io.stderr.write(`demo [${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}\n`);
+
+    if (!await findRuntime({ env: io.env, cacheDir: defaultCacheDir(io.env) })) {
+      log('OVN runtime missing: installing it into the project cache (once)');
+      await installRuntime({ env: io.env, cacheDir: defaultCacheDir(io.env), preferCache: false, log: (l) => log(`  runtime: ${l}`) });
+    }
+    const signal = waitForSignal();
+    let interrupted = false;
+    void signal.promise.then((sig) => {
+      interrupted = true;
+      log(`${sig}: stopping`);
+    });
+    try {
+      const out = await runDemo({
+        seedFile: values.seed ?? SEED,
+        nodes,
+        keep: values.keep ?? false,
+        ...(breakCheck ? { breakCheck } : {}),
+        ui: !(values['no-ui'] ?? false),
+        listen,
+        allowNonLoopback: values.listen !== undefined,
+        log,
+        stop: signal.promise,
+        // The table goes out before the dashboard starts, so it is visible while the UI runs.
+        onReady: (view) => {
+          if (!values.json && !breakCheck) io.stdout.write(`\nSteering:\n${formatSteeringTable(view)}${summaryLine(view)}\n${findingsText(view)}`);
+        },
+      });
+      if (values.json) {
+        io.stdout.write(JSON.stringify({
+          allConfirmed: out.allConfirmed, timings: out.timings, injected: out.injected ?? null, verdict: out.verdict ?? null,
+          healthy: out.healthy, broken: out.broken ?? null, keptLab: out.keptLab ?? null,
+        }, null, 2) + '\n');
+      } else if (breakCheck) {
+        io.stdout.write(report(out));
+      } else {
+        io.stdout.write(`\ntimings: ${Object.entries(out.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`).join(', ')}\n`);
+      }
+      if (out.verdict) return out.verdict.caught && out.verdict.wrongNicShown ? 0 : 1;
+      return out.allConfirmed ? 0 : 1;
+    } catch (err) {
+      if (interrupted) {
+        log('interrupted: everything the demo created was removed');
+        return 130;
+      }
+      throw err;
+    } finally {
+      signal.cancel();
+    }
+  },
+};
+
+export const demoCommands: Command[] = [demo];

@@ -1,0 +1,80 @@
+// `mvtep demo` end to end on the real OVN lab, in process through the CLI.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { main } from '../../src/cli/main.ts';
+import type { CliIo } from '../../src/cli/command.ts';
+import { run } from '../../src/util/exec.ts';
+import { listLabs } from '../../src/lab/index.ts';
+
+function io(): CliIo & { out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let o = '';
+  let e = '';
+  stdout.on('data', (b: Buffer) => (o += b.toString()));
+  stderr.on('data', (b: Buffer) => (e += b.toString()));
+  return { stdout, stderr, env: process.env, cwd: process.cwd(), out: () => o, err: () => e };
+}
+
+async function netnsOf(labId: string): Promise<string[]> {
+  const { stdout } = await run(['ip', 'netns', 'list']);
+  return stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`mvl${labId}-`));
+}
+
+interface DemoJson {
+  allConfirmed: boolean;
+  timings: Record<string, number>;
+  injected: { check: string; pod: string } | null;
+  verdict: { caught: boolean; wrongNicShown: boolean } | null;
+  healthy: { summary: { chassis: number; paths: number; pathsOk: number; errors: number }; source: { name: string };
+    steering: { pod: string; status: string; vtep: string; egressDevice: string; confirmed: boolean }[] };
+  broken: { steering: { pod: string; status: string; egressDevice: string }[]; findings: { check: string }[] } | null;
+}
+
+function labIdOf(j: DemoJson): string {
+  const m = /\(lab ([0-9a-z]{5})\)/.exec(j.healthy.source.name);
+  assert.ok(m, `lab id in ${j.healthy.source.name}`);
+  return m[1]!;
+}
+
+test('demo --no-ui: every path confirmed on its own NIC, exit 0, nothing left behind', { timeout: 180_000 }, async () => {
+  const t = io();
+  const code = await main(['demo', '--no-ui', '--nodes', '2', '--json'], t);
+  assert.equal(code, 0, t.err());
+  const j = JSON.parse(t.out()) as DemoJson;
+  assert.equal(j.allConfirmed, true);
+  assert.equal(j.healthy.summary.chassis, 2);
+  // 6 pods, each traced to its one same-class peer on the other chassis.
+  assert.equal(j.healthy.summary.paths, 6);
+  assert.equal(j.healthy.summary.pathsOk, 6);
+  const storage = j.healthy.steering.find((r) => r.pod === 'storage-2')!;
+  assert.deepEqual([storage.vtep, storage.egressDevice, storage.confirmed], ['192.0.2.23', 'vtep2', true]);
+  assert.match(t.err(), /starting the lab .*done in/);
+  assert.match(t.err(), /waiting for the agent to set encap-ip/);
+  assert.match(t.err(), /teardown: done/);
+  assert.deepEqual(await netnsOf(labIdOf(j)), []);
+  assert.ok(!(await listLabs()).some((l) => l.id === labIdOf(j)), 'the lab state dir is gone');
+});
+
+test('demo --break rule-missing: verify catches it, trace shows the wrong NIC, exit 0', { timeout: 180_000 }, async () => {
+  const t = io();
+  const code = await main(['demo', '--no-ui', '--nodes', '2', '--break', 'rule-missing', '--json'], t);
+  assert.equal(code, 0, t.err());
+  const j = JSON.parse(t.out()) as DemoJson;
+  assert.equal(j.allConfirmed, true, 'healthy before the break');
+  assert.deepEqual(j.verdict, { caught: true, wrongNicShown: true, findings: (j.verdict as { findings: string[] }).findings });
+  assert.ok(j.broken!.findings.some((f) => f.check === 'rule-missing'));
+  const row = j.broken!.steering.find((r) => r.pod === j.injected!.pod)!;
+  assert.equal(row.status, 'wrong-nic');
+  assert.notEqual(row.egressDevice, j.healthy.steering.find((r) => r.pod === j.injected!.pod)!.egressDevice);
+  assert.deepEqual(await netnsOf(labIdOf(j)), []);
+});
+
+test('demo usage errors exit 2 before anything starts', async () => {
+  for (const argv of [['--nodes', '1'], ['--nodes', 'x'], ['--break', 'nope'], ['--listen', 'example:80'], ['--bogus']]) {
+    const t = io();
+    assert.equal(await main(['demo', '--no-ui', ...argv], t), 2, argv.join(' '));
+    assert.match(t.err(), /mvtep demo: /);
+  }
+});

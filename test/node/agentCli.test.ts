@@ -1,0 +1,77 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { OvsdbClient } from '../../src/ovsdb/index.ts';
+import { startOvs, type OvsHarness } from './agentHarness.ts';
+import { IfaceWatch, plug } from './agentTestKit.ts';
+
+// The daemon as it runs in the DaemonSet: a separate process, JSON logs on
+// stderr, /healthz + /metrics on loopback, SIGHUP reload, SIGTERM exit 0.
+const BIN = fileURLToPath(new URL('../../bin/mvtep.js', import.meta.url));
+let h: OvsHarness;
+let child: ChildProcess | undefined;
+const lines: Array<Record<string, unknown>> = [];
+
+before(async () => {
+  h = await startOvs();
+});
+after(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  await h?.down();
+});
+
+function waitLog(pred: (l: Record<string, unknown>) => boolean, what: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const found = lines.find(pred);
+    if (found) return resolve(found);
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for log: ${what}\n${lines.map((l) => JSON.stringify(l)).join('\n')}`)), timeoutMs);
+    const check = () => {
+      const f = lines.find(pred);
+      if (!f) return;
+      clearTimeout(timer);
+      child?.stderr?.off('data', check);
+      resolve(f);
+    };
+    child?.stderr?.on('data', check);
+  });
+}
+
+test('mvtep agent: logs JSON, serves /healthz, reloads on SIGHUP, exits 0 on SIGTERM', async () => {
+  const c = await OvsdbClient.connect(h.remote);
+  const w = new IfaceWatch(c);
+  try {
+    await w.cache.ready;
+    await plug(c, 'enp2s0f0_2', { 'iface-id': 'pod-cli' });
+    child = spawn(process.execPath, [BIN, 'agent', '--ovsdb', h.remote, '--sysfs', h.sysfs.root, '--listen', '127.0.0.1:0'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let buf = '';
+    child.stderr!.on('data', (b: Buffer) => {
+      buf += b.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+    });
+    const serving = await waitLog((l) => l['msg'] === 'serving /healthz and /metrics', 'serving');
+    await w.until('pod mapped by the daemon', () => w.encap('enp2s0f0_2') === '192.0.2.2');
+    await waitLog((l) => l['msg'] === 'initial reconcile done', 'synced');
+    for (const l of lines) {
+      assert.equal(typeof l['ts'], 'string');
+      assert.equal(l['component'], 'mvtep-agent');
+    }
+    const hz = await fetch(`http://127.0.0.1:${String(serving['port'])}/healthz`);
+    assert.equal(hz.status, 200);
+    child.kill('SIGHUP');
+    await waitLog((l) => l['msg'] === 'full re-evaluation requested' && l['reason'] === 'reload', 'reload');
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.ok(lines.some((l) => l['msg'] === 'agent stopped'));
+  } finally {
+    c.close();
+  }
+});

@@ -1,0 +1,72 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../../src/cli/main.ts';
+import type { CliIo } from '../../src/cli/command.ts';
+import { buildState, TWO_NODES, TWO_VIFS } from './fixture.ts';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mvtep-verify-cli-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function io(): CliIo & { out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let o = '';
+  let e = '';
+  stdout.on('data', (b: Buffer) => (o += b.toString()));
+  stderr.on('data', (b: Buffer) => (e += b.toString()));
+  return { stdout, stderr, env: {}, cwd: '/', out: () => o, err: () => e };
+}
+
+test('bad usage exits 2 with the reason', async () => {
+  for (const [argv, re] of [
+    [['verify'], /give --ovsdb, --sb or --snapshot/],
+    [['verify', '--sb', 'unix:/x', '--sysfs', '/sys'], /--sysfs describes a node and needs --ovsdb/],
+    [['verify', '--snapshot', '/x', '--sb', 'unix:/y'], /cannot be combined with --sb/],
+    [['verify', '--sb', 'unix:/x', '--ovn-version', 'latest'], /not a version: latest/],
+    [['verify', '--bogus'], /Unknown option/],
+  ] as const) {
+    const t = io();
+    assert.equal(await main([...argv], t), 2, argv.join(' '));
+    assert.match(t.err(), re);
+  }
+});
+
+test('unreadable input exits 2: unreachable OVSDB, missing or malformed snapshot', async () => {
+  let t = io();
+  assert.equal(await main(['verify', '--sb', `unix:${join(dir, 'nothing.sock')}`, '--timeout', '2'], t), 2);
+  assert.match(t.err(), /cannot read input/);
+  t = io();
+  assert.equal(await main(['verify', '--snapshot', join(dir, 'missing.json')], t), 2);
+  assert.match(t.err(), /snapshot-unreadable/);
+  await writeFile(join(dir, 'bad.json'), JSON.stringify({ format: 'mvtep-verify-state/1', nodes: [{ label: 'x' }] }));
+  t = io();
+  assert.equal(await main(['verify', '--snapshot', join(dir, 'bad.json')], t), 2);
+  assert.match(t.err(), /\$\.nodes\[0\]\.openVswitch\.externalIds: expected an object/);
+});
+
+test('a snapshot with errors exits 1, a clean one 0; the text report names check, subject and hint', async () => {
+  const s = buildState(TWO_NODES, [...TWO_VIFS, { lport: 'e', chassis: 'hv1', pf: 'enp1', vf: 3, encapIp: '203.0.113.7' }]);
+  await writeFile(join(dir, 'bad-vif.json'), JSON.stringify(s));
+  let t = io();
+  assert.equal(await main(['verify', '--snapshot', join(dir, 'bad-vif.json')], t), 1);
+  assert.match(t.out(), /^ERROR encap-ip-unknown {2}interface hv1\/enp1_3 \(e\)$/m);
+  assert.match(t.out(), /hint: set encap-ip/);
+  assert.match(t.out(), /\d+ error\(s\), \d+ warning\(s\), 0 info \(checked nodes hv1, hv2, 2 chassis in the Southbound, OVN 25\.03\.0\)/);
+  await writeFile(join(dir, 'clean.json'), JSON.stringify(buildState(TWO_NODES, TWO_VIFS)));
+  t = io();
+  assert.equal(await main(['verify', '--snapshot', join(dir, 'clean.json'), '--json'], t), 0);
+  const report = JSON.parse(t.out()) as { ok: boolean; findings: unknown[] };
+  assert.equal(report.ok, true);
+  assert.deepEqual(report.findings, []);
+  // nothing half-written next to the snapshots
+  assert.deepEqual((await readdir(dir)).filter((f) => f.includes('.tmp-')), []);
+});
