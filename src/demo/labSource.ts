@@ -3,6 +3,7 @@
  * the Southbound, and trace confirmed by ofproto/trace on each chassis.
  */
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { attachLab, listLabs, type Lab } from '../lab/index.ts';
 import { MvtepError } from '../util/errors.ts';
 import type { NicInput } from '../web/inputs.ts';
@@ -38,7 +39,8 @@ export async function labLiveOptions(nameOrDir: string, log?: (l: string) => voi
   if (existsSync(nameOrDir)) workDir = nameOrDir;
   else {
     const labs = await listLabs();
-    const match = labs.filter((l) => l.name === nameOrDir || l.id === nameOrDir);
+    // Like `mvtep lab`: the work dir's name (lab up --name), the scenario's name, or the lab id.
+    const match = labs.filter((l) => basename(l.workDir) === nameOrDir || l.name === nameOrDir || l.id === nameOrDir);
     if (match.length === 0) {
       throw new MvtepError('lab-not-found', `no running lab named '${nameOrDir}' (running: ${labs.map((l) => l.name).join(', ') || 'none'})`, nameOrDir);
     }

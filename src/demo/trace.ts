@@ -6,7 +6,8 @@
  * choice from `ofproto/trace`, compared by `compareWithObserved`. A refresh
  * costs one ofproto/trace per path and no other process.
  */
-import { compareWithObserved, explainPath, traceFlow, type TraceResult, type TraceRoute } from '../trace/index.ts';
+import { compareWithObserved, explainPath, kernelRoute, traceFlow, type TraceResult, type TraceRoute } from '../trace/index.ts';
+import { Iproute2 } from '../routing/index.ts';
 import type { GatheredState, NodeState } from '../verify/index.ts';
 import type { PathInput, ViewInputs } from '../web/inputs.ts';
 import type { Tracer } from '../web/live.ts';
@@ -22,7 +23,11 @@ export interface TracerOptions {
   readonly concurrency?: number;
 }
 
-/** Peers of each pod: pods on other chassis with the same class (or, without classes, the same PF name). */
+/**
+ * Peers of each pod: the pods of the same class (or, without classes, on the
+ * same PF name) on other chassis; a pod with neither is paired with pods on
+ * other chassis. At most `maxPeers` each, which bounds the work on big clusters.
+ */
 export function choosePairs(inputs: ViewInputs, maxPeers = 8): [string, string][] {
   const classOf = new Map<string, string | null>();
   for (const p of inputs.pods) {
@@ -31,9 +36,8 @@ export function choosePairs(inputs: ViewInputs, maxPeers = 8): [string, string][
   }
   const pairs: [string, string][] = [];
   for (const p of inputs.pods) {
-    const key = classOf.get(p.name);
-    if (key === null || key === undefined) continue;
-    const peers = inputs.pods.filter((q) => q.chassis !== p.chassis && classOf.get(q.name) === key).slice(0, maxPeers);
+    const key = classOf.get(p.name) ?? null;
+    const peers = inputs.pods.filter((q) => q.chassis !== p.chassis && (key === null || classOf.get(q.name) === key)).slice(0, maxPeers);
     for (const q of peers) pairs.push([p.name, q.name]);
   }
   return pairs;
@@ -43,15 +47,33 @@ function nodeOf(state: GatheredState, chassis: string): NodeState | undefined {
   return state.nodes.find((n) => (n.openVswitch.externalIds['system-id'] ?? n.label) === chassis);
 }
 
-/** The gathered `ip route get <remote> from <local>`, as trace reports routes. */
-function gatheredRoute(node: NodeState | undefined, from: string, to: string): TraceRoute | null {
-  const l = node?.routing?.lookups.find((x) => x.from === from && x.to === to);
-  if (!l) return null;
-  return { from, to, table: l.table ?? null, device: l.dev ?? null, gateway: l.gateway ?? null, ...(l.error ? { error: l.error } : {}) };
+/** `ip route get <remote> from <local>` per chassis, shared by the paths of one trace run. */
+export type RouteCache = Map<string, Promise<TraceRoute | null>>;
+
+/**
+ * The kernel's route for a tunnel: from the gathered lookups when the
+ * gatherer probed that pair, else one `ip route get` in the node's netns
+ * (cached for the run). Null when the node's routing was not read.
+ */
+function routeFor(node: NodeState | undefined, from: string, to: string, cache: RouteCache): Promise<TraceRoute | null> {
+  const routing = node?.routing;
+  if (!node || !routing) return Promise.resolve(null);
+  const l = routing.lookups.find((x) => x.from === from && x.to === to);
+  if (l) {
+    return Promise.resolve({ from, to, table: l.table ?? null, device: l.dev ?? null, gateway: l.gateway ?? null, ...(l.error ? { error: l.error } : {}) });
+  }
+  const key = `${node.label}|${from}|${to}`;
+  let hit = cache.get(key);
+  if (!hit) {
+    hit = kernelRoute(new Iproute2(routing.netns ? { netns: routing.netns } : {}), from, to);
+    cache.set(key, hit);
+  }
+  return hit;
 }
 
 /** One path: explained, then (with a confirmer) checked against ofproto/trace and the kernel. */
-export async function tracePair(state: GatheredState, from: string, to: string, confirm: Confirmer | undefined): Promise<PathInput> {
+export async function tracePair(state: GatheredState, from: string, to: string, confirm: Confirmer | undefined,
+  routes: RouteCache = new Map()): Promise<PathInput> {
   let result: TraceResult;
   try {
     result = explainPath(state, from, to);
@@ -79,10 +101,10 @@ export async function tracePair(state: GatheredState, from: string, to: string, 
   } catch (err) {
     return { ...base, detail: [...notes, `ofproto/trace failed: ${errorMessage(err)}`].join('; ') };
   }
-  // The pre-check route is the gathered one for whatever tunnel ofproto/trace really used.
+  // The kernel route that matters is the one of the tunnel ofproto/trace really used.
   const first = compareWithObserved(result, { trace: text, node, route: null, expectedDevice: null });
   const obs = first.observed;
-  const route = obs ? gatheredRoute(node, obs.local_ip, obs.remote_ip) : null;
+  const route = obs ? await routeFor(node, obs.local_ip, obs.remote_ip, routes) : null;
   // Wrong-device egress is judged by the view against the NIC's VTEP device, so no expectedDevice here.
   const c = obs ? compareWithObserved(result, { trace: text, node, route, expectedDevice: null }) : first;
   const kernelKnown = route !== null && route.error === undefined && route.device !== null;
@@ -117,6 +139,7 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (t: T) =
 export function makeTracer(opts: TracerOptions = {}): Tracer {
   return async (state, inputs) => {
     const pairs = choosePairs(inputs, opts.maxPeers ?? 8);
-    return mapLimited(pairs, opts.concurrency ?? 3, ([from, to]) => tracePair(state, from, to, opts.confirm));
+    const routes: RouteCache = new Map();
+    return mapLimited(pairs, opts.concurrency ?? 3, ([from, to]) => tracePair(state, from, to, opts.confirm, routes));
   };
 }

@@ -19,14 +19,13 @@ export { LabTimeoutError } from './wait.ts';
 
 /**
  * A Lab handle for a lab started elsewhere (e.g. by `mvtep lab up`), from its
- * work dir. The scenario is re-read from the recorded file when it still
- * parses, so addPod works too.
+ * work dir, with the scenario recorded in its state (so addPod works too).
  */
 export async function attachLab(workDir: string, opts: { runtime?: OvnRuntime } = {}): Promise<Lab> {
   const state = await readState(workDir);
   if (!state) throw new LabUsageError('lab-not-found', `no lab state in ${workDir}`, workDir);
   const runtime = opts.runtime ?? await requireRuntime();
-  const scenario: Scenario | undefined = await loadScenario(state.scenarioFile).catch(() => undefined);
+  const scenario: Scenario | undefined = state.scenario ?? await loadScenario(state.scenarioFile).catch(() => undefined);
   return new Lab(state, runtime, scenario);
 }
 

@@ -123,11 +123,12 @@ export class Lab {
 
   /** Adds a pod at run time (NB port + representor on br-int) and, by default, waits until it is bound. */
   async addPod(input: PodInput, opts: { wait?: boolean; timeoutMs?: number } = {}): Promise<PodHandle> {
-    if (!this.scenario) throw new LabUsageError('lab-no-scenario', 'addPod needs the scenario (attach with loadScenario)', input);
+    if (!this.scenario) throw new LabUsageError('lab-no-scenario', 'addPod needs the scenario, and this lab handle has none', input);
     const spec = parsePodSpec(this.scenario, input, `addPod(${input.name})`);
     for (const p of Object.values(this.pods)) {
       const clash = p.name === spec.name ? 'name' : p.lport === spec.lport ? 'lport'
-        : p.chassis === spec.chassis && p.pf === spec.pf && p.vf === spec.vf ? 'VF' : p.mac === spec.mac ? 'MAC' : undefined;
+        : p.chassis === spec.chassis && p.pf === spec.pf && p.vf === spec.vf ? 'VF' : p.mac === spec.mac ? 'MAC'
+          : p.switch === spec.switch && p.ip === spec.ip ? 'IP on this switch' : undefined;
       if (clash) throw new LabUsageError('lab-pod-conflict', `addPod(${spec.name}): ${clash} already used by pod ${p.name}`, input);
     }
     const chassis = this.chassisOf(spec.chassis);

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { readChassisView, readSbView, type ChassisView, type SbView } from './observe.ts';
 import type { ChassisHandle, PodHandle } from './state.ts';
 import { notYet, ready, waitFor, type Probe } from './wait.ts';
@@ -55,7 +56,9 @@ export async function missing(input: ReadinessInput): Promise<string[]> {
     const have = new Set(v.tunnels.filter((t) => t.type === input.encapType).map((t) => `${t.remoteChassis}|${t.localIp}|${t.remoteIp}`));
     const absent = [...want].filter((p) => !have.has(p));
     const extra = [...have].filter((p) => !want.has(p));
-    if (absent.length > 0 || extra.length > 0 || v.tunnels.some((t) => t.ofport === undefined || t.ofport <= 0)) {
+    // A tunnel between address families never gets an ofport (OVS cannot configure it): not awaited.
+    const unconfigured = v.tunnels.filter((t) => (t.ofport === undefined || t.ofport <= 0) && isIP(t.localIp ?? '') === isIP(t.remoteIp));
+    if (absent.length > 0 || extra.length > 0 || unconfigured.length > 0) {
       why.push(`chassis ${c.name} tunnels: ${have.size}/${want.size} (missing ${absent.length}, extra ${extra.length})`);
     }
   }

@@ -11,7 +11,7 @@ export class ScenarioError extends MvtepError {
 
   constructor(file: string, path: string, reason: string, value?: unknown, line?: number) {
     const where = line !== undefined ? `${file}:${line}` : file;
-    super('scenario-invalid', `${where}: ${path || '<root>'}: ${reason}`, { file, path, value });
+    super('scenario-invalid', `${where}: ${path ? `${path}: ` : ''}${reason}`, { file, path, value });
     this.file = file;
     this.path = path;
     this.reason = reason;

@@ -4,6 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { MvtepError } from '../util/errors.ts';
 import { run } from './exec.ts';
 import { stopDaemons, type DaemonRecord } from './process.ts';
+import type { Scenario } from './scenario.ts';
 
 /**
  * The lab's state file, `<workDir>/state.json`: everything a lab created
@@ -77,6 +78,8 @@ export interface LabState {
   readonly id: string;
   readonly name: string;
   readonly scenarioFile: string;
+  /** The validated scenario itself, so another process can attach (and addPod) without the file. */
+  readonly scenario: Scenario;
   readonly workDir: string;
   readonly createdAt: string;
   /** Set by the CLI: the lab was started to outlive its starting process. */

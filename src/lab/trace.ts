@@ -38,7 +38,7 @@ export type EgressResult =
 export function traceFlow(from: PodHandle, to: PodHandle, inPort: number): string {
   const v6 = isIP(from.ip) === 6;
   const l3 = v6
-    ? `ipv6,ipv6_src=${from.ip},ipv6_dst=${to.ip},nw_ttl=64,icmp_type=128,icmp_code=0`
+    ? `icmp6,ipv6_src=${from.ip},ipv6_dst=${to.ip},nw_ttl=64,icmpv6_type=128,icmpv6_code=0`
     : `icmp,nw_src=${from.ip},nw_dst=${to.ip},nw_ttl=64,icmp_type=8,icmp_code=0`;
   return `in_port=${inPort},dl_src=${from.mac},dl_dst=${to.mac},${l3}`;
 }

@@ -1,6 +1,6 @@
 import { checkNodeEncapConfig, type ConfigWarning, type NodeEncapConfig } from '../config/index.ts';
 import {
-  bumpNextCfgAndWait, NamedUuid, OvsdbClient, OvsdbTransactionError, waitForCurCfg, type MonitorCache, type Transaction,
+  bumpNextCfgAndWait, NamedUuid, OvsdbClient, OvsdbTransactionError, waitForCurCfg, type MonitorCache, type Row, type Transaction,
 } from '../ovsdb/index.ts';
 import { resolveDevice, resolveRepresentor, SriovError, Sysfs, type Resolution } from '../sriov/index.ts';
 import { AttachError } from './attachErrors.ts';
@@ -73,6 +73,10 @@ export class NodeAttacher {
       Port: [...VIEW_COLUMNS.Port],
       Interface: [...VIEW_COLUMNS.Interface],
     });
+    // Planning one attach must not scan every port of a busy bridge.
+    this.cache.addIndex('Interface', 'name', (r) => String(r['name']));
+    this.cache.addIndex('Port', 'name', (r) => String(r['name']));
+    this.cache.addIndex('Port', 'iface', (r) => (r['interfaces'] as { value: string }[] | undefined)?.map((u) => u.value));
   }
 
   static async open(opts: AttacherOptions): Promise<NodeAttacher> {
@@ -101,12 +105,17 @@ export class NodeAttacher {
     return { config: c.value, warnings: c.warnings };
   }
 
-  state(): AttachState {
-    return {
-      bridges: [...this.cache.rows('Bridge').values()].map(bridgeView),
-      ports: [...this.cache.rows('Port').values()].map(portView),
-      interfaces: [...this.cache.rows('Interface').values()].map(ifaceView),
-    };
+  /** The rows planAttach/planDetach need: all bridges, and the ports and interfaces of this name. */
+  state(iface?: string): AttachState {
+    const bridges = [...this.cache.rows('Bridge').values()].map(bridgeView);
+    if (iface === undefined) {
+      return { bridges, ports: [...this.cache.rows('Port').values()].map(portView), interfaces: [...this.cache.rows('Interface').values()].map(ifaceView) };
+    }
+    const interfaces = this.cache.lookup('Interface', 'name', iface);
+    const ports = new Map<string, Row>();
+    for (const p of this.cache.lookup('Port', 'name', iface)) ports.set(p._uuid.value, p);
+    for (const i of interfaces) for (const p of this.cache.lookup('Port', 'iface', i._uuid.value)) ports.set(p._uuid.value, p);
+    return { bridges, ports: [...ports.values()].map(portView), interfaces: interfaces.map(ifaceView) };
   }
 
   /**
@@ -143,7 +152,7 @@ export class NodeAttacher {
       if (encap.kind === 'unmapped') {
         warnings.push(`PF ${pf} is not in ovn-pf-encap-ip-mapping: ${input.iface} attached without encap-ip (OVN uses the chassis' default VTEP)`);
       }
-      const plan = planAttach(this.state(), req, encap);
+      const plan = planAttach(this.state(input.iface), req, encap);
       try {
         const applied = await this.apply(plan, input);
         const base = { action: plan.action, iface: input.iface, ifaceId: input.ifaceId, bridge, pf, warnings };
@@ -164,7 +173,7 @@ export class NodeAttacher {
 
   async detach(by: { iface?: string; ifaceId?: string; bridge?: string; wait?: boolean; timeoutMs?: number }): Promise<DetachResult> {
     if (by.iface === undefined && by.ifaceId === undefined) throw new AttachError('attach-bad-input', 'detach needs --iface or --iface-id', by);
-    const plan = planDetach(this.state(), by.bridge ?? this.bridge, by);
+    const plan = planDetach(by.iface !== undefined ? this.state(by.iface) : this.state(), by.bridge ?? this.bridge, by);
     if (plan.action === 'absent') return { action: 'absent' };
     const tx = this.client.transaction(DB);
     tx.removeFromSet('Bridge', [['_uuid', '==', plan.bridgeUuid]], 'ports', [plan.portUuid]);

@@ -22,6 +22,8 @@ export class JsonStreamParser {
   private parts: Buffer[] = [];
   private partsBytes = 0;
   private depth = 0;
+  /** Open brackets per depth: a mismatched close is garbage, not something to wait for. */
+  private stack = new Uint8Array(64);
   private inString = false;
   private escape = false;
   private readonly maxMessageBytes: number;
@@ -78,13 +80,25 @@ export class JsonStreamParser {
         }
         start = i;
         depth = 1;
+        this.stack[0] = OPEN_BRACE;
         i++;
         continue;
       }
       if (c === QUOTE) inString = true;
-      else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
-      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        if (depth === this.stack.length) {
+          const bigger = new Uint8Array(this.stack.length * 2);
+          bigger.set(this.stack);
+          this.stack = bigger;
+        }
+        this.stack[depth++] = c;
+      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         depth--;
+        if (this.stack[depth] !== (c === CLOSE_BRACE ? OPEN_BRACE : OPEN_BRACKET)) {
+          const bad = String.fromCharCode(c);
+          this.reset();
+          throw new OvsdbProtocolError(`mismatched '${bad}' in a JSON-RPC message`, chunk.subarray(Math.max(0, i - 64), i + 1).toString('utf8'));
+        }
         if (depth === 0) {
           const end = i + 1;
           let text: string;

@@ -79,9 +79,19 @@ export function uplinksUnder(sys: Sysfs, pfDir: string): Uplink[] {
  * netdevs means the eswitch is in legacy mode.
  */
 export function uplinkOfPf(sys: Sysfs, pfDir: string, input: string): Uplink {
+  const memoKey = `uplink:${pfDir}`;
+  const hit = sys.memo.get(memoKey) as Uplink | undefined;
+  if (hit) {
+    const a = portAttrs(sys, join(pfDir, 'net', hit.netdev));
+    if (a.switchId === hit.switchId && a.portName === `p${hit.port}`) return hit;
+    sys.memo.delete(memoKey);
+  }
   const found = uplinksUnder(sys, pfDir);
   const first = found[0];
-  if (first) return first;
+  if (first) {
+    sys.memo.set(memoKey, first);
+    return first;
+  }
   const pci = basename(pfDir);
   const names = sys.list(join(pfDir, 'net'));
   if (names.length > 0) {
@@ -92,17 +102,24 @@ export function uplinkOfPf(sys: Sysfs, pfDir: string, input: string): Uplink {
   throw new SriovError('sriov-no-uplink', `PF ${pci} has no netdev under ${join(pfDir, 'net')}`, input);
 }
 
+/**
+ * Index N of the PF's `virtfnN` link that points at the VF. Compared by link
+ * text (kernel links are `../<vf pci>`), memoised per PF and re-checked.
+ */
 function vfIndexOf(sys: Sysfs, pfDir: string, vfDir: string): number | undefined {
+  const vf = basename(vfDir);
+  const memoKey = `vfidx:${pfDir}`;
+  let idx = sys.memo.get(memoKey) as Map<string, number> | undefined;
+  const hit = idx?.get(vf);
+  if (hit !== undefined && basename(sys.link(join(pfDir, `virtfn${hit}`)) ?? '') === vf) return hit;
+  idx = new Map();
   for (const name of sys.list(pfDir)) {
     const m = /^virtfn(\d+)$/.exec(name);
-    if (!m) continue;
-    try {
-      if (sys.real(join(pfDir, name), name) === vfDir) return Number(m[1]);
-    } catch {
-      // a broken sibling link says nothing about this VF
-    }
+    const target = m ? sys.link(join(pfDir, name)) : undefined;
+    if (m && target !== undefined) idx.set(basename(target), Number(m[1]));
   }
-  return undefined;
+  sys.memo.set(memoKey, idx);
+  return idx.get(vf);
 }
 
 /** VF PCI address -> physfn -> PF uplink (how a CNI device id is resolved). */
@@ -160,8 +177,18 @@ export function resolveRepresentor(sys: Sysfs, netdev: string): Resolution {
   let pfDir: string | undefined;
   if (sys.exists(device)) {
     pfDir = sys.real(device, netdev);
-    const same = uplinksUnder(sys, pfDir).filter((u) => u.switchId === a.switchId);
-    uplink = same.find((u) => u.port === port.pfNumber) ?? (same.length === 1 ? same[0] : undefined);
+    let memo: Uplink | undefined;
+    try {
+      memo = uplinkOfPf(sys, pfDir, netdev);
+    } catch {
+      memo = undefined;
+    }
+    if (memo && memo.switchId === a.switchId && memo.port === port.pfNumber) {
+      uplink = memo;
+    } else {
+      const same = uplinksUnder(sys, pfDir).filter((u) => u.switchId === a.switchId);
+      uplink = same.find((u) => u.port === port.pfNumber) ?? (same.length === 1 ? same[0] : undefined);
+    }
   }
   if (!uplink) {
     for (const name of sys.list(sys.path('class/net'))) {

@@ -8,7 +8,23 @@ import { SriovError } from './errors.ts';
  * agent resolves a representor per OVSDB event on its hot path.
  */
 export class Sysfs {
+  /**
+   * Memo for lookups that otherwise scan every netdev or virtfn link of a PF
+   * (hundreds with many VFs). Entries are re-validated on every hit, so a
+   * changed tree is noticed; see resolve.ts.
+   */
+  readonly memo = new Map<string, unknown>();
+
   constructor(readonly root: string = '/sys') {}
+
+  /** The link's own target text (no resolution), or undefined when it is not a link. */
+  link(abs: string): string | undefined {
+    try {
+      return readlinkSync(abs);
+    } catch {
+      return undefined;
+    }
+  }
 
   path(...parts: string[]): string {
     return join(this.root, ...parts);
@@ -52,7 +68,8 @@ export class Sysfs {
    */
   real(abs: string, input: string): string {
     try {
-      return realpathSync(abs);
+      // The native (libc) variant: the JS one lstat()s every path component.
+      return realpathSync.native(abs);
     } catch (err) {
       if (this.isLink(abs)) {
         let target = '?';

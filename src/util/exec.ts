@@ -35,7 +35,8 @@ export function run(argv: readonly string[], options: ExecOptions = {}): Promise
     const child = spawn(file, args, {
       env: options.env ?? process.env,
       cwd: options.cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      // A pipe only when there is input: writing to a child that exits at once raises EPIPE.
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -43,8 +44,8 @@ export function run(argv: readonly string[], options: ExecOptions = {}): Promise
     if (options.timeoutMs !== undefined) {
       timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     }
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e) => {
       if (timer) clearTimeout(timer);
       reject(new ExecError(argv, `cannot run ${file}: ${e.message}`, undefined, e));
@@ -63,6 +64,10 @@ export function run(argv: readonly string[], options: ExecOptions = {}): Promise
         resolve(result);
       }
     });
-    child.stdin.end(options.input ?? '');
+    if (child.stdin) {
+      // The child may exit before reading its input; its exit status is what counts.
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.input);
+    }
   });
 }

@@ -25,6 +25,7 @@ export const CHECK_IDS = [
   'rule-missing',
   'route-egress-wrong',
   'mtu-too-small',
+  'rp-filter-strict',
 ] as const;
 
 export type CheckId = (typeof CHECK_IDS)[number];

@@ -69,6 +69,8 @@ export interface RoutingState {
   readonly links: readonly { readonly name: string; readonly mtu: number; readonly up: boolean }[];
   /** `ip route get <to> from <from>` results. */
   readonly lookups: readonly RouteLookup[];
+  /** Effective rp_filter of the VTEP devices (max of conf.all and conf.<dev>). */
+  readonly rpFilter?: readonly { readonly dev: string; readonly effective: number }[];
 }
 
 export interface RouteLookup {

@@ -38,16 +38,36 @@ export interface LiveViewOptions {
   /** Periodic refresh for what OVSDB cannot announce (routing); 0 disables it. */
   readonly pollMs?: number;
   readonly timeoutMs?: number;
+  /** `ip route get` probes per local VTEP while gathering (default 4, like verify). */
+  readonly routeProbes?: number;
   readonly log?: (line: string) => void;
 }
 
-/** Remote VTEPs to probe with `ip route get` from each local VTEP: all of them (trace needs each path's), capped. */
-function remoteVteps(sb: SouthboundState | undefined, self: string, max = 64): string[] {
-  return [...new Set((sb?.encaps ?? []).filter((e) => e.chassisName !== self).map((e) => e.ip))].slice(0, max);
+/**
+ * Remote VTEPs to probe with `ip route get` from each local VTEP: one per
+ * remote chassis first (so every local VTEP is checked towards every
+ * chassis), up to `max`. Each probe is a process; the tracer looks up the
+ * exact pairs its paths use on demand.
+ */
+export function remoteVteps(sb: SouthboundState | undefined, self: string, max: number): string[] {
+  const byChassis = new Map<string, string[]>();
+  for (const e of sb?.encaps ?? []) {
+    if (e.chassisName === self) continue;
+    const list = byChassis.get(e.chassisName) ?? [];
+    if (!list.includes(e.ip)) list.push(e.ip);
+    byChassis.set(e.chassisName, list);
+  }
+  const out: string[] = [];
+  for (let round = 0; out.length < max; round++) {
+    const picked = [...byChassis.values()].map((l) => l[round]).filter((ip): ip is string => ip !== undefined);
+    if (picked.length === 0) break;
+    out.push(...picked.slice(0, max - out.length));
+  }
+  return out;
 }
 
 /** Gathers every given source into one verify state (nodes in the given order). */
-export async function gatherLive(opts: Pick<LiveViewOptions, 'sb' | 'nodes' | 'timeoutMs'>): Promise<GatheredState> {
+export async function gatherLive(opts: Pick<LiveViewOptions, 'sb' | 'nodes' | 'timeoutMs' | 'routeProbes'>): Promise<GatheredState> {
   const timeout = opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs };
   // Port_Binding.mac lets trace build a real unicast packet for ofproto/trace.
   const sbG = opts.sb ? await gatherSouthbound(opts.sb, { ...timeout, withMacs: true }) : undefined;
@@ -57,7 +77,7 @@ export async function gatherLive(opts: Pick<LiveViewOptions, 'sb' | 'nodes' | 't
     if (n.netns !== undefined) {
       const cfg = chassisConfigFromExternalIds(node.openVswitch.externalIds);
       const vteps = cfg.encapIp === undefined ? [] : ovnTokenSet(cfg.encapIp);
-      node = { ...node, routing: await gatherRouting({ netns: n.netns, vteps, remotes: remoteVteps(sbG?.southbound, node.label) }) };
+      node = { ...node, routing: await gatherRouting({ netns: n.netns, vteps, remotes: remoteVteps(sbG?.southbound, node.label, opts.routeProbes ?? 4) }) };
     }
     return node;
   }));

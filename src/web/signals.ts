@@ -1,9 +1,16 @@
-/** Resolves with the first of `signals` delivered to this process; the handlers are removed again. */
-export function waitForSignal(signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): { promise: Promise<NodeJS.Signals>; cancel(): void } {
+/**
+ * Resolves with the first of `signals` delivered to this process. The
+ * handlers stay installed until `cancel()`, so a second Ctrl-C while the
+ * caller tears down does not kill the process half-way; `onRepeat` hears it.
+ */
+export function waitForSignal(signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'],
+  onRepeat?: (sig: NodeJS.Signals) => void): { promise: Promise<NodeJS.Signals>; cancel(): void } {
   let cancel = () => {};
+  let seen = false;
   const promise = new Promise<NodeJS.Signals>((resolve) => {
     const handler = (sig: NodeJS.Signals) => {
-      cancel();
+      if (seen) onRepeat?.(sig);
+      seen = true;
       resolve(sig);
     };
     for (const s of signals) process.on(s, handler);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.ts';
 import type { CliIo } from '../../src/cli/command.ts';
-import { run } from '../../src/util/exec.ts';
+import { readdir } from 'node:fs/promises';
 import { listLabs } from '../../src/lab/index.ts';
 
 function io(): CliIo & { out: () => string; err: () => string } {
@@ -17,9 +17,10 @@ function io(): CliIo & { out: () => string; err: () => string } {
   return { stdout, stderr, env: process.env, cwd: process.cwd(), out: () => o, err: () => e };
 }
 
+/** Named netns are bind mounts under /run/netns (what `ip netns list` reads). */
 async function netnsOf(labId: string): Promise<string[]> {
-  const { stdout } = await run(['ip', 'netns', 'list']);
-  return stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`mvl${labId}-`));
+  const names = await readdir('/run/netns').catch(() => [] as string[]);
+  return names.filter((n) => n.startsWith(`mvl${labId}-`));
 }
 
 interface DemoJson {
@@ -63,7 +64,8 @@ test('demo --break rule-missing: verify catches it, trace shows the wrong NIC, e
   assert.equal(code, 0, t.err());
   const j = JSON.parse(t.out()) as DemoJson;
   assert.equal(j.allConfirmed, true, 'healthy before the break');
-  assert.deepEqual(j.verdict, { caught: true, wrongNicShown: true, findings: (j.verdict as { findings: string[] }).findings });
+  assert.equal(j.verdict?.caught, true);
+  assert.equal(j.verdict?.wrongNicShown, true);
   assert.ok(j.broken!.findings.some((f) => f.check === 'rule-missing'));
   const row = j.broken!.steering.find((r) => r.pod === j.injected!.pod)!;
   assert.equal(row.status, 'wrong-nic');

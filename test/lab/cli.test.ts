@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { spawn } from 'node:child_process';
 import { main } from '../../src/cli/main.ts';
-import type { LabStatus } from '../../src/lab/index.ts';
+import { attachLab, type LabStatus } from '../../src/lab/index.ts';
 import { leftovers, reap } from './helpers/leftovers.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;
@@ -56,6 +56,15 @@ test('lab up / status / down / down again', async () => {
   assert.ok(only.daemons.every((d) => d.alive));
   const text = await cli(['lab', 'status', '--dir', root]);
   assert.match(text.out, /chassis hv1: netns mvl[0-9a-z]{5}-c1, PFs enp1s0f0,enp2s0f0,enp3s0f0, encap 192\.0\.2\.11,192\.0\.2\.12,192\.0\.2\.13, registered, 6 tunnels/);
+
+  // Another process's view of the CLI-started lab: attach, trace, add and remove a pod.
+  const attached = await attachLab(s.workDir);
+  const tr = await attached.traceEgress('stream-a', 'stream-b');
+  assert.ok(tr.kind === 'tunnel' && tr.localIp === '192.0.2.12' && tr.remoteIp === '192.0.2.22', tr.trace);
+  await attached.addPod({ name: 'late', chassis: 'hv2', pf: 'enp2s0f0', vf: 2, switch: 'ls-stream', ip: '203.0.113.21', encapIp: '192.0.2.22' });
+  const late = (await attachLab(s.workDir)).pods['late'];
+  assert.equal(late?.representor, 'enp2s0f0_2', 'the state file records pods added at run time');
+  await attached.removePod('late');
 
   const down = await cli(['lab', 'down', '--dir', root]);
   assert.equal(down.code, 0, down.err);

@@ -22,12 +22,15 @@ chassis:
       - { pf: enp2s0f0, vtep: 198.51.100.12, numVfs: 2 }
   - name: hvb
     encapIps: [198.51.100.21, 198.51.100.22]
+    encapIpDefault: 198.51.100.22
     nics:
       - { pf: enp1s0f0, vtep: 198.51.100.21, numVfs: 2 }
       - { pf: enp2s0f0, vtep: 198.51.100.22, numVfs: 2 }
 pods:
   - { name: pa, chassis: hva, pf: enp2s0f0, vf: 1, switch: ls1, ip: 203.0.113.1 }
   - { name: pb, chassis: hvb, pf: enp2s0f0, vf: 1, switch: ls1, ip: 203.0.113.2 }
+  - { name: pa6, chassis: hva, pf: enp1s0f0, vf: 0, switch: ls1, ip: '2001:db8:1::1', encapIp: 198.51.100.11 }
+  - { name: pb6, chassis: hvb, pf: enp1s0f0, vf: 0, switch: ls1, ip: '2001:db8:1::2', encapIp: 198.51.100.21 }
 `, 'fabric.test.ts');
 
 let root: string;
@@ -73,6 +76,14 @@ test('a VTEP tagged 25 on a PF bridge reaches the fabric gateway on VLAN 25', as
   assert.equal(learnt, gwMac);
 });
 
+test('encapIpDefault is written, and a VIF without encap-ip gets the default Encap', async () => {
+  const l = lab!;
+  assert.equal((await l.vsctl('hvb', ['get', 'Open_vSwitch', '.', 'external_ids:ovn-encap-ip-default'])).trim(), '"198.51.100.22"');
+  assert.equal((await l.vsctl('hva', ['--if-exists', 'get', 'Open_vSwitch', '.', 'external_ids:ovn-encap-ip-default'])).trim(), '');
+  const status = await l.status();
+  assert.equal(status.pods.find((p) => p.name === 'pb')?.encapIp, '198.51.100.22');
+});
+
 test('a chassis without encapIps stays out of SB until ovn-encap-ip is set, then binds and tunnels', async () => {
   const l = lab!;
   const before = await l.status();
@@ -87,4 +98,7 @@ test('a chassis without encapIps stays out of SB until ovn-encap-ip is set, then
   assert.ok(after.pods.every((p) => p.bound && p.up));
   const r = await l.traceEgress('pa', 'pb');
   assert.equal(r.kind, 'tunnel', r.trace);
+  // An IPv6 overlay over the IPv4 underlay: ICMPv6 trace, steered by encap-ip like IPv4.
+  const v6 = await l.traceEgress('pa6', 'pb6');
+  assert.ok(v6.kind === 'tunnel' && v6.localIp === '198.51.100.11' && v6.remoteIp === '198.51.100.21', v6.trace);
 });

@@ -23,7 +23,7 @@ function fails(text: string, path: string, reason: RegExp, line?: number): void 
     assert.equal(e.path, path);
     assert.match(e.reason, reason);
     const prefix = line !== undefined ? `bad.yaml:${line}: ` : /^bad\.yaml(:\d+)?: /.exec(e.message)?.[0] ?? 'bad.yaml: ';
-    assert.ok(e.message.startsWith(`${prefix}${path || '<root>'}: `), e.message);
+    assert.ok(e.message.startsWith(`${prefix}${path ? `${path}: ` : ''}`), e.message);
     return true;
   });
 }

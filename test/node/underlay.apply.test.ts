@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseNodeSpec, type NodeSpec } from '../../src/config/nodeSpec.ts';
 import {
-  applyNodeSpec, diffNodeSpec, planNodeSpec, UnderlayError, OvsdbUnderlay, type Change,
+  applyNodeSpec, applyPlan, diffNodeSpec, observeUnderlay, planNodeSpec, planUnderlay, UnderlayError, OvsdbUnderlay, type Change,
 } from '../../src/node/underlay/index.ts';
 import { Iproute2, MVTEP_PROTO } from '../../src/routing/index.ts';
 import { runQuiet as run } from '../../src/routing/exec.ts';
@@ -152,6 +152,28 @@ describe('node underlay apply against a real vswitchd and kernel', { timeout: 15
     const ovs = await new OvsdbUnderlay(env.client).read();
     assert.equal(ovs.externalIds.get('ovn-encap-ip'), '2001:db8:1::1,192.0.2.2,192.0.2.1', 'same set in another order is preserved');
     assert.equal((await diffNodeSpec(spec, target())).drift.length, 0);
+  });
+
+  test('a key changed by someone else between plan and apply is not overwritten; the run rolls back', async () => {
+    const ovs = new OvsdbUnderlay(env.client);
+    const net = new Iproute2({ netns: env.ns });
+    const other = parseNodeSpec(SPEC.replace('defaultVtep: vtep1', 'defaultVtep: vtep0'), { file: 'other.yaml' });
+    const plan = planUnderlay(other, await observeUnderlay(other, ovs, net));
+    assert.deepEqual(plan.changes.map((c) => c.kind), ['ovs-key']);
+    await env.vsctl(['--no-wait', 'set', 'Open_vSwitch', '.', 'external_ids:ovn-encap-ip-default=192.0.2.99']);
+    const before = await env.snapshot();
+    await assert.rejects(applyPlan(plan, { ovs, net }), (err: unknown) => err instanceof UnderlayError && err.code === 'underlay-step-failed' && /changed by another writer/.test(err.message));
+    assertSame(await env.snapshot(), before);
+    assert.equal((await ovs.read()).externalIds.get('ovn-encap-ip-default'), '192.0.2.99');
+    await applyNodeSpec(spec, target());
+    assert.equal((await ovs.read()).externalIds.get('ovn-encap-ip-default'), '192.0.2.2');
+  });
+
+  test('bridges and ports mvtep created but the spec dropped are reported, not removed', async () => {
+    const fewer = parseNodeSpec(SPEC.replace(/ {2}- \{ pf: pfc.*\n/, '').replace(', "2001:db8:100::/48"', '').replace(', "2001:db8:1::fe"', ''), { file: 'fewer.yaml' });
+    const plan = await planNodeSpec(fewer, target());
+    const stale = plan.problems.filter((p) => p.code.startsWith('stale-')).map((p) => `${p.code} ${p.subject}`).sort();
+    assert.deepEqual(stale, ['stale-bridge brpfc', 'stale-port pfc', 'stale-port vtep2']);
   });
 
   test('strict rp_filter blocks apply unless fixed to loose; the fix is undone by rollback', async () => {

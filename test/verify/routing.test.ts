@@ -70,6 +70,15 @@ test('real kernel: with a rule and table per VTEP and MTU fixed, nothing is repo
   assert.deepEqual(runChecks(s), []);
 });
 
+test('real kernel: strict rp_filter on a VTEP device', async () => {
+  execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.conf.vtep1.rp_filter=1']);
+  const s = await state();
+  assert.deepEqual(s.nodes[0]!.routing!.rpFilter?.find((r) => r.dev === 'vtep1')?.effective, 1);
+  assert.deepEqual(runChecks(s).map((x) => `${x.check} ${x.subject}`), ['rp-filter-strict device hv1/vtep1']);
+  execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.conf.vtep1.rp_filter=2']);
+  assert.deepEqual(runChecks(await state()), []);
+});
+
 test('real kernel: a VTEP address on no device', async () => {
   await ip('addr', 'del', '192.0.2.100/24', 'dev', 'vtep1');
   const f = runChecks(await state());

@@ -5,7 +5,7 @@
 // (docs/img for the README: MVTEP_SCREENSHOT_DIR=docs/img).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,9 @@ test('dashboard on the real demo lab: counts, rows, live finding', {
   const lines: string[] = [];
   const session = await setupDemo({ seedFile, nodes: 3, log: (l) => lines.push(l) });
   t.after(() => session.teardown());
+  // The lab's namespaces are where `ip netns` keeps them (the demo test checks they are gone afterwards).
+  const netns = await readdir('/run/netns');
+  for (const c of Object.values(session.lab.chassis)) assert.ok(netns.includes(c.netns), c.netns);
   const hub = new ViewHub();
   const live = await LiveView.start({ ...session.viewOptions, hub, pollMs: 0, debounceMs: 100 });
   t.after(() => live.close());

@@ -84,7 +84,7 @@ injected check and trace showed the wrong NIC, 1 when not. 2 bad usage,
       log('OVN runtime missing: installing it into the project cache (once)');
       await installRuntime({ env: io.env, cacheDir: defaultCacheDir(io.env), preferCache: false, log: (l) => log(`  runtime: ${l}`) });
     }
-    const signal = waitForSignal();
+    const signal = waitForSignal(['SIGINT', 'SIGTERM'], (sig) => log(`${sig} again: still tearing down, please wait`));
     let interrupted = false;
     void signal.promise.then((sig) => {
       interrupted = true;

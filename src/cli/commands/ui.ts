@@ -10,6 +10,7 @@ import { computeView, LiveView, type LiveViewOptions } from '../../web/live.ts';
 import { startDashboardServer } from '../../web/server.ts';
 import { waitForSignal } from '../../web/signals.ts';
 import { labLiveOptions } from '../../demo/labSource.ts';
+import { makeTracer } from '../../demo/trace.ts';
 
 const ui: Command = {
   name: 'ui',
@@ -77,6 +78,8 @@ Runs until Ctrl-C. Exit 0 on a clean stop, 1 when a source cannot be read,
           ...(values.netns !== undefined ? { netns: values.netns } : {}),
           ...(values.sysfs !== undefined ? { sysfs: values.sysfs } : {}),
         })),
+        // Predictions only: confirming needs each source chassis' vswitchd, which only a lab hands us.
+        tracer: makeTracer(),
         log,
       };
     }
@@ -89,7 +92,9 @@ Runs until Ctrl-C. Exit 0 on a clean stop, 1 when a source cannot be read,
       if (liveOpts) liveView = await LiveView.start({ ...liveOpts, hub });
       const server = await startDashboardServer({ hub, listen, allowNonLoopback: values.listen !== undefined });
       io.stderr.write(`ui: dashboard on ${server.url} (Ctrl-C to stop)\n`);
-      const sig = await waitForSignal().promise;
+      const signal = waitForSignal();
+      const sig = await signal.promise;
+      signal.cancel();
       io.stderr.write(`ui: ${sig}: stopping\n`);
       await server.close();
       return 0;

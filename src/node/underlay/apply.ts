@@ -142,8 +142,8 @@ async function execute(c: Change, { ovs, net }: UnderlayBackends, timeoutMs: num
       };
     }
     case 'ovs-key':
-      await ovs.setExternalId(c.key, c.to);
-      return () => ovs.setExternalId(c.key, c.from);
+      await ovs.setExternalId(c.key, c.to, c.from);
+      return () => ovs.setExternalId(c.key, c.from, c.to);
     case 'link-mtu':
       await net.setMtu(c.dev, c.to);
       return () => net.setMtu(c.dev, c.from);

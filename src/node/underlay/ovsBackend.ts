@@ -1,4 +1,4 @@
-import type { OperationResult, WireOperation } from '../../ovsdb/ops.ts';
+import type { OperationResult, WireCondition, WireOperation } from '../../ovsdb/index.ts';
 import { UnderlayError } from './errors.ts';
 import { decodeOvsState, type OvsState } from './ovsState.ts';
 
@@ -22,8 +22,12 @@ export interface OvsBackend {
   deletePort(bridge: string, name: string): Promise<void>;
   setPortTag(name: string, tag: number | undefined): Promise<void>;
   setMtuRequest(iface: string, mtu: number | undefined): Promise<void>;
-  /** Single-key mutate on Open_vSwitch external_ids; undefined deletes the key. */
-  setExternalId(key: string, value: string | undefined): Promise<void>;
+  /**
+   * Single-key mutate on Open_vSwitch external_ids; undefined deletes the key.
+   * With `expected`, the change only happens while the key still holds that
+   * value (another writer in between makes it fail instead of being overwritten).
+   */
+  setExternalId(key: string, value: string | undefined, expected?: string): Promise<void>;
 }
 
 const byName = (name: string): [string, '==', string] => ['name', '==', name];
@@ -125,13 +129,25 @@ export class OvsdbUnderlay implements OvsBackend {
     await this.tx([{ op: 'update', table: 'Interface', where: [byName(iface)], row: { mtu_request: optional(mtu) } }], `setting mtu_request of ${iface}`);
   }
 
-  async setExternalId(key: string, value: string | undefined): Promise<void> {
-    const ops: WireOperation[] = [
-      { op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['external_ids', 'delete', ['set', [key]]]] },
-    ];
+  async setExternalId(key: string, value: string | undefined, expected?: string): Promise<void> {
+    const where: WireCondition[] = expected === undefined ? [] : [['external_ids', 'includes', ['map', [[key, expected]]]]];
+    const ops: WireOperation[] = [];
+    if (expected !== undefined) {
+      // Aborts the whole transaction (timeout 0) when the key no longer holds `expected`.
+      ops.push({ op: 'wait', table: 'Open_vSwitch', where, columns: [], until: '!=', rows: [], timeout: 0 });
+    }
+    ops.push({ op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['external_ids', 'delete', ['set', [key]]]] });
     if (value !== undefined) {
       ops.push({ op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['external_ids', 'insert', ['map', [[key, value]]]]] });
     }
-    await this.tx(ops, value === undefined ? `removing external_ids:${key}` : `setting external_ids:${key}=${value}`);
+    const what = value === undefined ? `removing external_ids:${key}` : `setting external_ids:${key}=${value}`;
+    try {
+      await this.tx(ops, what);
+    } catch (err) {
+      if (expected !== undefined && err instanceof UnderlayError && /timed out/.test(err.message)) {
+        throw new UnderlayError('underlay-ovsdb-failed', `${what}: external_ids:${key} no longer is ${JSON.stringify(expected)} (changed by another writer since it was read); not overwritten`, { key, expected }, { cause: err });
+      }
+      throw err;
+    }
   }
 }

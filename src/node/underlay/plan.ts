@@ -3,6 +3,7 @@ import { MVTEP_PROTO, describeRoute, describeRule, type IpRoute, type IpRule, ty
 import type { Change, Problem } from './changes.ts';
 import { desiredKeys, sameValue, vtepRoutes, vtepRule } from './desired.ts';
 import type { ObservedUnderlay } from './observe.ts';
+import { OWNER_KEY, OWNER_VALUE } from './ovsBackend.ts';
 
 const PROTO = String(MVTEP_PROTO);
 
@@ -41,6 +42,7 @@ export function planUnderlay(spec: NodeSpec, seen: ObservedUnderlay, options: Pl
     if (!br) changes.push({ kind: 'ovs-bridge-add', bridge: nic.bridge, datapathType: spec.datapathType });
     else if (normDp(br.datapathType) !== spec.datapathType) {
       changes.push({ kind: 'ovs-bridge-datapath', bridge: nic.bridge, from: br.datapathType, to: spec.datapathType });
+      problem('warning', 'datapath-change', nic.bridge, `moving bridge ${nic.bridge} from the ${normDp(br.datapathType)} to the ${spec.datapathType} datapath recreates its ports: traffic on it stops briefly`);
     }
     planVtepPort(nic, seen, changes, problem);
     const pfPort = seen.ovs.ports.get(nic.pf);
@@ -58,6 +60,14 @@ export function planUnderlay(spec: NodeSpec, seen: ObservedUnderlay, options: Pl
   for (const k of desiredKeys(spec)) {
     const cur = seen.ovs.externalIds.get(k.key);
     if (cur === undefined || !sameValue(cur, k.value, k.compare)) changes.push({ kind: 'ovs-key', key: k.key, ...(cur !== undefined ? { from: cur } : {}), to: k.value });
+  }
+  // What mvtep created earlier and the spec no longer has: shown, not removed (no --prune yet).
+  const specNames = new Set(spec.nics.flatMap((n) => [n.vtep, n.pf, n.bridge]));
+  for (const br of seen.ovs.bridges.values()) {
+    if (br.externalIds.get(OWNER_KEY) === OWNER_VALUE && !specNames.has(br.name)) problem('warning', 'stale-bridge', br.name, `bridge ${br.name} was created by mvtep but is not in the spec; left alone`);
+  }
+  for (const port of seen.ovs.ports.values()) {
+    if (port.externalIds.get(OWNER_KEY) === OWNER_VALUE && !specNames.has(port.name)) problem('warning', 'stale-port', port.name, `port ${port.name} on ${port.bridge ?? '(no bridge)'} was created by mvtep but is not in the spec; left alone`);
   }
   const sysId = seen.ovs.externalIds.get('system-id');
   if (spec.node !== undefined && sysId !== undefined && sysId !== spec.node) {

@@ -61,6 +61,12 @@ export function routingChecks(ctx: CheckContext): Finding[] {
             `add 'ip rule from ${ip} lookup <table>' with routes via ${dev}`));
         }
       }
+      const rp = dev === undefined ? undefined : routing.rpFilter?.find((r) => r.dev === dev);
+      if (rp && rp.effective === 1 && vteps.length >= 2) {
+        out.push(finding('rp-filter-strict', 'warning', `device ${chassis}/${dev}`,
+          `strict rp_filter (1) on VTEP device ${dev}${where}: tunnel replies arriving on another VTEP than the one their source routes out of are dropped`,
+          `set net.ipv4.conf.${dev}.rp_filter=2 (loose) and make sure net.ipv4.conf.all.rp_filter is not 1`));
+      }
       if (dev !== undefined) {
         const link = routing.links.find((k) => k.name === dev);
         const family = isIP(ip) === 6 ? 6 : 4;

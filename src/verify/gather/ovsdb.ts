@@ -82,7 +82,7 @@ export interface SouthboundGather {
 export async function gatherSouthbound(remote: string, opts: OvsdbGatherOptions = {}): Promise<SouthboundGather> {
   const cache = await dump(remote, 'OVN_Southbound', {
     SB_Global: ['options'],
-    Chassis: ['name', 'hostname', 'encaps', 'transport_zones', 'other_config'],
+    Chassis: ['name', 'encaps', 'transport_zones'],
     Encap: ['chassis_name', 'ip', 'type', 'options'],
     Port_Binding: ['logical_port', 'type', 'chassis', 'encap', 'mac'],
   }, opts.timeoutMs ?? 60_000);
@@ -92,10 +92,7 @@ export async function gatherSouthbound(remote: string, opts: OvsdbGatherOptions 
   for (const row of chassisRows.values()) {
     const name = str(row['name']);
     nameByUuid.set(uuidOf(row), name);
-    chassis.push({
-      name, hostname: str(row['hostname']), encaps: uuids(row['encaps']), transportZones: strings(row['transport_zones']),
-      otherConfig: stringMap(row['other_config']),
-    });
+    chassis.push({ name, encaps: uuids(row['encaps']), transportZones: strings(row['transport_zones']) });
   }
   const encaps = [];
   for (const row of cache.rows('Encap').values()) {

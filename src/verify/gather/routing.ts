@@ -41,7 +41,15 @@ export async function gatherRouting(opts: RoutingGatherOptions): Promise<Routing
       }
     }
   }
+  // rp_filter of the devices that hold a VTEP address.
+  const vtepDevs = new Set(links.filter((l) => l.addresses.some((a) => opts.vteps.includes(a.address))).map((l) => l.name));
+  const rpFilter: { dev: string; effective: number }[] = [];
+  for (const dev of vtepDevs) {
+    const r = await ip.readRpFilter(dev).catch(() => undefined);
+    if (r) rpFilter.push({ dev, effective: r.effective });
+  }
   return {
+    rpFilter,
     netns: opts.netns,
     rules: rules.map((r) => {
       const [src, len] = r.src === undefined ? [undefined, undefined] : r.src.split('/');
