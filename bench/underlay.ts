@@ -7,7 +7,7 @@
 import { parseNodeSpec } from '../src/config/nodeSpec.ts';
 import { networkText } from '../src/config/nodeSpecIp.ts';
 import { applyNodeSpec, awaitCondition } from '../src/node/underlay/index.ts';
-import { runQuiet as run } from '../src/routing/index.ts';
+import { run } from '../src/util/exec.ts';
 import { startUnderlayEnv } from '../test/node/underlayEnv.ts';
 
 const iterations = Number(process.argv[2] ?? 5);

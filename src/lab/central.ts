@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from './exec.ts';
+import { run } from '../util/exec.ts';
 import { allSettledOrThrow, daemonEnv, type LabContext } from './context.ts';
 
 const QUIET = ['-vconsole:off', '-vsyslog:off'];

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MvtepError } from '../util/errors.ts';
-import { run } from './exec.ts';
+import { run } from '../util/exec.ts';
 import { buildSysfsFixture } from '../sriov/fixture.ts';
 import { daemonEnv, type LabContext } from './context.ts';
 import { cablePf, fabricPeerName } from './fabric.ts';

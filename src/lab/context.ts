@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { run } from './exec.ts';
+import { run } from '../util/exec.ts';
 import { DaemonError, isAlive, logTail, spawnDaemon, type DaemonRecord } from './process.ts';
 import type { OvnRuntime, RuntimeProgram } from './runtime.ts';
 import { writeState, type LabState } from './state.ts';

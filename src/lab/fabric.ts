@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from './exec.ts';
+import { run } from '../util/exec.ts';
 import { daemonEnv, type LabContext } from './context.ts';
 import type { FabricSpec } from './scenario.ts';
 import type { FabricHandle } from './state.ts';

@@ -2,7 +2,7 @@ import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { MvtepError } from '../util/errors.ts';
-import { run } from './exec.ts';
+import { run } from '../util/exec.ts';
 import { stopDaemons, type DaemonRecord } from './process.ts';
 import type { Scenario } from './scenario.ts';
 

@@ -1,4 +1,4 @@
-import { run } from './exec.ts';
+import { run } from '../util/exec.ts';
 import type { OvnRuntime, RuntimeProgram } from './runtime.ts';
 
 /**

@@ -54,6 +54,8 @@ export interface MonitorEvents {
 /** What a MonitorCache needs from the connection it runs on. */
 export interface MonitorChannel {
   request(method: string, params: unknown[], opts?: RequestOptions): Promise<unknown>;
+  /** Drops the connection (an inconsistent update: a resync on reconnect repairs the cache). */
+  abort(error: OvsdbError): void;
 }
 
 type Phase = 'starting' | 'live' | 'closed';
@@ -262,11 +264,18 @@ export class MonitorCache extends EventEmitter<MonitorEvents> {
       }
       if (gen !== this.generation) return;
       this.method = method;
-      this.applyReply(method, reply);
-      this.phase = 'live';
-      const queued = this.buffered;
-      this.buffered = [];
-      for (const [m, p] of queued) this.handleNotification(m, p);
+      try {
+        this.applyReply(method, reply);
+        this.phase = 'live';
+        const queued = this.buffered;
+        this.buffered = [];
+        for (const [m, p] of queued) this.handleNotification(m, p);
+      } catch (err) {
+        const e = err instanceof OvsdbError ? err : new OvsdbProtocolError(`monitor ${this.id}: ${(err as Error).message}`);
+        this.disconnected();
+        channel.abort(e);
+        throw e;
+      }
       if (!this.readyDone) {
         this.readyDone = true;
         this.resolveReady();

@@ -1,5 +1,5 @@
 import { ExecError, type ExecResult } from '../util/exec.ts';
-import { runQuiet } from './exec.ts';
+import { run } from '../util/exec.ts';
 import { RoutingError } from './errors.ts';
 import { parseLinks, parseRouteGet, parseRoutes, parseRules } from './parse.ts';
 import {
@@ -40,7 +40,7 @@ export class Iproute2 implements RoutingBackend {
     this.netns = options.netns;
     this.ip = options.ip ?? ['ip'];
     this.sysctl = options.sysctl ?? ['sysctl'];
-    this.exec = options.exec ?? ((argv, o) => runQuiet(argv, { timeoutMs: 30_000, ...o }));
+    this.exec = options.exec ?? ((argv, o) => run(argv, { timeoutMs: 30_000, ...o }));
   }
 
   /** argv for `ip [-n NS] ARGS...` */

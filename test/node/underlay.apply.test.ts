@@ -5,7 +5,7 @@ import {
   applyNodeSpec, applyPlan, diffNodeSpec, observeUnderlay, planNodeSpec, planUnderlay, UnderlayError, OvsdbUnderlay, type Change,
 } from '../../src/node/underlay/index.ts';
 import { Iproute2, MVTEP_PROTO } from '../../src/routing/index.ts';
-import { runQuiet as run } from '../../src/routing/exec.ts';
+import { run } from '../../src/util/exec.ts';
 import { startUnderlayEnv, type UnderlayEnv } from './underlayEnv.ts';
 
 // Two IPv4 VTEPs in ONE subnet (the seed's layout: without source routing the

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseNodeSpec } from '../../src/config/nodeSpec.ts';
 import { applyNodeSpec, awaitCondition, diffNodeSpec } from '../../src/node/underlay/index.ts';
-import { runQuiet as run } from '../../src/routing/index.ts';
+import { run } from '../../src/util/exec.ts';
 import { startUnderlayEnv, type UnderlayEnv } from './underlayEnv.ts';
 
 // Real packets: two VTEPs in one subnet, each on its own PF bridge, PFs

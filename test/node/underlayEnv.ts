@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { requireRuntime } from '../../src/lab/runtime.ts';
-import { runQuiet as run } from '../../src/routing/exec.ts';
+import { run } from '../../src/util/exec.ts';
 import { OvsdbClient } from '../../src/ovsdb/index.ts';
 import { awaitCondition } from '../../src/node/underlay/index.ts';
 

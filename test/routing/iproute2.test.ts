@@ -2,8 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
-  Iproute2, MVTEP_PROTO, RoutingError, parseRouteGet, parseRoutes, parseRules, parseLinks, runQuiet as run, type IpRule,
+  Iproute2, MVTEP_PROTO, RoutingError, parseRouteGet, parseRoutes, parseRules, parseLinks, type IpRule,
 } from '../../src/routing/index.ts';
+import { run } from '../../src/util/exec.ts';
 
 describe('iproute2 JSON parsing', () => {
   test('rules: src/srclen, table names, protocol, foreign selectors', () => {
