@@ -192,7 +192,8 @@ export class NodeAttacher {
     }
     const tx = this.client.transaction(DB);
     if (plan.action === 'create') {
-      const iface = tx.insert('Interface', { name: input.iface, external_ids: plan.externalIds }, new NamedUuid('iface'));
+      const row = input.ifaceType ? { name: input.iface, type: input.ifaceType, external_ids: plan.externalIds } : { name: input.iface, external_ids: plan.externalIds };
+      const iface = tx.insert('Interface', row, new NamedUuid('iface'));
       const port = tx.insert('Port', { name: input.iface, interfaces: [iface] }, new NamedUuid('port'));
       tx.addToSet('Bridge', [['_uuid', '==', plan.bridgeUuid]], 'ports', [port]);
     } else {

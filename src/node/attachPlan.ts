@@ -15,6 +15,12 @@ export interface AttachRequest {
   readonly ifaceIdVer?: string;
   /** Further external_ids keys (e.g. sandbox, k8s.ovn.org/nad). */
   readonly extraIds?: Readonly<Record<string, string>>;
+  /**
+   * Interface type for a new port; default '' (system: the representor is a
+   * kernel netdev). Labs without real netdevs use 'internal'. Never changed
+   * on an existing interface.
+   */
+  readonly ifaceType?: string;
 }
 
 /** The attach-time VTEP decision for the representor's PF (see decideAttachEncap). */

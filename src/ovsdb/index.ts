@@ -26,3 +26,4 @@ export { parseRemote, parseRemotes, OvsdbRemoteError, type Remote, type TlsOptio
 export type { RequestOptions } from './rpc.ts';
 export { JsonStreamParser } from './framing.ts';
 export { bumpNextCfgAndWait, waitForCurCfg, type VswitchWaitOptions, type VswitchWaitResult } from './vswitch.ts';
+export { dumpDatabase, defaultDatabase, dumpToJson, dumpToText, valueText, valueJson, type Dump, type DumpTable } from './dump.ts';

@@ -57,6 +57,13 @@ export interface HarnessOptions {
   readonly vswitchd?: boolean;
   readonly nics?: readonly FixtureNicSpec[];
   readonly externalIds?: Readonly<Record<string, string>>;
+  /**
+   * How ovs-vswitchd fakes devices: 'override' (default) turns every port,
+   * system ones too, into a dummy netdev; 'plain' is how the lab runs it
+   * (--enable-dummy: only internal ports get a device, system ports without a
+   * netdev fail to open but are still "applied").
+   */
+  readonly dummy?: 'override' | 'plain';
 }
 
 /** Seed layout: 3 PFs, 4 VFs each, VTEPs from 192.0.2.0/24. */
@@ -103,7 +110,7 @@ export async function startOvs(opts: HarnessOptions = {}): Promise<OvsHarness> {
       daemons.push(await spawnDaemon({
         name: 'ovs-vswitchd', env, log: join(dir, 'ovs-vswitchd.log'), cwd: dir,
         // =override: every port (our representors too) becomes a dummy netdev, so adds succeed.
-        argv: [...rt.argv('ovs-vswitchd'), remote, '--enable-dummy=override', '--disable-system', `--unixctl=${ctl}`,
+        argv: [...rt.argv('ovs-vswitchd'), remote, opts.dummy === 'plain' ? '--enable-dummy' : '--enable-dummy=override', '--disable-system', `--unixctl=${ctl}`,
           `--pidfile=${join(dir, 'ovs-vswitchd.pid')}`, '-vconsole:off', `--log-file=${join(dir, 'ovs-vswitchd.log')}`],
       }));
       // vswitchd has caught up once cur_cfg reaches next_cfg after a --wait no-op.

@@ -106,7 +106,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     start,
     stop: async () => {
       await kill();
-      if (!opts.dir) await rm(dir, { recursive: true, force: true });
+      if (!opts.dir) await rm(dir, { recursive: true, force: true, maxRetries: 5 });
     },
     client: async (args) => (await run([...rt.argv('ovsdb-client'), ...args], { timeoutMs: 60_000 })).stdout,
   };

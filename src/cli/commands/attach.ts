@@ -25,7 +25,7 @@ const attach: Command = {
   summary: 'plug a VF/SF representor into br-int with iface-id and its PF\'s encap-ip (CNI ADD)',
   usage: `Usage: mvtep attach --ovsdb REMOTE --iface REP --iface-id LPORT [--sysfs DIR] [--device ID]
                     [--bridge br-int] [--mac MAC] [--iface-id-ver VER]
-                    [--external-id KEY=VALUE]... [--wait] [--timeout SECONDS] [--json]
+                    [--external-id KEY=VALUE]... [--type TYPE] [--wait] [--timeout SECONDS] [--json]
 
 One transaction adds Port and Interface REP to the bridge with
 external_ids iface-id, iface-status=active, attached-mac (with --mac) and
@@ -37,13 +37,14 @@ not mapped is attached without encap-ip (warning). Idempotent.
   --device ID   VF PCI address or SF auxiliary device (the CNI device id);
                 default: resolved from the representor
   --sysfs DIR   sysfs root (default /sys)
+  --type TYPE   Interface type of a new port (default: system; 'internal' in labs)
   --wait        return once ovs-vswitchd has applied it (like ovs-vsctl --wait)`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       ovsdb: { type: 'string' }, sysfs: { type: 'string' }, iface: { type: 'string' }, 'iface-id': { type: 'string' },
       device: { type: 'string' }, bridge: { type: 'string' }, mac: { type: 'string' }, 'iface-id-ver': { type: 'string' },
       'external-id': { type: 'string', multiple: true }, wait: { type: 'boolean' }, timeout: { type: 'string' },
-      json: { type: 'boolean' },
+      type: { type: 'string' }, json: { type: 'boolean' },
     });
     const remote = requireOption(values.ovsdb, 'ovsdb');
     const iface = requireOption(values.iface, 'iface');
@@ -56,6 +57,7 @@ not mapped is attached without encap-ip (warning). Idempotent.
       const r = await a.attach({
         iface, ifaceId, extraIds, wait: values.wait ?? false,
         ...(values.device === undefined ? {} : { device: values.device }),
+        ...(values.type === undefined ? {} : { ifaceType: values.type }),
         ...(values.mac === undefined ? {} : { attachedMac: values.mac }),
         ...(values['iface-id-ver'] === undefined ? {} : { ifaceIdVer: values['iface-id-ver'] }),
         ...(timeoutMs === undefined ? {} : { timeoutMs }),

@@ -1,0 +1,69 @@
+import type { Command } from '../command.ts';
+import { parseCommandArgs, requireOption } from '../args.ts';
+import { UsageError } from '../../util/errors.ts';
+import {
+  defaultDatabase, dumpDatabase, dumpToJson, dumpToText, OvsdbClient, parseRemotes,
+} from '../../ovsdb/index.ts';
+
+const dump: Command = {
+  name: 'ovsdb dump',
+  summary: 'print the contents of an OVSDB database (like ovsdb-client dump)',
+  usage: `Usage: mvtep ovsdb dump --db REMOTE [DATABASE] [TABLE...] [--timeout SECONDS] [--json]
+
+Reads the named tables (default: all) of DATABASE in one transaction and
+prints them as tables, or as JSON with --json (UUIDs as strings, maps as
+objects). DATABASE defaults to the server's only database (besides _Server),
+or Open_vSwitch.
+
+  --db REMOTE        unix:PATH, tcp:HOST:PORT, ssl:HOST:PORT, or a comma list
+  --timeout SECONDS  give up after this long (default 30)
+  --json             machine-readable output
+
+Exit status: 0 ok, 1 the server failed or is unreachable, 2 bad usage.`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      db: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' },
+    }, true);
+    const remote = requireOption(values.db, 'db');
+    parseRemotes(remote); // bad remotes are usage errors, reported before connecting
+    const timeoutText = values.timeout ?? '30';
+    const seconds = Number(timeoutText);
+    if (!/^\d+(\.\d+)?$/.test(timeoutText) || seconds <= 0) {
+      throw new UsageError(`--timeout: '${timeoutText}' is not a positive number of seconds`, timeoutText);
+    }
+    const timeoutMs = Math.round(seconds * 1000);
+    const client = await OvsdbClient.connect(remote, { reconnect: false, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs });
+    try {
+      const [first, ...rest] = positionals;
+      let db: string;
+      let tables: string[];
+      if (first === undefined) {
+        db = await defaultDatabase(client);
+        tables = [];
+      } else {
+        const dbs = await client.listDbs();
+        // One positional that is not a database but a table of the default one: accept it.
+        if (dbs.includes(first)) {
+          db = first;
+          tables = rest;
+        } else {
+          db = await defaultDatabase(client);
+          tables = positionals;
+        }
+      }
+      const schema = await client.schema(db);
+      for (const t of tables) {
+        if (!schema.tables.has(t)) {
+          throw new UsageError(`database ${db} has no table '${t}' (tables: ${[...schema.tables.keys()].sort().join(', ')})`, t);
+        }
+      }
+      const d = await dumpDatabase(client, db, tables);
+      io.stdout.write(values.json ? JSON.stringify(dumpToJson(d), null, 2) + '\n' : dumpToText(d));
+      return 0;
+    } finally {
+      client.close();
+    }
+  },
+};
+
+export const ovsdbCommands: Command[] = [dump];
