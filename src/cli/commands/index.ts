@@ -9,6 +9,7 @@ import { configCommands } from './config.ts';
 import { attachCommands } from './attach.ts';
 import { agentCommands } from './agent.ts';
 import { nodeCommands } from './node.ts';
+import { ovsdbCommands } from './ovsdb.ts';
 
 // Each feature registers its commands here, one import per file.
-export const commands: Command[] = [...runtimeCommands, ...labCommands, ...verifyCommands, ...traceCommands, ...uiCommands, ...demoCommands, ...configCommands, ...attachCommands, ...agentCommands, ...nodeCommands];
+export const commands: Command[] = [...runtimeCommands, ...labCommands, ...verifyCommands, ...traceCommands, ...uiCommands, ...demoCommands, ...configCommands, ...attachCommands, ...agentCommands, ...nodeCommands, ...ovsdbCommands];
