@@ -4,10 +4,11 @@ import {
 } from './errors.ts';
 import { JsonRpcConnection, type RequestOptions } from './rpc.ts';
 import { openSocket, parseRemotes, type Remote, type TlsOptions } from './remote.ts';
-import { parseDatabaseSchema, type DatabaseSchema } from './schema.ts';
+import { parseDatabaseSchema, tableOf, type DatabaseSchema } from './schema.ts';
 import { checkResults, Transaction, type Transactor } from './transaction.ts';
-import type { OperationResult, WireOperation } from './ops.ts';
-import { MonitorCache, type MonitorMethod, type MonitorOptions, type MonitorSpec } from './monitor.ts';
+import { encodeWhere, type Condition, type OperationResult, type WireOperation } from './ops.ts';
+import { MonitorCache, type MonitorMethod, type MonitorOptions, type MonitorSpec, type MonitorSpecFor } from './monitor.ts';
+import type { ConditionFor, TableMap, TableName } from './typed.ts';
 import { OvsdbLock } from './lock.ts';
 import { LeaderTracker } from './leader.ts';
 
@@ -158,19 +159,20 @@ export class OvsdbClient extends EventEmitter<ClientEvents> implements Transacto
   }
 
   /** A transaction builder for `db`. */
-  transaction(db: string): Transaction {
-    return new Transaction(this, db);
+  transaction<T extends TableMap = TableMap>(db: string): Transaction<T> {
+    return new Transaction<T>(this, db);
   }
 
   /**
    * Starts a monitor and returns its cache at once; `await cache.ready` for
    * the initial dump. The monitor is re-established after reconnects.
    */
-  monitor(db: string, spec: MonitorSpec, opts: MonitorOptions = {}): MonitorCache {
+  monitor<T extends TableMap = TableMap>(db: string, spec: MonitorSpecFor<T>, opts: MonitorOptions = {}): MonitorCache<T> {
     const id = `mvtep-${process.pid}-${++monitorCounter}`;
-    const cache = new MonitorCache(db, id, spec, opts, (c) => this.monitorClosed(c));
-    this.monitors.set(id, cache);
-    if (this.conn?.isOpen) void this.establish(cache, this.conn).catch(() => {});
+    const cache = new MonitorCache<T>(db, id, spec as MonitorSpec, opts, (c) => this.monitorClosed(c));
+    const untyped = cache as unknown as MonitorCache;
+    this.monitors.set(id, untyped);
+    if (this.conn?.isOpen) void this.establish(untyped, this.conn).catch(() => {});
     return cache;
   }
 
@@ -190,13 +192,11 @@ export class OvsdbClient extends EventEmitter<ClientEvents> implements Transacto
   }
 
   /** Changes a monitor's conditions: `{Table: [conditions]}` per table (monitor_cond/since only). */
-  async monitorCondChange(cache: MonitorCache, where: Readonly<Record<string, readonly (readonly [string, string, unknown])[]>>): Promise<void> {
+  async monitorCondChange<T extends TableMap>(cache: MonitorCache<T>, where: { readonly [K in TableName<T>]?: readonly ConditionFor<T, K>[] }): Promise<void> {
     const schema = await this.schema(cache.db);
-    const { encodeWhere } = await import('./ops.ts');
-    const { tableOf } = await import('./schema.ts');
     const req: Record<string, { where: unknown[] }[]> = {};
-    for (const [table, conds] of Object.entries(where)) {
-      req[table] = [{ where: encodeWhere(tableOf(schema, table), conds as never) }];
+    for (const [table, conds] of Object.entries(where as Record<string, readonly Condition[]>)) {
+      req[table] = [{ where: encodeWhere(tableOf(schema, table), conds) }];
     }
     await this.request('monitor_cond_change', [cache.id, cache.id, req]);
   }

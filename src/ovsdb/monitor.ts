@@ -5,6 +5,7 @@ import { encodeWhere, type Condition, type WireCondition } from './ops.ts';
 import { columnOf, tableOf, type ColumnSchema, type DatabaseSchema } from './schema.ts';
 import { CacheTable, rowEquals, type IndexKey, type IndexKeyFn } from './cacheTable.ts';
 import type { RequestOptions } from './rpc.ts';
+import type { ColumnName, ConditionFor, RowOf, TableMap, TableName } from './typed.ts';
 
 export interface MonitorSelect {
   readonly initial?: boolean;
@@ -20,6 +21,15 @@ export type MonitorTableSpec =
   | { readonly columns?: readonly string[]; readonly where?: readonly Condition[]; readonly select?: MonitorSelect };
 
 export type MonitorSpec = Readonly<Record<string, MonitorTableSpec>>;
+
+/** MonitorSpec checked against a typed table map (column names of each table). */
+export type MonitorSpecFor<T> = string extends keyof T ? MonitorSpec : {
+  readonly [K in TableName<T>]?: readonly ColumnName<T, K>[] | true | {
+    readonly columns?: readonly ColumnName<T, K>[];
+    readonly where?: readonly ConditionFor<T, K>[];
+    readonly select?: MonitorSelect;
+  };
+};
 export type MonitorMethod = 'monitor_cond_since' | 'monitor_cond' | 'monitor';
 
 export interface MonitorOptions {
@@ -76,7 +86,7 @@ const ZERO_TXN = '00000000-0000-0000-0000-000000000000';
  * schema; every change batch is applied whole before any event fires, so
  * listeners always see a consistent cache.
  */
-export class MonitorCache extends EventEmitter<MonitorEvents> {
+export class MonitorCache<T extends TableMap = TableMap> extends EventEmitter<MonitorEvents> {
   readonly db: string;
   /** The monitor id used on the wire. */
   readonly id: string;
@@ -116,23 +126,23 @@ export class MonitorCache extends EventEmitter<MonitorEvents> {
   }
 
   /** Decoded rows of a monitored table, by UUID string. Do not mutate. */
-  rows(table: string): ReadonlyMap<string, Row> {
-    return this.table(table).rows;
+  rows<K extends TableName<T>>(table: K): ReadonlyMap<string, RowOf<T, K>> {
+    return this.table(table).rows as ReadonlyMap<string, Row> as ReadonlyMap<string, RowOf<T, K>>;
   }
 
-  get(table: string, uuid: string | { value: string }): Row | undefined {
-    return this.table(table).rows.get(typeof uuid === 'string' ? uuid : uuid.value);
+  get<K extends TableName<T>>(table: K, uuid: string | { value: string }): RowOf<T, K> | undefined {
+    return this.table(table).rows.get(typeof uuid === 'string' ? uuid : uuid.value) as RowOf<T, K> | undefined;
   }
 
   /** Rows of `table` for which `pred` holds. */
-  find(table: string, pred: (row: Row) => boolean): Row[] {
-    const out: Row[] = [];
-    for (const r of this.table(table).rows.values()) if (pred(r)) out.push(r);
+  find<K extends TableName<T>>(table: K, pred: (row: RowOf<T, K>) => boolean): RowOf<T, K>[] {
+    const out: RowOf<T, K>[] = [];
+    for (const r of this.table(table).rows.values()) if (pred(r as RowOf<T, K>)) out.push(r as RowOf<T, K>);
     return out;
   }
 
   /** Maintains a client-defined index on `table`; look it up with lookup(). */
-  addIndex(table: string, name: string, keyOf: IndexKeyFn): this {
+  addIndex<K extends TableName<T>>(table: K, name: string, keyOf: IndexKeyFn): this {
     if (!this.prepared) {
       // Before the schema is known: remember it, the table is built with it.
       if (!(table in this.spec)) throw new OvsdbCodecError(`table '${table}' is not monitored by this cache`, table);
@@ -144,18 +154,18 @@ export class MonitorCache extends EventEmitter<MonitorEvents> {
   }
 
   /** Index of `table` by one key of a map column, e.g. ('Interface', 'external_ids', 'iface-id'). */
-  addMapKeyIndex(table: string, column: string, key: string, name = `${column}:${key}`): this {
+  addMapKeyIndex<K extends TableName<T>>(table: K, column: ColumnName<T, K>, key: string, name = `${column}:${key}`): this {
     return this.addIndex(table, name, mapKeyOf(column, key));
   }
 
-  lookup(table: string, index: string, key: IndexKey): Row[] {
+  lookup<K extends TableName<T>>(table: K, index: string, key: IndexKey): RowOf<T, K>[] {
     if (!this.prepared && this.pendingIndexes.some(([t, n]) => t === table && n === index)) return [];
     const t = this.table(table);
     if (!t.hasIndex(index)) throw new OvsdbCodecError(`no index '${index}' on ${table}`, index);
-    return t.lookup(index, key);
+    return t.lookup(index, key) as RowOf<T, K>[];
   }
 
-  lookupOne(table: string, index: string, key: IndexKey): Row | undefined {
+  lookupOne<K extends TableName<T>>(table: K, index: string, key: IndexKey): RowOf<T, K> | undefined {
     return this.lookup(table, index, key)[0];
   }
 
@@ -175,7 +185,7 @@ export class MonitorCache extends EventEmitter<MonitorEvents> {
     this.generation++;
     this.buffered = [];
     if (!this.readyDone) this.failReady(new OvsdbError('ovsdb-monitor-closed', `monitor ${this.id} closed before it was ready`, this.id));
-    this.onClose(this);
+    this.onClose(this as unknown as MonitorCache);
   }
 
   private table(name: string): CacheTable {

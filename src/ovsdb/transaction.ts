@@ -8,6 +8,7 @@ import { columnOf, tableOf, type DatabaseSchema } from './schema.ts';
 import { decodeRow, tableCodec } from './rowCodec.ts';
 import type { RequestOptions } from './rpc.ts';
 import { NamedUuid, Uuid } from './uuid.ts';
+import type { ColumnName, ConditionFor, MutationFor, RowInputFor, RowOf, TableMap, TableName } from './typed.ts';
 
 /** What a Transaction needs from the client (kept small so tests can drive it directly). */
 export interface Transactor {
@@ -27,18 +28,18 @@ export interface WaitSpec {
 }
 
 /** Rows returned by a `select` in a committed transaction. */
-export class Selection {
+export class Selection<R = Row> {
   readonly index: number;
-  private value: Row[] | undefined;
+  private value: R[] | undefined;
   constructor(index: number) {
     this.index = index;
   }
-  get rows(): Row[] {
+  get rows(): R[] {
     if (!this.value) throw new OvsdbCodecError('selection read before the transaction committed', this.index);
     return this.value;
   }
   /** @internal */
-  fill(rows: Row[]): void {
+  fill(rows: R[]): void {
     this.value = rows;
   }
 }
@@ -72,12 +73,12 @@ export class CommitResult {
  * Collects operations with decoded-style values; commit() validates them
  * against the server's schema, sends one transact and checks every result.
  */
-export class Transaction {
+export class Transaction<T extends TableMap = TableMap> {
   readonly db: string;
   private readonly client: Transactor;
   private readonly builders: OpBuilder[] = [];
   private readonly names = new Map<string, number>();
-  private readonly selections: { sel: Selection; table: string }[] = [];
+  private readonly selections: { sel: Selection<unknown>; table: string }[] = [];
   private nextName = 1;
 
   constructor(client: Transactor, db: string) {
@@ -91,17 +92,17 @@ export class Transaction {
   }
 
   /** Inserts a row; the returned NamedUuid may be used as a value in later operations. */
-  insert(table: string, row: Readonly<Record<string, unknown>>, name?: string | NamedUuid): NamedUuid {
+  insert<K extends TableName<T>>(table: K, row: RowInputFor<T, K>, name?: string | NamedUuid): NamedUuid {
     const ref = name instanceof NamedUuid ? name : new NamedUuid(name ?? `row${this.nextName++}`);
     if (this.names.has(ref.name)) throw new OvsdbCodecError(`named-uuid '${ref.name}' used twice`, ref.name);
     this.names.set(ref.name, this.builders.length);
-    this.builders.push((s) => ({ op: 'insert', table, row: encodeRow(tableOf(s, table), row), 'uuid-name': ref.name }));
+    this.builders.push((s) => ({ op: 'insert', table, row: encodeRow(tableOf(s, table), row as Readonly<Record<string, unknown>>), 'uuid-name': ref.name }));
     return ref;
   }
 
-  select(table: string, where: readonly Condition[], columns?: readonly string[]): Selection {
-    const sel = new Selection(this.builders.length);
-    this.selections.push({ sel, table });
+  select<K extends TableName<T>>(table: K, where: readonly ConditionFor<T, K>[], columns?: readonly ColumnName<T, K>[]): Selection<RowOf<T, K>> {
+    const sel = new Selection<RowOf<T, K>>(this.builders.length);
+    this.selections.push({ sel: sel as Selection<unknown>, table });
     this.builders.push((s) => {
       const t = tableOf(s, table);
       columns?.forEach((c) => columnOf(t, c));
@@ -113,15 +114,15 @@ export class Transaction {
   }
 
   /** Replaces whole column values. For maps use setMapKeys/deleteMapKeys instead. */
-  update(table: string, where: readonly Condition[], row: Readonly<Record<string, unknown>>): this {
+  update<K extends TableName<T>>(table: K, where: readonly ConditionFor<T, K>[], row: RowInputFor<T, K>): this {
     this.builders.push((s) => {
       const t = tableOf(s, table);
-      return { op: 'update', table, where: encodeWhere(t, where), row: encodeRow(t, row) };
+      return { op: 'update', table, where: encodeWhere(t, where), row: encodeRow(t, row as Readonly<Record<string, unknown>>) };
     });
     return this;
   }
 
-  mutate(table: string, where: readonly Condition[], mutations: readonly Mutation[]): this {
+  mutate<K extends TableName<T>>(table: K, where: readonly ConditionFor<T, K>[], mutations: readonly MutationFor<T, K>[]): this {
     this.builders.push((s) => {
       const t = tableOf(s, table);
       return { op: 'mutate', table, where: encodeWhere(t, where), mutations: encodeMutations(t, mutations) };
@@ -129,13 +130,13 @@ export class Transaction {
     return this;
   }
 
-  delete(table: string, where: readonly Condition[]): this {
+  delete<K extends TableName<T>>(table: K, where: readonly ConditionFor<T, K>[]): this {
     this.builders.push((s) => ({ op: 'delete', table, where: encodeWhere(tableOf(s, table), where) }));
     return this;
   }
 
   /** Optimistic concurrency: fail (or block up to timeoutMs) unless the rows match. */
-  wait(table: string, where: readonly Condition[], spec: WaitSpec): this {
+  wait<K extends TableName<T>>(table: K, where: readonly ConditionFor<T, K>[], spec: WaitSpec): this {
     this.builders.push((s) => {
       const t = tableOf(s, table);
       const op: WireOperation = {
@@ -174,7 +175,7 @@ export class Transaction {
    * Sets map keys without touching the others: ONE mutate that first deletes
    * the keys, then inserts the new pairs (a plain insert would keep an old value).
    */
-  setMapKeys(table: string, where: readonly Condition[], column: string,
+  setMapKeys<K extends TableName<T>>(table: K, where: readonly ConditionFor<T, K>[], column: ColumnName<T, K>,
     pairs: Readonly<Record<string, unknown>> | ReadonlyMap<unknown, unknown>): this {
     const keys = pairs instanceof Map ? [...pairs.keys()] : Object.keys(pairs);
     if (keys.length === 0) return this;
@@ -182,18 +183,18 @@ export class Transaction {
   }
 
   /** Removes map keys (whatever their values) with one mutate. */
-  deleteMapKeys(table: string, where: readonly Condition[], column: string, keys: readonly unknown[]): this {
+  deleteMapKeys<K extends TableName<T>>(table: K, where: readonly ConditionFor<T, K>[], column: ColumnName<T, K>, keys: readonly unknown[]): this {
     if (keys.length === 0) return this;
     return this.mapMutate(table, where, column, [[column, 'delete', [...keys]]]);
   }
 
   /** Adds elements to a set column with one mutate. */
-  addToSet(table: string, where: readonly Condition[], column: string, values: readonly unknown[]): this {
+  addToSet<K extends TableName<T>>(table: K, where: readonly ConditionFor<T, K>[], column: ColumnName<T, K>, values: readonly unknown[]): this {
     return this.mutate(table, where, [[column, 'insert', [...values]]]);
   }
 
   /** Removes elements from a set column with one mutate. */
-  removeFromSet(table: string, where: readonly Condition[], column: string, values: readonly unknown[]): this {
+  removeFromSet<K extends TableName<T>>(table: K, where: readonly ConditionFor<T, K>[], column: ColumnName<T, K>, values: readonly unknown[]): this {
     return this.mutate(table, where, [[column, 'delete', [...values]]]);
   }
 
@@ -217,12 +218,12 @@ export class Transaction {
       const codec = tableCodec(tableOf(schema, table));
       const rows = results[sel.index]?.rows ?? [];
       // Rows lack `_uuid` when `columns` leaves it out.
-      sel.fill(rows.map((r) => decodeRow(codec, undefined, r)));
+      sel.fill(rows.map((r) => decodeRow(codec, undefined, r) as unknown));
     }
     return new CommitResult(results, this.names);
   }
 
-  private mapMutate(table: string, where: readonly Condition[], column: string, mutations: Mutation[]): this {
+  private mapMutate(table: string, where: readonly Condition[], column: string, mutations: readonly Mutation[]): this {
     this.builders.push((s) => {
       const t = tableOf(s, table);
       if (columnOf(t, column).kind !== 'map') {

@@ -105,7 +105,10 @@ export function explainPath(state: GatheredState, from: string, to: string): Tra
   steps.push({ step: 'source-vif', text: `logical port ${from} bound on ${src.chassis}${iface ? `, interface ${iface.name} (ofport ${iface.ofport ?? '?'})` : ''}${iface?.externalIds['encap-ip'] !== undefined ? `, encap-ip ${iface.externalIds['encap-ip']}` : iface ? ', no encap-ip' : ''}; Port_Binding.encap ${srcEncap ? srcEncap.ip : 'none'}` });
   if (rep) steps.push({ step: 'representor', text: `${iface!.name} is the representor of VF ${rep.vf} of PF ${rep.pf}` });
   if (rep) steps.push({ step: 'pf', text: mapped ? `PF ${rep.pf} is mapped to VTEP ${mapped} (ovn-pf-encap-ip-mapping)` : `PF ${rep.pf} has no ovn-pf-encap-ip-mapping entry` });
-  steps.push({ step: 'encap-id', text: `encap ID ${egress.encapId} (reg13[16..31]) = index of ${srcEncap ? srcEncap.ip : 'no binding encap: 0'} in [${local.encapIps.join(', ')}]` });
+  const order = `[${local.encapIps.join(', ')}]`;
+  steps.push({ step: 'encap-id', text: srcEncap
+    ? `encap ID ${egress.encapId} (reg13[16..31]) = index of ${srcEncap.ip} in the local order ${order}`
+    : `encap ID ${egress.encapId} (reg13[16..31]): no Port_Binding.encap, so ID 0 of the local order ${order}` });
   steps.push({ step: 'local-vtep', text: `local VTEP ${egress.intendedLocalIp ?? '?'}${localIp !== null && localIp !== egress.intendedLocalIp ? `, but no tunnel uses it: OVN falls back to ${localIp}` : localIp === null ? ', no tunnel uses it: OVN falls back to any tunnel' : ''}` });
   if (egress.reason === 'local') steps.push({ step: 'tunnel', text: `destination is on the same chassis: no tunnel` });
   else if (egress.reason === 'no-tunnel') steps.push({ step: 'tunnel', text: `no tunnel to ${dst.chassis} on br-int` });

@@ -11,7 +11,7 @@ export function formatTrace(r: TraceResult): string {
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   if (r.confirm) {
     const c = r.confirm;
-    lines.push(c.agrees ? `confirmed: ofproto/trace${c.observed_route ? ' and ip route get' : ''} agree${c.observed ? ` (${c.observed.tunnel}: ${c.observed.local_ip} -> ${c.observed.remote_ip}${c.observed_route?.device ? ` via ${c.observed_route.device}` : ''})` : ''}`
+    lines.push(c.agrees ? `confirmed: ofproto/trace${c.observed_route ? ' and ip route get agree' : ' agrees'}${c.observed ? ` (${c.observed.tunnel}: ${c.observed.local_ip} -> ${c.observed.remote_ip}${c.observed_route?.device ? ` via ${c.observed_route.device}` : ''})` : ''}`
       : `NOT confirmed: ${c.differences.join('; ')}`);
   }
   return lines.join('\n') + '\n';

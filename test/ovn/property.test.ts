@@ -2,7 +2,8 @@
 // lab (5 chassis, 2 VIFs each), reconfigured per topology. For each: SB Encap
 // rows, every Port_Binding.encap and every chassis' tunnel set must equal the
 // model, and ofproto/trace for every VIF pair must leave on a tunnel in the
-// model's candidate set (the one tunnel where the model says "determined").
+// model's candidate set (the one tunnel where the model says "determined"),
+// and a broadcast from every VIF must leave on one flood candidate per chassis.
 //
 // npm test runs all 200 seeded topologies (about 70 s); MVTEP_PROPERTY_COUNT=N
 // changes the count
@@ -10,7 +11,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyTopology, CHASSIS, modelOf, PODS, startPropertyLab, type PropertyLab } from './helpers/propertyLab.ts';
-import { awaitModel, readLive, tracePairs } from './helpers/observe.ts';
+import { awaitModel, readLive, traceFloods, tracePairs } from './helpers/observe.ts';
 import { randomTopology } from './helpers/random.ts';
 import { leftovers } from '../lab/helpers/leftovers.ts';
 
@@ -29,7 +30,7 @@ after(async () => {
 });
 
 test(`${COUNT} random topologies: SB, bindings, tunnels and ofproto/trace agree with the model`, { timeout: 3_600_000 }, async (t) => {
-  const stats = { topologies: 0, pairs: 0, determined: 0, arbitrary: 0, ipv6: 0, defaults: 0, bogus: 0, absent: 0, chassis: 0 };
+  const stats = { topologies: 0, pairs: 0, floods: 0, determined: 0, arbitrary: 0, ipv6: 0, defaults: 0, dualType: 0, bogus: 0, absent: 0, chassis: 0 };
   const started = Date.now();
   for (let seed = FIRST; seed < FIRST + COUNT; seed++) {
     const topo = randomTopology(seed, CHASSIS, PODS);
@@ -39,15 +40,20 @@ test(`${COUNT} random topologies: SB, bindings, tunnels and ofproto/trace agree 
     assert.deepEqual(diffs, [], `topology ${seed}: ${JSON.stringify(topo)}`);
     // Flows follow the SB: wait until every ovn-controller caught up before tracing.
     await pl!.lab.nbctl(['--timeout=60', '--wait=hv', 'sync']);
-    const pairs = await tracePairs(pl!, topo, model, await readLive(pl!));
+    const live = await readLive(pl!);
+    const pairs = await tracePairs(pl!, topo, model, live);
     const bad = pairs.filter((p) => !p.ok);
     assert.deepEqual(bad, [], `topology ${seed}: ofproto/trace outside the model's candidates: ${JSON.stringify(topo)}`);
+    const floods = await traceFloods(pl!, topo, model, live);
+    assert.deepEqual(floods.filter((f) => f.problems.length > 0), [], `topology ${seed}: broadcast: ${JSON.stringify(topo)}`);
+    stats.floods += floods.length;
     stats.topologies++;
     stats.pairs += pairs.length;
     stats.determined += pairs.filter((p) => p.determined).length;
     stats.arbitrary += pairs.filter((p) => !p.determined).length;
     if (topo.family === 6) stats.ipv6++;
     stats.defaults += topo.chassis.filter((c) => c.default !== undefined).length;
+    stats.dualType += topo.chassis.filter((c) => c.encapType !== 'geneve').length;
     stats.bogus += topo.vifs.filter((v) => v.kind === 'bogus').length;
     stats.absent += topo.vifs.filter((v) => v.kind === 'absent').length;
     stats.chassis += topo.chassis.filter((c) => c.active).length;

@@ -67,7 +67,7 @@ test('text output looks like ovsdb-client dump and defaults the database', async
   const all = io();
   assert.equal(await main(['ovsdb', 'dump', '--db', srv.remote], all), 0);
   assert.match(all.out(), /^Interface table$/m);
-  assert.match(all.out(), /\{"encap-ip"=192\.0\.2\.1, "iface-id"="pod a"\}|\{encap-ip=192\.0\.2\.1, iface-id="pod a"\}/);
+  assert.match(all.out(), /\{encap-ip="192\.0\.2\.1", iface-id="pod a"\}/);
 });
 
 test('clear errors: missing --db, bad remote, unknown table, unreachable server', async () => {

@@ -2,7 +2,7 @@ import type { Command } from '../command.ts';
 import { parseCommandArgs, requireOption } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
 import {
-  defaultDatabase, dumpDatabase, dumpToJson, dumpToText, OvsdbClient, parseRemotes,
+  defaultDatabase, dumpDatabase, dumpToJson, dumpToText, OvsdbClient, OvsdbRemoteError, parseRemotes,
 } from '../../ovsdb/index.ts';
 
 const dump: Command = {
@@ -25,7 +25,13 @@ Exit status: 0 ok, 1 the server failed or is unreachable, 2 bad usage.`,
       db: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' },
     }, true);
     const remote = requireOption(values.db, 'db');
-    parseRemotes(remote); // bad remotes are usage errors, reported before connecting
+    try {
+      parseRemotes(remote);
+    } catch (err) {
+      // A malformed remote is bad usage, reported before connecting.
+      if (err instanceof OvsdbRemoteError) throw new UsageError(`--db: ${err.message}`, remote);
+      throw err;
+    }
     const timeoutText = values.timeout ?? '30';
     const seconds = Number(timeoutText);
     if (!/^\d+(\.\d+)?$/.test(timeoutText) || seconds <= 0) {

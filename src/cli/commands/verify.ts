@@ -4,7 +4,7 @@ import { UsageError, MvtepError } from '../../util/errors.ts';
 import { formatReport, makeReport, readSnapshot, runChecks, writeSnapshot, type GatheredState } from '../../verify/index.ts';
 import { gatherState } from '../../verify/gather/index.ts';
 
-const usage = `Usage: mvtep verify [--ovsdb REMOTE] [--sb REMOTE] [--sysfs DIR] [--netns NAME]
+const usage = `Usage: mvtep verify [--ovsdb REMOTE] [--sb REMOTE] [--sysfs DIR] [--netns NAME | --routing]
                     [--spec FILE] [--snapshot FILE] [--dump-state FILE]
                     [--ovn-version X.Y.Z] [--timeout SECONDS] [--json]
 

@@ -89,6 +89,7 @@ class Agent implements AgentHandle {
   private readonly latency = new Histogram([1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 5000]);
   readonly ready: Promise<void>;
   private resolveReady!: () => void;
+  private rejectReady!: (err: unknown) => void;
 
   constructor(client: OvsdbClient, ownsClient: boolean, opts: AgentOptions) {
     this.client = client;
@@ -97,7 +98,12 @@ class Agent implements AgentHandle {
     this.bridge = opts.bridge ?? 'br-int';
     this.chassis = opts.chassis;
     this.log = opts.log ?? silentLog;
-    this.ready = new Promise((resolve) => (this.resolveReady = resolve));
+    this.ready = new Promise((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    // Unhandled if nobody awaits ready: the CLI and health endpoint still report it.
+    this.ready.catch(() => {});
     this.cache = client.monitor(DB, {
       Open_vSwitch: [...VIEW_COLUMNS.Open_vSwitch],
       Bridge: [...VIEW_COLUMNS.Bridge],
@@ -106,6 +112,10 @@ class Agent implements AgentHandle {
     });
     this.cache.addIndex('Port', 'byIface', (r) => uuids(r['interfaces']));
     this.cache.on('change', (changes, info) => this.onChange(changes, info.initial));
+    this.cache.ready.catch((err: unknown) => {
+      this.log('error', 'cannot monitor the Open_vSwitch database', { error: errorMessage(err) });
+      this.rejectReady(err);
+    });
     client.on('disconnected', (err) => this.log('warn', 'ovsdb disconnected', { error: err ? errorMessage(err) : undefined }));
     client.on('connected', (remote) => this.log('info', 'ovsdb connected', { remote }));
     const resync = opts.resyncMs ?? 60_000;
@@ -158,16 +168,32 @@ class Agent implements AgentHandle {
       } else if (c.table === 'Bridge') {
         const name = c.row?.['name'] ?? c.old?.['name'];
         if (name !== this.bridge) continue;
-        if (c.kind !== 'update' || !c.old) {
+        if (c.kind !== 'update' || !c.old || !c.row) {
           this.full = true;
           continue;
         }
-        const before = new Set(uuids(c.old['ports']));
-        for (const p of uuids(c.row?.['ports'])) {
-          if (before.has(p)) continue;
+        // Fast path for the common change, ports appended: the cache keeps
+        // the old elements (same objects, same order) and appends new ones.
+        const appended = this.bridgeRow === c.old ? appendedTail(c.old['ports'], c.row['ports']) : undefined;
+        if (appended) {
+          for (const p of appended) {
+            this.bridgePorts.add(p);
+            for (const u of uuids(this.cache.get('Port', p)?.['interfaces'])) mark(u);
+          }
+          this.bridgeRow = c.row;
+          continue;
+        }
+        // Otherwise one pass over the (possibly thousands of) ports: the set
+        // we keep is the "before", so the old row need not be scanned too.
+        const now = new Set<string>();
+        for (const p of portList(c.row['ports'])) {
+          now.add(p);
+          if (this.bridgePorts.has(p)) continue;
           const port = this.cache.get('Port', p);
           for (const u of uuids(port?.['interfaces'])) mark(u);
         }
+        this.bridgePorts = now;
+        this.bridgeRow = c.row;
       }
       // Open_vSwitch changes are checked by fingerprint at the start of each pass.
     }
@@ -368,7 +394,12 @@ class Agent implements AgentHandle {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
-    await this.running?.catch(() => {});
+    // A write stuck on a dead connection must not hold up SIGTERM for long.
+    if (this.running) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.running.catch(() => {}), new Promise<void>((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
+    }
     this.cache.close();
     if (this.ownsClient) this.client.close();
     this.resolveReady();
@@ -376,6 +407,23 @@ class Agent implements AgentHandle {
     this.idleWaiters = [];
     this.log('info', 'agent stopped', {});
   }
+}
+
+/** The UUIDs appended when `next` is `prev` plus elements at the end (same objects), else undefined. */
+function appendedTail(prev: unknown, next: unknown): string[] | undefined {
+  if (!Array.isArray(prev) || !Array.isArray(next) || next.length < prev.length) return undefined;
+  for (let i = 0; i < prev.length; i++) if (prev[i] !== next[i]) return undefined;
+  return uuids(next.slice(prev.length));
+}
+
+/** UUID strings of a decoded set column (Uuid objects), without intermediate copies. */
+function portList(v: unknown): Iterable<string> {
+  if (!Array.isArray(v)) return [];
+  return {
+    *[Symbol.iterator]() {
+      for (const u of v as unknown[]) yield typeof u === 'object' && u !== null && 'value' in u ? String((u as { value: unknown }).value) : String(u);
+    },
+  };
 }
 
 function uuids(v: unknown): string[] {

@@ -35,7 +35,7 @@ export function southboundChecks(ctx: CheckContext): Finding[] {
     }
     if (unpinned.length > 0) {
       out.push(finding('remote-vtep-unpinned', 'warning', `chassis ${chassis}`,
-        `${unpinned.length} VIF(s) bound on ${chassis} have no Port_Binding.encap (${sample(unpinned)}): other chassis send their traffic to an arbitrary one of ${model!.ips.join(', ')}, possibly not the VIF's NIC`,
+        `${unpinned.length} VIF(s) bound on ${chassis} have no Port_Binding.encap (${sample(unpinned)}): other chassis send their traffic to an arbitrary one of ${model!.encapIps.join(', ')}, possibly not the VIF's NIC`,
         'set encap-ip on the VIFs (ovn-pf-encap-ip-mapping + node agent), or ovn-encap-ip-default on the chassis'));
     }
   }

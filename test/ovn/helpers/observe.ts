@@ -45,7 +45,7 @@ export function compareState(live: LiveView, model: TopologyModel): string[] {
   }
   for (const [name, node] of live.nodes) {
     const tunnels = model.tunnels.get(name) ?? [];
-    diffs.push(...setDiff(`tunnels on ${name}`, node.tunnels.map((t) => t.chassisId), tunnels.map((t) => t.chassisId)));
+    diffs.push(...setDiff(`tunnels on ${name}`, node.tunnels.map((t) => `${t.chassisId} ${t.type}`), tunnels.map((t) => `${t.chassisId} ${t.type}`)));
     for (const t of node.tunnels) {
       if (t.ofport === null) diffs.push(`tunnel ${t.chassisId} on ${name} has no ofport yet`);
       if (t.localIp === undefined || !t.chassisId.endsWith(`%${t.localIp}`) || !t.chassisId.includes(`@${t.remoteIp}%`)) {
@@ -97,6 +97,45 @@ export async function tracePairs(pl: PropertyLab, topo: Topology, model: Topolog
       const candidates = e.candidates.map((c) => `${c.localIp}->${c.remoteIp}`);
       out.push({ from: a.name, to: b.name, observed, candidates, determined: e.determined, ok: candidates.includes(observed) });
     }
+  }
+  return out;
+}
+
+export interface FloodResult {
+  readonly from: string;
+  /** Remote chassis the broadcast reached, each by exactly one tunnel. */
+  readonly reached: readonly string[];
+  readonly problems: readonly string[];
+}
+
+/**
+ * A broadcast from every pod on an active chassis: ofproto/trace must send it
+ * over exactly one tunnel per other active chassis, and that tunnel must be
+ * among the model's flood candidates for that chassis (spec §5.4).
+ */
+export async function traceFloods(pl: PropertyLab, topo: Topology, model: TopologyModel, live: LiveView): Promise<FloodResult[]> {
+  const { floodEgress } = await import('../../../src/ovn/index.ts');
+  const active = new Set(topo.chassis.filter((c) => c.active).map((c) => c.name));
+  const out: FloodResult[] = [];
+  for (const a of PODS.filter((p) => active.has(p.chassis))) {
+    const node = live.nodes.get(a.chassis)!;
+    const from = pl.lab.pods[a.name]!;
+    const inPort = node.interfaces.find((i) => i.name === from.representor)?.ofport;
+    const flow = `in_port=${inPort},dl_src=${from.mac},dl_dst=ff:ff:ff:ff:ff:ff,arp,arp_op=1,arp_spa=${from.ip},arp_tpa=203.0.113.62`;
+    const trace = await unixctl(pl.lab.chassis[a.chassis]!.vswitchdCtl, 'ofproto/trace', ['br-int', flow]);
+    const tunnels = outputPorts(trace).map((p) => node.tunnels.find((t) => t.ofport === p)).filter((t) => t !== undefined);
+    const chassisModel = model.sb.chassis.get(a.chassis)!;
+    const binding = model.bindings.get(a.name)!;
+    const predicted = floodEgress(chassisModel, binding, model.tunnels.get(a.chassis) ?? []);
+    const problems: string[] = [];
+    const reached = tunnels.map((t) => t.chassisId.split('@')[0]!);
+    const expected = [...active].filter((c) => c !== a.chassis).sort();
+    if ([...reached].sort().join() !== expected.join()) problems.push(`reached [${[...reached].sort().join()}] by tunnel, expected one tunnel each to [${expected.join()}]`);
+    for (const t of tunnels) {
+      const p = predicted.find((x) => x.remoteChassis === t.chassisId.split('@')[0]);
+      if (!p?.candidates.some((c) => c.localIp === t.localIp && c.remoteIp === t.remoteIp)) problems.push(`tunnel ${t.chassisId} is not a flood candidate`);
+    }
+    out.push({ from: a.name, reached, problems });
   }
   return out;
 }

@@ -71,7 +71,7 @@ function zonesOf(topo: Topology, name: string): string {
 
 export function modelOf(topo: Topology, features: ReturnType<typeof ovnFeatures>): TopologyModel {
   const chassis: ChassisConfig[] = topo.chassis.map((c) => ({
-    name: c.name, encapIp: c.encapIpRaw, encapType: 'geneve', encapIpDefault: c.default, transportZones: [zonesOf(topo, c.name)],
+    name: c.name, encapIp: c.encapIpRaw, encapType: c.encapType, encapIpDefault: c.default, transportZones: [zonesOf(topo, c.name)],
   }));
   return modelTopology({
     features, chassis,
@@ -83,7 +83,9 @@ export function modelOf(topo: Topology, features: ReturnType<typeof ovnFeatures>
 export async function applyTopology(pl: PropertyLab, topo: Topology): Promise<void> {
   await Promise.all(topo.chassis.map(async (c) => {
     const tx = pl.clients.get(c.name)!.transaction('Open_vSwitch');
-    tx.setMapKeys('Open_vSwitch', [], 'external_ids', { 'ovn-encap-ip': c.encapIpRaw, 'ovn-transport-zones': zonesOf(topo, c.name) });
+    tx.setMapKeys('Open_vSwitch', [], 'external_ids', {
+      'ovn-encap-ip': c.encapIpRaw, 'ovn-encap-type': c.encapType, 'ovn-transport-zones': zonesOf(topo, c.name),
+    });
     if (c.default !== undefined) tx.setMapKeys('Open_vSwitch', [], 'external_ids', { 'ovn-encap-ip-default': c.default });
     else tx.deleteMapKeys('Open_vSwitch', [], 'external_ids', ['ovn-encap-ip-default']);
     for (const v of topo.vifs.filter((x) => x.chassis === c.name)) {

@@ -44,6 +44,8 @@ export interface TopoChassis {
   /** The raw ovn-encap-ip string written (duplicates / empty tokens sometimes). */
   readonly encapIpRaw: string;
   readonly default: string | undefined;
+  /** ovn-encap-type: usually geneve, sometimes both types (Encap rows double, geneve preferred). */
+  readonly encapType: string;
 }
 
 export interface TopoVif {
@@ -100,7 +102,8 @@ export function randomTopology(seed: number, chassisNames: readonly string[], po
     const ips = pool.splice(0, n);
     const r = rng.next();
     const dflt = r < 0.4 ? rng.pick(ips) : r < 0.5 ? pool[pool.length - 1]! : undefined;
-    return { name, active: active.has(name), ips, encapIpRaw: rawList(rng, ips), default: dflt };
+    const encapType = rng.chance(0.2) ? rng.pick(['geneve,vxlan', 'vxlan,geneve']) : 'geneve';
+    return { name, active: active.has(name), ips, encapIpRaw: rawList(rng, ips), default: dflt, encapType };
   });
   const vifs: TopoVif[] = pods.map((p) => {
     const c = chassis.find((x) => x.name === p.chassis)!;
