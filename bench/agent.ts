@@ -81,6 +81,7 @@ try {
   const want = new Map<string, string>();
   const seenInsert: number[] = [];
   const reaction: number[] = [];
+  const reactionAt: Array<[number, number]> = [];
   const wrong: string[] = [];
   const done = new Set<string>();
   cache.on('change', (changes) => {
@@ -95,6 +96,7 @@ try {
       if (ip !== undefined && !done.has(name)) {
         done.add(name);
         reaction.push(now - t);
+        reactionAt.push([t, now - t]);
         if (ip !== want.get(name)) wrong.push(`${name}=${ip}`);
       }
     }
@@ -125,6 +127,13 @@ try {
   console.log(`insert -> encap-ip committed (visible): ${fmt(reaction)}`);
   console.log(`missed: ${TOTAL - done.size}, wrong encap-ip: ${wrong.length}${wrong.length ? ` (${wrong.slice(0, 5).join(', ')})` : ''}`);
   console.log(`agent: ${sets} encap-ip sets in ${txs} transactions`);
+  // The agent's own view: OVSDB change seen -> its write committed (no inserter delays).
+  const buckets = [...metrics.matchAll(/^mvtep_agent_reaction_ms_bucket\{le="([^"]+)"\} (\d+)$/gm)].map((m) => `<=${m[1]}: ${m[2]}`);
+  console.log(`agent-side histogram (ms, cumulative): ${buckets.join(', ')}`);
+  // Where the slow ones are: per second of the run, how many exceeded 20 ms.
+  const slowBySecond = new Map<number, number>();
+  for (const [t, l] of reactionAt) if (l > 20) slowBySecond.set(Math.floor((t - start) / 1000), (slowBySecond.get(Math.floor((t - start) / 1000)) ?? 0) + 1);
+  console.log(`> 20 ms by second of the run: ${[...slowBySecond].sort((a, b) => a[0] - b[0]).map(([s2, n]) => `${s2}s:${n}`).join(' ') || 'none'}`);
 } finally {
   client.close();
   agent.kill('SIGTERM');

@@ -1,5 +1,6 @@
 // One measured client run for bench/ovsdb-monitor.ts: connect, monitor
 // every column of a table, wait for the initial dump, print a JSON result.
+import { readFileSync } from 'node:fs';
 import { OvsdbClient } from '../src/ovsdb/index.ts';
 
 const [remote, db, table] = process.argv.slice(2);
@@ -14,4 +15,6 @@ await cache.ready;
 const ms = performance.now() - t0;
 const rows = cache.rows(table).size;
 client.close();
-console.log(JSON.stringify({ ms, rows, maxRssKb: process.resourceUsage().maxRSS }));
+// VmHWM: this address space's peak (getrusage's maxrss includes the forking parent's).
+const hwmKb = Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);
+console.log(JSON.stringify({ ms, rows, hwmKb }));

@@ -5,7 +5,7 @@
 //   node --import tsx bench/ovsdb-monitor.ts [ROWS] [ROUNDS]
 //
 // Needs the OVN runtime and, for the Python IDL, Debian's python3-openvswitch
-// (skipped with a note when missing). Peak RSS comes from GNU time (%M).
+// (skipped with a note when missing). Peak RSS is the process's VmHWM.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,40 +27,50 @@ interface Sample {
   rows?: number;
 }
 
+async function vmHwmKb(pid: number): Promise<number | undefined> {
+  const text = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const m = /^VmHWM:\s+(\d+) kB/m.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
 /**
- * Runs argv under GNU time. `stopWhen` (given stdout so far) ends a program
- * that would run forever (ovsdb-client monitor) once it has printed enough.
+ * Runs argv, sampling its peak RSS (VmHWM, per address space, so it is not
+ * inherited from this process across fork+exec as getrusage's maxrss is).
+ * `stopWhen` (given stdout so far) ends a program that would run forever
+ * (ovsdb-client monitor) once it has printed enough.
  */
-function measure(argv: string[], opts: { env?: NodeJS.ProcessEnv; stopWhen?: (out: string) => boolean } = {}): Promise<{ sample: Sample; stdout: string }> {
+function measure(argv: string[], opts: { stopWhen?: (out: string) => boolean } = {}): Promise<{ sample: Sample; stdout: string }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const c = spawn('/usr/bin/time', ['-f', 'MAXRSS %M', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
+    const c = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let wallMs: number | undefined;
-    let checked = 0;
+    let peak = 0;
+    const poll = setInterval(() => {
+      void vmHwmKb(c.pid!).then((kb) => {
+        if (kb !== undefined) peak = Math.max(peak, kb);
+      });
+    }, 10);
     c.stdout.on('data', (b: Buffer) => {
       out += b.toString();
-      if (opts.stopWhen && wallMs === undefined && out.length - checked > 0) {
-        checked = out.length;
-        if (opts.stopWhen(out)) {
-          wallMs = performance.now() - t0;
-          // GNU time's child is the measured program: stop it, time still reports.
-          void readFile(`/proc/${c.pid}/task/${c.pid}/children`, 'utf8').then((kids) => {
-            for (const pid of kids.trim().split(/\s+/).filter(Boolean)) process.kill(Number(pid), 'SIGTERM');
-          });
-        }
+      if (opts.stopWhen && wallMs === undefined && opts.stopWhen(out)) {
+        wallMs = performance.now() - t0;
+        void vmHwmKb(c.pid!).then((kb) => {
+          if (kb !== undefined) peak = Math.max(peak, kb);
+          c.kill('SIGTERM');
+        });
       }
     });
     c.stderr.on('data', (b: Buffer) => (err += b.toString()));
     c.once('error', reject);
     c.once('close', (code) => {
-      const rss = /MAXRSS (\d+)/.exec(err);
-      if (!rss || (code !== 0 && !opts.stopWhen)) {
+      clearInterval(poll);
+      if (code !== 0 && !opts.stopWhen) {
         reject(new Error(`${argv.join(' ')} failed (${code}): ${err.slice(-500)}`));
         return;
       }
-      resolve({ sample: { wallMs: wallMs ?? performance.now() - t0, maxRssKb: Number(rss[1]) }, stdout: out });
+      resolve({ sample: { wallMs: wallMs ?? performance.now() - t0, maxRssKb: peak }, stdout: out });
     });
   });
 }
@@ -87,21 +97,21 @@ try {
   console.error(`loaded ${ROWS} ${TABLE} rows in ${((performance.now() - tLoad) / 1000).toFixed(1)} s`);
   const py = await hasPythonIdl();
   if (!py) console.error('python3-openvswitch not installed: Python IDL skipped');
-  const columns = (await readFile(srv.rt.schemas.sb, 'utf8')).length > 0;
-  void columns;
 
   const results: Record<string, Sample[]> = { mvtep: [], 'ovsdb-client monitor': [], 'ovsdb-client dump': [], 'python idl': [] };
   for (let round = 0; round < ROUNDS; round++) {
     {
       const { sample, stdout } = await measure([process.execPath, '--import', 'tsx', join(here, 'ovsdb-monitor-child.ts'), srv.remote, DB, TABLE]);
-      const r = JSON.parse(stdout) as { ms: number; rows: number };
-      if (r.rows !== ROWS + 0) throw new Error(`mvtep saw ${r.rows} rows`);
-      results['mvtep']!.push({ ...sample, inProcessMs: r.ms, rows: r.rows });
+      const r = JSON.parse(stdout) as { ms: number; rows: number; hwmKb: number };
+      if (r.rows !== ROWS) throw new Error(`mvtep saw ${r.rows} rows`);
+      results['mvtep']!.push({ ...sample, maxRssKb: Math.max(sample.maxRssKb, r.hwmKb), inProcessMs: r.ms, rows: r.rows });
     }
     {
-      // CSV: one line per row after two heading lines; stop once all rows are printed.
-      const { sample } = await measure([...srv.rt.argv('ovsdb-client'), 'monitor', srv.remote, DB, TABLE, '--format=csv'],
-        { stopWhen: (out) => out.split('\n').length - 1 >= ROWS + 2 });
+      // JSON format prints each update as one line; stdbuf -oL makes that line
+      // leave stdio's buffer at once (one flush for the whole initial dump).
+      // The monitor never exits by itself: it is stopped once the line is out.
+      const { sample } = await measure(['/usr/bin/stdbuf', '-oL', ...srv.rt.argv('ovsdb-client'), 'monitor', srv.remote, DB, TABLE, '--format=json'],
+        { stopWhen: (out) => out.endsWith('\n') });
       results['ovsdb-client monitor']!.push(sample);
     }
     {
@@ -111,9 +121,9 @@ try {
     }
     if (py) {
       const { sample, stdout } = await measure(['/usr/bin/python3', join(here, 'ovsdb_idl_child.py'), srv.remote, srv.rt.schemas.sb, TABLE]);
-      const r = JSON.parse(stdout) as { ms: number; rows: number };
+      const r = JSON.parse(stdout) as { ms: number; rows: number; hwmKb: number };
       if (r.rows !== ROWS) throw new Error(`python idl saw ${r.rows} rows`);
-      results['python idl']!.push({ ...sample, inProcessMs: r.ms, rows: r.rows });
+      results['python idl']!.push({ ...sample, maxRssKb: Math.max(sample.maxRssKb, r.hwmKb), inProcessMs: r.ms, rows: r.rows });
     }
     console.error(`round ${round + 1}/${ROUNDS} done`);
   }

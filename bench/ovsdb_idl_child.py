@@ -1,6 +1,7 @@
 # One measured OVS Python IDL run for bench/ovsdb-monitor.ts: connect,
 # replicate every column of a table, stop after the initial dump.
 import json
+import re
 import sys
 import time
 
@@ -21,5 +22,7 @@ while idl.change_seqno == seqno:
     idl.wait(poller)
     poller.block()
 ms = (time.monotonic() - t0) * 1000
-print(json.dumps({"ms": ms, "rows": len(idl.tables[table].rows)}))
+with open("/proc/self/status") as f:
+    hwm = int(re.search(r"^VmHWM:\s+(\d+) kB", f.read(), re.M).group(1))
+print(json.dumps({"ms": ms, "rows": len(idl.tables[table].rows), "hwmKb": hwm}))
 idl.close()

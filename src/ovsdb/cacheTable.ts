@@ -1,7 +1,7 @@
 import { OvsdbProtocolError } from './errors.ts';
 import type { Atom, Row, Value } from './codec.ts';
 import type { ColumnSchema, TableSchema } from './schema.ts';
-import { decodeRow, tableCodec, type TableCodec } from './rowCodec.ts';
+import { compileFullRowDecoder, decodeRow, tableCodec, type FullRowDecoder, type TableCodec } from './rowCodec.ts';
 import { Uuid } from './uuid.ts';
 
 export type IndexKey = string | number | boolean;
@@ -58,6 +58,7 @@ export class CacheTable {
   readonly columns: readonly ColumnSchema[];
   readonly rows = new Map<string, Row>();
   private readonly byName: Readonly<Record<string, ColumnSchema>>;
+  private readonly fullRow: FullRowDecoder;
   private readonly indexes = new Map<string, ClientIndex>();
 
   constructor(schema: TableSchema, columns: readonly ColumnSchema[]) {
@@ -67,10 +68,16 @@ export class CacheTable {
     const byName = Object.create(null) as Record<string, ColumnSchema>;
     for (const c of schema.columns.values()) byName[c.name] = c;
     this.byName = byName;
+    this.fullRow = compileFullRowDecoder(this.codec, columns);
   }
 
   decodeFull(uuid: string, json: unknown): Row {
-    return decodeRow(this.codec, Uuid.trusted(uuid), json, this.columns);
+    if (typeof json !== 'object' || json === null) throw new OvsdbProtocolError(`${this.schema.name}: row ${uuid} is not an object`, json);
+    return this.fullRow(Uuid.trusted(uuid), json as Record<string, unknown>);
+  }
+
+  get hasIndexes(): boolean {
+    return this.indexes.size > 0;
   }
 
   /** Applies an update2 `modify` diff to `old`, returning a new row object. */

@@ -47,23 +47,18 @@ export class JsonStreamParser {
     let i = 0;
     while (i < n) {
       if (inString) {
-        if (escape) {
-          escape = false;
-          i++;
-          continue;
+        // A plain byte loop: Buffer.indexOf is a native call per string,
+        // which costs more than scanning the few bytes of a typical string.
+        for (; i < n; i++) {
+          const b = chunk[i]!;
+          if (escape) escape = false;
+          else if (b === BACKSLASH) escape = true;
+          else if (b === QUOTE) {
+            inString = false;
+            break;
+          }
         }
-        const q = chunk.indexOf(QUOTE, i);
-        if (q < 0) {
-          let run = 0;
-          for (let k = n - 1; k >= i && chunk[k] === BACKSLASH; k--) run++;
-          escape = (run & 1) === 1;
-          i = n;
-          break;
-        }
-        let run = 0;
-        for (let k = q - 1; k >= i && chunk[k] === BACKSLASH; k--) run++;
-        i = q + 1;
-        if ((run & 1) === 0) inString = false;
+        i++;
         continue;
       }
       const c = chunk[i]!;

@@ -360,33 +360,38 @@ export class MonitorCache<T extends TableMap = TableMap> extends EventEmitter<Mo
    * events: rows gone while disconnected are deleted, changed ones updated.
    */
   private resync(updates: unknown, v2: boolean, changes: RowChange[]): void {
-    const fresh = new Map<string, Map<string, Row>>();
-    for (const name of this.tables.keys()) fresh.set(name, new Map());
-    if (updates !== null && updates !== undefined) {
-      if (typeof updates !== 'object') throw new OvsdbProtocolError('bad initial monitor reply', updates);
-      const byTable = updates as Record<string, unknown>;
-      for (const name in byTable) {
-        const t = this.tables.get(name);
-        const target = fresh.get(name);
-        const tu = byTable[name];
-        if (!t || !target || typeof tu !== 'object' || tu === null) throw new OvsdbProtocolError(`initial dump for unknown table '${name}'`, name);
-        const rowsJson = tu as Record<string, unknown>;
-        for (const uuid in rowsJson) {
-          const u = rowsJson[uuid] as Record<string, unknown> | null;
-          const json = v2 ? (u?.['initial'] ?? u?.['insert']) : u?.['new'];
-          if (json === undefined) continue;
-          target.set(uuid, t.decodeFull(uuid, json));
-        }
-      }
+    // Building 100k change records nobody listens to costs real time on big dumps.
+    const track = this.listenerCount('insert') + this.listenerCount('update') + this.listenerCount('delete') + this.listenerCount('change') > 0;
+    if (updates !== null && updates !== undefined && typeof updates !== 'object') {
+      throw new OvsdbProtocolError('bad initial monitor reply', updates);
+    }
+    const byTable = (updates ?? {}) as Record<string, unknown>;
+    for (const name in byTable) {
+      if (!this.tables.has(name)) throw new OvsdbProtocolError(`initial dump for unknown table '${name}'`, name);
     }
     for (const [name, t] of this.tables) {
-      const next = fresh.get(name)!;
+      const tu = byTable[name];
+      if (tu !== undefined && (typeof tu !== 'object' || tu === null)) throw new OvsdbProtocolError(`bad initial dump for table '${name}'`, tu);
+      const rowsJson = (tu ?? {}) as Record<string, unknown>;
+      const key = v2 ? 'initial' : 'new';
       if (t.rows.size === 0) {
-        for (const [uuid, row] of next) {
+        // First load: decode straight into the table.
+        for (const uuid in rowsJson) {
+          const u = rowsJson[uuid] as Record<string, unknown> | null;
+          const json = u?.[key] ?? (v2 ? u?.['insert'] : undefined);
+          if (json === undefined) continue;
+          const row = t.decodeFull(uuid, json);
           t.set(uuid, row, undefined);
-          changes.push({ kind: 'insert', table: name, uuid, row });
+          if (track) changes.push({ kind: 'insert', table: name, uuid, row });
         }
         continue;
+      }
+      // Reload after a reconnect: diff the fresh dump against what we hold.
+      const next = new Map<string, Row>();
+      for (const uuid in rowsJson) {
+        const u = rowsJson[uuid] as Record<string, unknown> | null;
+        const json = u?.[key] ?? (v2 ? u?.['insert'] : undefined);
+        if (json !== undefined) next.set(uuid, t.decodeFull(uuid, json));
       }
       for (const [uuid, old] of [...t.rows]) {
         if (!next.has(uuid)) {

@@ -66,11 +66,34 @@ function portAttrs(sys: Sysfs, dir: string): PortAttrs {
 export function uplinksUnder(sys: Sysfs, pfDir: string): Uplink[] {
   const out: Uplink[] = [];
   for (const name of sys.list(join(pfDir, 'net'))) {
-    const a = portAttrs(sys, join(pfDir, 'net', name));
-    const m = a.portName === undefined ? null : UPLINK_PORT.exec(a.portName);
-    if (m && a.switchId) out.push({ netdev: name, pci: basename(pfDir), switchId: a.switchId, port: Number(m[1]) });
+    const dir = join(pfDir, 'net', name);
+    // Port name first: most entries are representors, no need for their switch id.
+    const m = UPLINK_PORT.exec(sys.attr(join(dir, 'phys_port_name')) ?? '');
+    if (!m) continue;
+    const switchId = sys.attr(join(dir, 'phys_switch_id'));
+    if (switchId) out.push({ netdev: name, pci: basename(pfDir), switchId, port: Number(m[1]) });
   }
   return out;
+}
+
+/**
+ * Finds (and memoises) the uplink of every switchdev PF under
+ * bus/pci/devices, so the first representor of each PF is resolved without
+ * scanning its netdevs on a hot path. Returns how many PFs have one.
+ */
+export function warmUplinks(sys: Sysfs): number {
+  let n = 0;
+  for (const pci of sys.list(sys.path('bus/pci/devices'))) {
+    try {
+      const dir = sys.real(sys.path('bus/pci/devices', pci), pci);
+      if (sys.attr(join(dir, 'sriov_totalvfs')) === undefined) continue;
+      uplinkOfPf(sys, dir, pci);
+      n++;
+    } catch {
+      // legacy mode or broken links: reported when a representor needs it
+    }
+  }
+  return n;
 }
 
 /**

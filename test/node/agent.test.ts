@@ -66,7 +66,11 @@ test('drift: an encap-ip changed by hand is restored', async () => {
   const restored = () => logs.some((l) => l.msg === 'encap-ip set' && l.fields['iface'] === 'enp2s0f0_0' && l.fields['previous'] === '192.0.2.3');
   assert.equal(restored(), false);
   await setIfaceKeys(c, 'enp2s0f0_0', { 'encap-ip': '192.0.2.3' });
-  await w.until('drift restored', () => restored() && w.encap('enp2s0f0_0') === '192.0.2.2');
+  try {
+    await w.until('drift restored', () => restored() && w.encap('enp2s0f0_0') === '192.0.2.2');
+  } catch (err) {
+    throw new Error(`${String(err)}; encap now ${w.encap('enp2s0f0_0')}; agent log:\n${logs.map((l) => `${l.msg} ${JSON.stringify(l.fields)}`).join('\n')}`);
+  }
 });
 
 test('mapping change moves every affected pod; unmapping a PF removes the key', async () => {

@@ -9,8 +9,7 @@ import { gatherRouting } from '../../src/verify/gather/index.ts';
 import { runChecks, STATE_FORMAT, type GatheredState } from '../../src/verify/index.ts';
 
 const ns = `mvv${randomBytes(3).toString('hex')}`;
-// Setup uses execFileSync: run() can raise an unhandled EPIPE on its stdin
-// when `ip` exits before reading it (reported to the lead, src/util).
+// Setup with plain synchronous iproute2 calls; the code under test uses src/routing.
 const sh = (argv: string[]) => execFileSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
 const ip = async (...args: string[]) => sh(['ip', '-n', ns, ...args]);
 

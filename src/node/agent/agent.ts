@@ -1,6 +1,6 @@
 import { checkNodeEncapConfig, type NodeEncapConfig } from '../../config/index.ts';
 import { OvsdbClient, type MonitorCache, type Row, type RowChange } from '../../ovsdb/index.ts';
-import { resolveRepresentor, SriovError, Sysfs } from '../../sriov/index.ts';
+import { resolveRepresentor, SriovError, Sysfs, warmUplinks } from '../../sriov/index.ts';
 import { errorMessage } from '../../util/errors.ts';
 import { silentLog, type AgentLog } from './log.ts';
 import { counter, gauge, Histogram, label } from './metrics.ts';
@@ -8,6 +8,10 @@ import { ifaceView, openVswitchView, VIEW_COLUMNS } from './ovsView.ts';
 import { configFingerprint, reconcile, type EncapMutation, type Problem, type RepLookup } from './reconcile.ts';
 
 const DB = 'Open_vSwitch';
+/** Write transactions the agent keeps outstanding at once. */
+const MAX_INFLIGHT = 8;
+
+const tokenOf = (m: EncapMutation): string => (m.kind === 'set' ? `set:${m.ip}` : 'remove');
 
 export interface AgentOptions {
   /** OVSDB remote, or a connected client (left open by stop()). */
@@ -71,6 +75,10 @@ class Agent implements AgentHandle {
   private readonly state = new Map<string, IfaceState>();
   private readonly dirty = new Map<string, number>();
   private readonly retry = new Map<string, number>();
+  /** iface uuid -> what our uncommitted write does to it (tokenOf). */
+  private readonly inflight = new Map<string, string>();
+  private readonly writes = new Set<Promise<void>>();
+  private kick: (() => void) | undefined;
   private full = true;
   private fingerprint = '';
   private config: NodeEncapConfig | undefined;
@@ -111,13 +119,14 @@ class Agent implements AgentHandle {
       Interface: [...VIEW_COLUMNS.Interface],
     });
     this.cache.addIndex('Port', 'byIface', (r) => uuids(r['interfaces']));
+    this.warm();
     this.cache.on('change', (changes, info) => this.onChange(changes, info.initial));
     this.cache.ready.catch((err: unknown) => {
       this.log('error', 'cannot monitor the Open_vSwitch database', { error: errorMessage(err) });
       this.rejectReady(err);
     });
-    client.on('disconnected', (err) => this.log('warn', 'ovsdb disconnected', { error: err ? errorMessage(err) : undefined }));
-    client.on('connected', (remote) => this.log('info', 'ovsdb connected', { remote }));
+    client.on('disconnected', this.onDisconnected);
+    client.on('connected', this.onConnected);
     const resync = opts.resyncMs ?? 60_000;
     if (resync > 0) {
       this.resyncTimer = setInterval(() => this.requestFull('resync'), resync);
@@ -146,11 +155,35 @@ class Agent implements AgentHandle {
     this.requestFull('reload');
   }
 
-  private requestFull(why: string): void {
-    this.repCache.clear();
+  /**
+   * Re-evaluates every VIF. A reload also forgets what sysfs said (a NIC
+   * changed mode, representors were renamed); the periodic resync keeps the
+   * caches, whose sysfs memo re-validates itself, so it costs no event latency.
+   */
+  private requestFull(why: string, forget = why === 'reload'): void {
+    if (forget) {
+      this.repCache.clear();
+      this.sys.memo.clear();
+      this.warm();
+    }
     this.full = true;
     this.log('info', 'full re-evaluation requested', { reason: why });
     this.schedule();
+  }
+
+  private readonly onDisconnected = (err: Error | undefined): void => {
+    this.log('warn', 'ovsdb disconnected', { error: err ? errorMessage(err) : undefined });
+  };
+
+  private readonly onConnected = (remote: string): void => {
+    this.log('info', 'ovsdb connected', { remote });
+  };
+
+  /** Pre-resolves every PF's uplink, off the per-event path. */
+  private warm(): void {
+    const t0 = performance.now();
+    const pfs = warmUplinks(this.sys);
+    this.log('info', 'sysfs scanned', { switchdevPfs: pfs, ms: Math.round(performance.now() - t0) });
   }
 
   private onChange(changes: readonly RowChange[], initial: boolean): void {
@@ -185,6 +218,7 @@ class Agent implements AgentHandle {
         }
         // Otherwise one pass over the (possibly thousands of) ports: the set
         // we keep is the "before", so the old row need not be scanned too.
+        this.log('debug', 'bridge ports rescanned', { ports: Array.isArray(c.row['ports']) ? c.row['ports'].length : 0 });
         const now = new Set<string>();
         for (const p of portList(c.row['ports'])) {
           now.add(p);
@@ -201,19 +235,44 @@ class Agent implements AgentHandle {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.stopped) return;
+    if (this.stopped) return;
+    // A pump waiting on in-flight writes is woken at once: new work must not
+    // queue behind a commit it does not depend on.
+    if (this.running) {
+      this.kick?.();
+      return;
+    }
+    if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
       if (!this.running) this.running = this.pump().finally(() => (this.running = undefined));
+      else this.kick?.();
     });
   }
 
+  private hasWork(): boolean {
+    return this.cache.isReady && (this.full || this.dirty.size > 0 || this.configChanged());
+  }
+
+  /**
+   * Runs passes while there is work, with up to MAX_INFLIGHT write
+   * transactions outstanding (ovsdb-server applies one connection's
+   * transactions in order, so pipelining keeps the last write the winner).
+   */
   private async pump(): Promise<void> {
-    while (!this.stopped && this.cache.isReady && (this.full || this.dirty.size > 0 || this.configChanged())) {
-      await this.pass();
+    for (;;) {
+      while (!this.stopped && this.hasWork() && this.writes.size < MAX_INFLIGHT) this.pass();
+      if (this.stopped || (this.writes.size === 0 && !this.hasWork())) break;
+      await new Promise<void>((resolve) => {
+        this.kick = resolve;
+        for (const w of this.writes) void w.then(resolve, resolve);
+      });
+      this.kick = undefined;
+      // Let the monitor deliver what arrived meanwhile, so it is batched.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (this.dirty.size === 0 && !this.full) {
+    if (!this.hasWork() && this.writes.size === 0) {
       const w = this.idleWaiters;
       this.idleWaiters = [];
       for (const f of w) f();
@@ -221,7 +280,7 @@ class Agent implements AgentHandle {
   }
 
   idle(): Promise<void> {
-    if (!this.running && !this.scheduled && this.dirty.size === 0 && !this.full && this.synced) return Promise.resolve();
+    if (!this.running && !this.scheduled && this.writes.size === 0 && this.dirty.size === 0 && !this.full && this.synced) return Promise.resolve();
     return new Promise((resolve) => {
       this.idleWaiters.push(resolve);
       this.schedule();
@@ -258,6 +317,7 @@ class Agent implements AgentHandle {
   private onBridgePorts(): Set<string> {
     const br = this.cache.find('Bridge', (r) => r['name'] === this.bridge)[0];
     if (br !== this.bridgeRow) {
+      this.log('debug', 'bridge ports rebuilt', {});
       this.bridgeRow = br;
       this.bridgePorts = new Set(uuids(br?.['ports']));
     }
@@ -291,7 +351,7 @@ class Agent implements AgentHandle {
     return r;
   };
 
-  private async pass(): Promise<void> {
+  private pass(): void {
     this.counters.passes++;
     if (this.refreshConfig()) this.full = true;
     const config = this.config!;
@@ -321,12 +381,27 @@ class Agent implements AgentHandle {
       if (problem && prev?.problem?.message !== problem.message) this.log('warn', 'not reconciled', { iface: r.name, kind: problem.kind, pf: problem.pf, ip: problem.ip, detail: problem.message });
       this.state.set(r.uuid, problem ? { managed: managed.has(r.name), problem } : { managed: managed.has(r.name) });
     }
-    if (result.mutations.length > 0) await this.write(result.mutations, since);
+    // Skip what an earlier, still uncommitted write of ours already does.
+    const todo = result.mutations.filter((m) => this.inflight.get(m.uuid) !== tokenOf(m));
+    const written = todo.length > 0 ? this.startWrite(todo, since) : Promise.resolve();
     if (full && !this.synced) {
-      this.synced = true;
-      this.log('info', 'initial reconcile done', { managed: managed.size, problems: problems.size });
-      this.resolveReady();
+      void written.then(() => {
+        if (this.synced) return;
+        this.synced = true;
+        this.log('info', 'initial reconcile done', { managed: managed.size, problems: problems.size });
+        this.resolveReady();
+      });
     }
+  }
+
+  private startWrite(mutations: readonly EncapMutation[], since: ReadonlyMap<string, number>): Promise<void> {
+    for (const m of mutations) this.inflight.set(m.uuid, tokenOf(m));
+    const p: Promise<void> = this.write(mutations, since).finally(() => {
+      this.writes.delete(p);
+      for (const m of mutations) if (this.inflight.get(m.uuid) === tokenOf(m)) this.inflight.delete(m.uuid);
+    });
+    this.writes.add(p);
+    return p;
   }
 
   private async write(mutations: readonly EncapMutation[], since: ReadonlyMap<string, number>): Promise<void> {
@@ -395,12 +470,17 @@ class Agent implements AgentHandle {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     // A write stuck on a dead connection must not hold up SIGTERM for long.
-    if (this.running) {
+    this.kick?.();
+    const pending = [this.running, ...this.writes].filter((p): p is Promise<void> => p !== undefined).map((p) => p.catch(() => {}));
+    if (pending.length > 0) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.running.catch(() => {}), new Promise<void>((r) => (timer = setTimeout(r, 2000)))]);
+      await Promise.race([Promise.all(pending), new Promise<void>((r) => (timer = setTimeout(r, 2000)))]);
       clearTimeout(timer);
     }
     this.cache.close();
+    // A shared client (the demo runs several agents) must not keep our listeners.
+    this.client.off('disconnected', this.onDisconnected);
+    this.client.off('connected', this.onConnected);
     if (this.ownsClient) this.client.close();
     this.resolveReady();
     for (const f of this.idleWaiters) f();

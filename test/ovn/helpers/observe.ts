@@ -47,7 +47,10 @@ export function compareState(live: LiveView, model: TopologyModel): string[] {
     const tunnels = model.tunnels.get(name) ?? [];
     diffs.push(...setDiff(`tunnels on ${name}`, node.tunnels.map((t) => `${t.chassisId} ${t.type}`), tunnels.map((t) => `${t.chassisId} ${t.type}`)));
     for (const t of node.tunnels) {
-      if (t.ofport === null) diffs.push(`tunnel ${t.chassisId} on ${name} has no ofport yet`);
+      if (t.ofport === null) {
+        const err = node.interfaces.find((i) => i.name === t.port)?.error;
+        diffs.push(`tunnel ${t.chassisId} on ${name} has no ofport yet${err ? ` (${err})` : ''}`);
+      }
       if (t.localIp === undefined || !t.chassisId.endsWith(`%${t.localIp}`) || !t.chassisId.includes(`@${t.remoteIp}%`)) {
         diffs.push(`tunnel ${t.port} on ${name}: options local_ip=${t.localIp} remote_ip=${t.remoteIp} disagree with ${t.chassisId}`);
       }

@@ -102,7 +102,13 @@ export function randomTopology(seed: number, chassisNames: readonly string[], po
     const ips = pool.splice(0, n);
     const r = rng.next();
     const dflt = r < 0.4 ? rng.pick(ips) : r < 0.5 ? pool[pool.length - 1]! : undefined;
-    const encapType = rng.chance(0.2) ? rng.pick(['geneve,vxlan', 'vxlan,geneve']) : 'geneve';
+    // The last chassis always has both types (its Encap rows double, geneve is
+    // preferred), in a random order (the same set to OVN). Its type set never
+    // changes: after an ovn-encap-type change, OVS 3.5 sometimes cannot re-add
+    // the recreated tunnel ports ("could not add network device ... (File
+    // exists)", no ofport, for good) - a transition problem verify reports as
+    // tunnel-down, not the steady state this test checks.
+    const encapType = name === chassisNames.at(-1) ? rng.pick(['geneve,vxlan', 'vxlan,geneve']) : 'geneve';
     return { name, active: active.has(name), ips, encapIpRaw: rawList(rng, ips), default: dflt, encapType };
   });
   const vifs: TopoVif[] = pods.map((p) => {
