@@ -3,17 +3,26 @@
 import { readFileSync } from 'node:fs';
 import { OvsdbClient } from '../src/ovsdb/index.ts';
 
-const [remote, db, table] = process.argv.slice(2);
+// With --select: read the table with one select (the server path of ovsdb-client dump).
+const [remote, db, table, mode] = process.argv.slice(2);
 if (!remote || !db || !table) {
-  console.error('usage: ovsdb-monitor-child.ts REMOTE DATABASE TABLE');
+  console.error('usage: ovsdb-monitor-child.ts REMOTE DATABASE TABLE [--select]');
   process.exit(2);
 }
 const t0 = performance.now();
 const client = await OvsdbClient.connect(remote, { reconnect: false });
-const cache = client.monitor(db, { [table]: true });
-await cache.ready;
+let rows: number;
+if (mode === '--select') {
+  const tx = client.transaction(db);
+  const sel = tx.select(table, []);
+  await tx.commit();
+  rows = sel.rows.length;
+} else {
+  const cache = client.monitor(db, { [table]: true });
+  await cache.ready;
+  rows = cache.rows(table).size;
+}
 const ms = performance.now() - t0;
-const rows = cache.rows(table).size;
 client.close();
 // VmHWM: this address space's peak (getrusage's maxrss includes the forking parent's).
 const hwmKb = Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);

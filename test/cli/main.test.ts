@@ -1,19 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.ts';
-import type { CliIo, Command } from '../../src/cli/command.ts';
+import type { Command } from '../../src/cli/command.ts';
+import { captureIo, type CapturedIo } from '../helpers/cliIo.ts';
 import { UsageError } from '../../src/util/errors.ts';
 
-function io(): CliIo & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (b: Buffer) => (o += b.toString()));
-  stderr.on('data', (b: Buffer) => (e += b.toString()));
-  return { stdout, stderr, env: {}, cwd: '/', out: () => o, err: () => e };
-}
+const io = (): CapturedIo => captureIo({}, '/');
 
 const echo: Command = {
   name: 'lab up',

@@ -1,21 +1,12 @@
 // `mvtep demo` end to end on the real OVN lab, in process through the CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.ts';
-import type { CliIo } from '../../src/cli/command.ts';
+import { captureIo, type CapturedIo } from '../helpers/cliIo.ts';
 import { readdir } from 'node:fs/promises';
 import { listLabs } from '../../src/lab/index.ts';
 
-function io(): CliIo & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (b: Buffer) => (o += b.toString()));
-  stderr.on('data', (b: Buffer) => (e += b.toString()));
-  return { stdout, stderr, env: process.env, cwd: process.cwd(), out: () => o, err: () => e };
-}
+const io = (): CapturedIo => captureIo();
 
 /** Named netns are bind mounts under /run/netns (what `ip netns list` reads). */
 async function netnsOf(labId: string): Promise<string[]> {

@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.ts';
-import type { CliIo } from '../../src/cli/command.ts';
+import { captureIo, type CapturedIo } from '../helpers/cliIo.ts';
 import { buildState, TWO_NODES, TWO_VIFS } from './fixture.ts';
 
 let dir: string;
@@ -16,15 +15,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function io(): CliIo & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (b: Buffer) => (o += b.toString()));
-  stderr.on('data', (b: Buffer) => (e += b.toString()));
-  return { stdout, stderr, env: {}, cwd: '/', out: () => o, err: () => e };
-}
+const io = (): CapturedIo => captureIo({}, '/');
 
 test('bad usage exits 2 with the reason', async () => {
   for (const [argv, re] of [

@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.ts';
-import type { CliIo } from '../../src/cli/command.ts';
+import { captureIo, type CapturedIo } from '../helpers/cliIo.ts';
 import { parseScenario, startLab, type Lab } from '../../src/lab/index.ts';
 import { requireRuntime } from '../../src/lab/runtime.ts';
 import { OvsdbClient } from '../../src/ovsdb/index.ts';
@@ -61,15 +60,7 @@ after(async () => {
   if (id) assert.deepEqual(await leftovers(root, id), { pids: [], netns: [] });
 });
 
-function io(): CliIo & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (b: Buffer) => (o += b.toString()));
-  stderr.on('data', (b: Buffer) => (e += b.toString()));
-  return { stdout, stderr, env: process.env, cwd: process.cwd(), out: () => o, err: () => e };
-}
+const io = (): CapturedIo => captureIo();
 
 async function verify(chassis: string | undefined, extra: string[] = []): Promise<{ code: number; report: VerifyReport }> {
   const args = ['verify', '--sb', lab!.sb.remote, '--json', ...extra];

@@ -1,26 +1,17 @@
 // `mvtep ui`: usage rules, the snapshot source, and --lab against a real lab (as JSON, no server).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.ts';
-import type { CliIo } from '../../src/cli/command.ts';
+import { captureIo, type CapturedIo } from '../helpers/cliIo.ts';
 import { startLab, loadScenario } from '../../src/lab/index.ts';
 import { STATE_FORMAT, type GatheredState } from '../../src/verify/index.ts';
 import type { DashboardView } from '../../src/web/view.ts';
 
-function io(): CliIo & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (b: Buffer) => (o += b.toString()));
-  stderr.on('data', (b: Buffer) => (e += b.toString()));
-  return { stdout, stderr, env: process.env, cwd: process.cwd(), out: () => o, err: () => e };
-}
+const io = (): CapturedIo => captureIo();
 
 test('ui usage errors exit 2', async () => {
   for (const argv of [[], ['--sb', 'unix:/x', '--snapshot', 'f'], ['--ovsdb', 'unix:/a', '--ovsdb', 'unix:/b', '--netns', 'n'],
