@@ -7,6 +7,7 @@
 import { startLab, type Lab } from '../lab/index.ts';
 import { applyNodeSpec } from '../node/underlay/index.ts';
 import { errorMessage } from '../util/errors.ts';
+import { notYet, pollUntil, ready, type Probe } from '../util/wait.ts';
 import { computeView, type LiveViewOptions } from '../web/live.ts';
 import type { DashboardView } from '../web/view.ts';
 import { startDemoAgents, type DemoAgents } from './agents.ts';
@@ -43,25 +44,27 @@ export interface DemoSession {
   teardown(): Promise<void>;
 }
 
-/** Polls `check` until it returns a value, with backoff, up to `timeoutMs`. */
-export async function awaitDemo<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number,
+/**
+ * Polls `check` until it returns a value, up to `timeoutMs`. A check that
+ * throws counts as "not yet" (a daemon may still be starting); its message
+ * goes into the timeout error.
+ */
+export function awaitDemo<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number,
   aborted: () => boolean = () => false): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let pause = 50;
-  let last = '';
-  for (;;) {
-    if (aborted()) throw new DemoInterrupted('demo-interrupted', `interrupted while waiting for ${what}`, what);
+  const probe = async (): Promise<Probe<T>> => {
     try {
       const v = await check();
-      if (v !== undefined) return v;
-      last = '';
+      return v === undefined ? notYet('') : ready(v);
     } catch (err) {
-      last = errorMessage(err);
+      return notYet(errorMessage(err));
     }
-    if (Date.now() > deadline) throw new DemoError('demo-timeout', `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${last})` : ''}`, what);
-    await new Promise((r) => setTimeout(r, pause));
-    pause = Math.min(pause * 2, 500);
-  }
+  };
+  return pollUntil(probe, timeoutMs, {
+    minIntervalMs: 50,
+    maxIntervalMs: 500,
+    abort: () => (aborted() ? new DemoInterrupted('demo-interrupted', `interrupted while waiting for ${what}`, what) : undefined),
+    onTimeout: (last) => new DemoError('demo-timeout', `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${last})` : ''}`, what),
+  });
 }
 
 /** What still keeps a pod off its NIC's VTEP: the agent's encap-ip, then OVN's Port_Binding.encap. */

@@ -6,7 +6,7 @@ import { JsonRpcConnection, type RequestOptions } from './rpc.ts';
 import { openSocket, parseRemotes, type Remote, type TlsOptions } from './remote.ts';
 import { parseDatabaseSchema, tableOf, type DatabaseSchema } from './schema.ts';
 import { checkResults, Transaction, type Transactor } from './transaction.ts';
-import { encodeWhere, type Condition, type OperationResult, type WireOperation } from './ops.ts';
+import { encodeWhere, type Condition, type OperationResult, type WireCondition, type WireOperation } from './ops.ts';
 import { MonitorCache, type MonitorMethod, type MonitorOptions, type MonitorSpec, type MonitorSpecFor } from './monitor.ts';
 import type { ConditionFor, TableMap, TableName } from './typed.ts';
 import { OvsdbLock } from './lock.ts';
@@ -194,11 +194,17 @@ export class OvsdbClient extends EventEmitter<ClientEvents> implements Transacto
   /** Changes a monitor's conditions: `{Table: [conditions]}` per table (monitor_cond/since only). */
   async monitorCondChange<T extends TableMap>(cache: MonitorCache<T>, where: { readonly [K in TableName<T>]?: readonly ConditionFor<T, K>[] }): Promise<void> {
     const schema = await this.schema(cache.db);
-    const req: Record<string, { where: unknown[] }[]> = {};
+    await cache.ready;
+    if (cache.method === 'monitor') {
+      throw new OvsdbError('ovsdb-monitor-unsupported', 'monitor_cond_change needs monitor_cond or monitor_cond_since', cache.id);
+    }
+    const req: Record<string, { where: WireCondition[] }[]> = {};
     for (const [table, conds] of Object.entries(where as Record<string, readonly Condition[]>)) {
       req[table] = [{ where: encodeWhere(tableOf(schema, table), conds) }];
     }
     await this.request('monitor_cond_change', [cache.id, cache.id, req]);
+    // Remembered for re-establishing the monitor after a reconnect.
+    for (const [table, r] of Object.entries(req)) (cache as unknown as MonitorCache).setConditions(table, r[0]!.where);
   }
 
   private withDefaults(opts: RequestOptions): RequestOptions {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { OvsdbCodecError, OvsdbConnectionError, OvsdbError, OvsdbProtocolError, OvsdbRpcError } from './errors.ts';
+import { OvsdbCodecError, OvsdbConnectionError, OvsdbError, OvsdbProtocolError, OvsdbRpcError, OvsdbTimeoutError } from './errors.ts';
 import type { Row } from './codec.ts';
 import { encodeWhere, type Condition, type WireCondition } from './ops.ts';
 import { columnOf, tableOf, type ColumnSchema, type DatabaseSchema } from './schema.ts';
@@ -265,6 +265,12 @@ export class MonitorCache<T extends TableMap = TableMap> extends EventEmitter<Mo
           lastErr = err;
           continue;
         }
+        if (gen === this.generation && err instanceof OvsdbTimeoutError && this.readyDone) {
+          // A re-establish that timed out: retry on a fresh connection rather than stop monitoring.
+          this.disconnected();
+          channel.abort(err);
+          throw err;
+        }
         if (gen === this.generation && !(err instanceof OvsdbConnectionError)) {
           // A rejected request (bad table, bad condition) will not get better on reconnect.
           this.failReady(err as Error);
@@ -295,6 +301,16 @@ export class MonitorCache<T extends TableMap = TableMap> extends EventEmitter<Mo
     const err = new OvsdbError('ovsdb-monitor-unsupported', `the server supports no monitor method (${String(lastErr)})`, this.id);
     this.failReady(err);
     throw err;
+  }
+
+  /**
+   * Records conditions changed with monitor_cond_change so a re-establish
+   * after a reconnect asks for the same rows. @internal
+   */
+  setConditions(table: string, where: WireCondition[]): void {
+    const req = this.prepared?.cond[table]?.[0];
+    if (!req) throw new OvsdbCodecError(`table '${table}' is not monitored by this cache`, table);
+    req.where = where;
   }
 
   /** Routed here by the client for update/update2/update3 with this monitor's id. @internal */

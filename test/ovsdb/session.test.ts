@@ -195,7 +195,7 @@ test('locks: lock, wait, unlock hands over, steal, re-acquired after reconnect',
 
 // monitor_cond clauses are ORed (transact `where` clauses are ANDed).
 test('monitor_cond conditions, monitor_cond_change and monitor_cancel', async () => {
-  const client = await OvsdbClient.connect(srv.remote);
+  const client = await OvsdbClient.connect(srv.remote, { backoffMinMs: 100, backoffMaxMs: 400 });
   try {
     const cache = client.monitor(DB, { Port_Binding: { columns: ['logical_port'], where: [['logical_port', '==', 'lp-1']] } });
     await cache.ready;
@@ -205,6 +205,14 @@ test('monitor_cond conditions, monitor_cond_change and monitor_cancel', async ()
     await client.monitorCondChange(cache, { Port_Binding: [['logical_port', '==', 'lp-2'], ['logical_port', '==', 'lp-3']] });
     await waitFor('condition change applied', () => seen.length >= 3 || undefined);
     assert.deepEqual(seen.sort(), ['delete lp-1', 'insert lp-2', 'insert lp-3']);
+    // The changed conditions survive a reconnect.
+    const reconnected = new Promise((r) => client.once('connected', r));
+    await srv.kill();
+    await srv.start();
+    await reconnected;
+    await waitFor('monitor re-established', () => cache.isReady || undefined);
+    assert.deepEqual([...cache.rows('Port_Binding').values()].map((r) => r['logical_port']).sort(), ['lp-2', 'lp-3']);
+    assert.equal(seen.length, 3, 'the resync found nothing to change');
     cache.close();
     // After monitor_cancel no more updates arrive.
     const tx = client.transaction(DB).setMapKeys('Port_Binding', [['logical_port', '==', 'lp-2']], 'external_ids', { x: 'y' });

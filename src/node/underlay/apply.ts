@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { notYet, pollUntil, ready } from '../../util/wait.ts';
 import { MVTEP_PROTO, type RoutingBackend } from '../../routing/index.ts';
 import { describeChange, type Change, type Problem } from './changes.ts';
 import { UnderlayError } from './errors.ts';
@@ -29,15 +29,11 @@ export interface ApplyOutcome {
 type Undo = () => Promise<void>;
 
 /** Polls `check` until it returns true; throws UnderlayError at the deadline. */
-export async function awaitCondition(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let pause = 20;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new UnderlayError('underlay-timeout', `timed out after ${timeoutMs} ms waiting for ${what}`, what);
-    await delay(pause);
-    pause = Math.min(pause * 2, 250);
-  }
+export function awaitCondition(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  return pollUntil(async () => ((await check()) ? ready(undefined) : notYet(what)), timeoutMs, {
+    minIntervalMs: 20,
+    onTimeout: () => new UnderlayError('underlay-timeout', `timed out after ${timeoutMs} ms waiting for ${what}`, what),
+  });
 }
 
 const isOvs = (c: Change): boolean => c.kind.startsWith('ovs-');
