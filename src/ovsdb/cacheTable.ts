@@ -168,15 +168,22 @@ function indexRemove(idx: ClientIndex, uuid: string, row: Row): void {
   }
 }
 
+/**
+ * Applies a set diff (elements present are removed, absent ones added) in
+ * one pass over the old set with a lookup in the (small) diff only: big sets
+ * such as Bridge.ports change by one element at a time.
+ */
 function toggleSet(old: Atom[], diff: Atom[]): Atom[] {
-  const byKey = new Map<string | number | boolean, Atom>();
-  for (const a of old) byKey.set(atomKey(a), a);
-  for (const a of diff) {
+  const pending = new Map<string | number | boolean, Atom>();
+  for (const a of diff) pending.set(atomKey(a), a);
+  const out: Atom[] = [];
+  for (const a of old) {
     const k = atomKey(a);
-    if (byKey.has(k)) byKey.delete(k);
-    else byKey.set(k, a);
+    if (pending.has(k)) pending.delete(k);
+    else out.push(a);
   }
-  return [...byKey.values()];
+  for (const a of pending.values()) out.push(a);
+  return out;
 }
 
 function applyMapDiff(old: Map<Atom, Atom>, diff: Map<Atom, Atom>): Map<Atom, Atom> {

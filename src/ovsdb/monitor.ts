@@ -5,6 +5,7 @@ import { encodeWhere, type Condition, type WireCondition } from './ops.ts';
 import { columnOf, tableOf, type ColumnSchema, type DatabaseSchema } from './schema.ts';
 import { CacheTable, rowEquals, type IndexKey, type IndexKeyFn } from './cacheTable.ts';
 import type { RequestOptions } from './rpc.ts';
+import { Uuid } from './uuid.ts';
 import type { ColumnName, ConditionFor, RowOf, TableMap, TableName } from './typed.ts';
 
 export interface MonitorSelect {
@@ -169,6 +170,23 @@ export class MonitorCache<T extends TableMap = TableMap> extends EventEmitter<Mo
     return this.lookup(table, index, key)[0];
   }
 
+  /**
+   * The row with these values in one of the schema's unique indexes, e.g.
+   * findUnique('Bridge', { name: 'br-int' }) or
+   * findUnique('Port_Binding', { datapath: dpUuid, tunnel_key: 5 }).
+   * The index's columns must all be monitored.
+   */
+  findUnique<K extends TableName<T>>(table: K, values: { readonly [C in ColumnName<T, K>]?: unknown }): RowOf<T, K> | undefined {
+    const t = this.table(table);
+    const cols = Object.keys(values).sort();
+    const ix = t.schema.indexes.find((i) => [...i].sort().join(',') === cols.join(','));
+    if (!ix) throw new OvsdbCodecError(`${table} has no unique index on (${cols.join(', ')})`, cols);
+    const name = schemaIndexName(ix);
+    if (!t.hasIndex(name)) throw new OvsdbCodecError(`${table}: columns (${ix.join(', ')}) are not all monitored`, ix);
+    const v = values as Record<string, unknown>;
+    return t.lookup(name, uniqueKey(ix.map((c) => v[c])))[0] as RowOf<T, K> | undefined;
+  }
+
   /** Tables this cache monitors. */
   get tableNames(): string[] {
     return [...this.tables.keys()];
@@ -214,6 +232,13 @@ export class MonitorCache<T extends TableMap = TableMap> extends EventEmitter<Mo
       if (detail.select) req.select = detail.select;
       cond[name] = [req];
       plain[name] = detail.select ? { columns, select: detail.select } : { columns };
+    }
+    // The schema's unique indexes whose columns are all monitored: findUnique() uses them.
+    for (const t of tables.values()) {
+      const monitored = new Set(t.columns.map((c) => c.name));
+      for (const cols of t.schema.indexes) {
+        if (cols.every((c) => monitored.has(c))) t.addIndex(schemaIndexName(cols), (row) => uniqueKey(cols.map((c) => row[c])));
+      }
     }
     for (const [table, name, keyOf] of this.pendingIndexes) tables.get(table)!.addIndex(name, keyOf);
     this.pendingIndexes = [];
@@ -493,6 +518,21 @@ export class MonitorCache<T extends TableMap = TableMap> extends EventEmitter<Mo
     }
     this.emit('change', changes, { initial });
   }
+}
+
+function schemaIndexName(cols: readonly string[]): string {
+  return `schema:${cols.join(',')}`;
+}
+
+/** A stable key for index values; accepts decoded values or plain inputs (UUID strings, records). */
+function uniqueKey(values: readonly unknown[]): string {
+  const norm = (v: unknown): unknown => {
+    if (v instanceof Uuid) return v.value;
+    if (Array.isArray(v)) return v.length === 1 ? norm(v[0]) : v.map(norm).map((x) => JSON.stringify(x)).sort();
+    if (v instanceof Map) return [...v].map(([k, x]) => JSON.stringify([norm(k), norm(x)])).sort();
+    return v;
+  };
+  return JSON.stringify(values.map(norm));
 }
 
 function isUnknownMethod(error: unknown): boolean {

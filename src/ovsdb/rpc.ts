@@ -42,6 +42,7 @@ export class JsonRpcConnection {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
+  private corked = false;
 
   constructor(socket: Socket, remote: string, handlers: RpcHandlers) {
     this.socket = socket;
@@ -113,6 +114,15 @@ export class JsonRpcConnection {
   }
 
   private write(msg: unknown): void {
+    // Coalesce the writes of one tick (pipelined transactions) into one syscall.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(JSON.stringify(msg));
   }
 

@@ -50,6 +50,8 @@ export interface OvsHarness {
   readonly sysfs: SysfsFixture;
   /** ovs-vsctl argv prefix bound to this database. */
   vsctl(args: readonly string[], opts?: { wait?: boolean }): Promise<string>;
+  /** Restarts ovsdb-server on the same database (an OVS upgrade or crash, as clients see it). */
+  restartDb(): Promise<void>;
   down(): Promise<void>;
 }
 
@@ -91,10 +93,9 @@ export async function startOvs(opts: HarnessOptions = {}): Promise<OvsHarness> {
     await stopDaemons([...daemons].reverse());
     await rm(dir, { recursive: true, force: true });
   };
-  try {
-    const db = join(dir, 'conf.db');
-    await exec([...rt.argv('ovsdb-tool'), 'create', db, rt.schemas.vswitch], env);
-    daemons.push(await spawnDaemon({
+  const db = join(dir, 'conf.db');
+  const startDb = async () => {
+    daemons.unshift(await spawnDaemon({
       name: 'ovsdb-server', env, log: join(dir, 'ovsdb-server.log'), cwd: dir,
       argv: [...rt.argv('ovsdb-server'), db, `--remote=p${remote}`, `--unixctl=${join(dir, 'ovsdb-server.ctl')}`,
         `--pidfile=${join(dir, 'ovsdb-server.pid')}`, '-vconsole:off', `--log-file=${join(dir, 'ovsdb-server.log')}`],
@@ -102,6 +103,17 @@ export async function startOvs(opts: HarnessOptions = {}): Promise<OvsHarness> {
     // The socket file appears at bind(), before listen(): probe with a real connect.
     await waitFor('ovsdb-server to accept connections', async () =>
       (existsSync(sock) && (await canConnect(sock)) ? ready(true) : notYet(await logTail(join(dir, 'ovsdb-server.log')))), 30_000);
+  };
+  /** Stops ovsdb-server (clients see the connection drop) and starts it again on the same file. */
+  const restartDb = async () => {
+    const i = daemons.findIndex((d) => d.name === 'ovsdb-server');
+    const [rec] = daemons.splice(i, 1);
+    await stopDaemons([rec!]);
+    await startDb();
+  };
+  try {
+    await exec([...rt.argv('ovsdb-tool'), 'create', db, rt.schemas.vswitch], env);
+    await startDb();
     const ids = { ...SEED_IDS, ...opts.externalIds };
     await vsctl(['init', '--', 'set', 'Open_vSwitch', '.', ...Object.entries(ids).map(([k, v]) => `external_ids:${k}="${v}"`),
       '--', 'add-br', 'br-int', '--', 'set', 'Bridge', 'br-int', 'datapath_type=dummy', 'fail_mode=secure']);
@@ -117,7 +129,7 @@ export async function startOvs(opts: HarnessOptions = {}): Promise<OvsHarness> {
       await exec([...rt.argv('ovs-vsctl'), `--db=${remote}`, '--timeout=60', 'set', 'Open_vSwitch', '.', 'external_ids:mvtep-harness=1'], env);
     }
     const sysfs = await buildSysfsFixture(join(dir, 'sys'), opts.nics ?? SEED_NICS, { seed: 1 });
-    return { dir, remote, rt, sysfs, vsctl, down };
+    return { dir, remote, rt, sysfs, vsctl, down, restartDb };
   } catch (err) {
     await down();
     throw err;

@@ -1,10 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  OvsdbCancelledError, OvsdbClient, OvsdbTimeoutError, OvsdbTransactionError, Uuid,
+  NamedUuid, OvsdbCancelledError, OvsdbClient, OvsdbTimeoutError, OvsdbTransactionError, Uuid,
   type Row, type RowChange,
 } from '../../src/ovsdb/index.ts';
 import { startServer, type TestServer } from './server.ts';
+import { canonicalRow, dumpSnapshot } from './fixtures.ts';
 
 let srv: TestServer;
 let client: OvsdbClient;
@@ -139,6 +140,11 @@ test('monitor: ready, events with old and new rows, change batches, client index
   assert.ok(cache.method === 'monitor_cond_since');
   assert.equal(cache.lookupOne('Interface', 'external_ids:iface-id', 'pod-a')?.['name'], 'b1');
   assert.ok([...cache.rows('Bridge').values()].some((r) => r['name'] === 'b1'));
+  // The schema's unique indexes (Bridge: name; Interface: name) are maintained too.
+  assert.equal(cache.findUnique('Bridge', { name: 'b1' })?.['name'], 'b1');
+  assert.equal(cache.findUnique('Interface', { name: 'b1' })?.['mtu_request'] instanceof Array, true);
+  assert.equal(cache.findUnique('Bridge', { name: 'nope' }), undefined);
+  assert.throws(() => cache.findUnique('Interface', { mtu_request: 1 }), /Interface has no unique index on \(mtu_request\)/);
   events.length = 0;
 
   const waitBatch = (n: number) => new Promise<void>((resolve) => {
@@ -165,19 +171,44 @@ test('monitor: ready, events with old and new rows, change batches, client index
   cache.close();
 });
 
-test('every monitor method gives the same cache', async () => {
-  const dumps: string[] = [];
-  for (const method of ['monitor_cond_since', 'monitor_cond', 'monitor'] as const) {
-    const cache = client.monitor(DB, { Port: true, Interface: true }, { method });
-    await cache.ready;
-    assert.equal(cache.method, method);
-    const flat = (t: string) => [...cache.rows(t).values()].map((r) => JSON.stringify(Object.entries(r).sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => [k, v instanceof Map ? [...v] : v]))).sort();
-    dumps.push(JSON.stringify([flat('Port'), flat('Interface')]));
-    cache.close();
+test('every monitor method (update, update2, update3) keeps the same cache through changes', async () => {
+  const caches = (['monitor_cond_since', 'monitor_cond', 'monitor'] as const).map((method) => client.monitor(DB, { Port: true, Interface: true }, { method }));
+  await Promise.all(caches.map((c) => c.ready));
+  assert.deepEqual(caches.map((c) => c.method), ['monitor_cond_since', 'monitor_cond', 'monitor']);
+  const tx = client.transaction(DB);
+  const i1 = tx.insert('Interface', { name: 'm1', external_ids: { a: '1', b: '2' } });
+  const port1 = tx.insert('Port', { name: 'm1', interfaces: [i1], trunks: [5, 6] });
+  const br = tx.insert('Bridge', { name: 'm1', ports: [port1] });
+  tx.addToSet('Open_vSwitch', [], 'bridges', [br]);
+  // A named UUID used before the insert that defines it (same transaction).
+  tx.mutate('Bridge', [['_uuid', '==', br]], [['ports', 'insert', [new NamedUuid('p2')]]]);
+  tx.insert('Port', { name: 'm2', interfaces: [tx.insert('Interface', { name: 'm2' })] }, 'p2');
+  await tx.commit();
+  await client.transaction(DB)
+    .setMapKeys('Interface', [['name', '==', 'm1']], 'external_ids', { a: 'changed', c: '3' })
+    .deleteMapKeys('Interface', [['name', '==', 'm1']], 'external_ids', ['b'])
+    .mutate('Port', [['name', '==', 'm1']], [['trunks', 'delete', [5]], ['trunks', 'insert', [7, 8]]])
+    .update('Port', [['name', '==', 'm1']], { tag: [42] })
+    .commit();
+  await client.transaction(DB).update('Port', [['name', '==', 'm1']], { tag: [] }).delete('Interface', [['name', '==', 'nothing']]).commit();
+  await client.echo();
+  for (const c of caches) {
+    const m1 = c.find('Interface', (r) => r['name'] === 'm1')[0]!;
+    assert.deepEqual(Object.fromEntries(m1['external_ids'] as Map<string, string>), { a: 'changed', c: '3' }, c.method);
+    assert.deepEqual([...(c.find('Port', (r) => r['name'] === 'm1')[0]!['trunks'] as number[])].sort(), [6, 7, 8], c.method);
   }
-  assert.equal(dumps[1], dumps[0]);
-  assert.equal(dumps[2], dumps[0]);
+  const brRemove = client.transaction(DB);
+  const s = brRemove.select('Bridge', [['name', '==', 'm1']], ['_uuid']);
+  await brRemove.commit();
+  await client.transaction(DB).removeFromSet('Open_vSwitch', [], 'bridges', [s.rows[0]!._uuid]).commit();
+  await client.echo();
+  const flat = (c: (typeof caches)[number]) => JSON.stringify(['Port', 'Interface'].map((t) => [...c.rows(t).values()].map((r) => canonicalRow(r)).sort()));
+  const want = await dumpSnapshot(srv, await client.schema(DB), ['Port', 'Interface']);
+  assert.equal(flat(caches[0]!), JSON.stringify([want['Port'], want['Interface']]), 'update3 cache equals ovsdb-client dump');
+  assert.equal(flat(caches[1]!), flat(caches[0]!), 'update2 cache equals update3 cache');
+  assert.equal(flat(caches[2]!), flat(caches[0]!), 'update (v1) cache equals update3 cache');
+  for (const c of caches) assert.equal(c.find('Port', (r) => /^m[12]$/.test(String(r['name']))).length, 0, 'garbage-collected with the bridge');
+  for (const c of caches) c.close();
 });
 
 test('per-request timeout and cancellation', async () => {

@@ -55,6 +55,8 @@ export interface ServerOptions {
   readonly schemas?: readonly ('vswitch' | 'sb' | 'nb')[];
   /** Extra --remote arguments (e.g. ptcp:0:127.0.0.1). */
   readonly extraRemotes?: readonly string[];
+  /** Extra ovsdb-server arguments (e.g. --private-key=...). */
+  readonly extraArgs?: readonly string[];
   /** Existing database files to serve instead (e.g. cluster members). */
   readonly dbFiles?: readonly string[];
   readonly dir?: string;
@@ -81,7 +83,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
   const start = async () => {
     const argv = [...rt.argv('ovsdb-server'), ...dbFiles,
       `--remote=punix:${sock}`, ...(opts.extraRemotes ?? []).map((r) => `--remote=${r}`),
-      `--unixctl=${join(dir, `${name}.ctl`)}`, `--log-file=${join(dir, `${name}.log`)}`, '-vconsole:off', '--no-chdir'];
+      `--unixctl=${join(dir, `${name}.ctl`)}`, `--log-file=${join(dir, `${name}.log`)}`, '-vconsole:off', '--no-chdir',
+      ...(opts.extraArgs ?? [])];
     const c = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
     child = c;
     exited = new Promise((resolve) => c.once('exit', () => resolve()));

@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { buildSysfsFixture, discoverSriov, resolveDevice, SriovError, Sysfs, type SysfsFixture } from '../../src/sriov/index.ts';
 
 // The lab builds its chassis with src/sriov/fixture.ts: discovery must read it
-// exactly as it reads the kernel's tree. (enp5s0f1 is function 1 alone on its
-// bus: the builder numbers VFs from .2 regardless of the PF's function, so a
-// second PF function on one bus would collide.)
+// exactly as it reads the kernel's tree, including a dual-port NIC whose
+// second port (function 1) has uplink `p1` and representors `pf1vf<M>`.
 let dir: string;
 let fx: SysfsFixture;
 
@@ -17,7 +16,7 @@ before(async () => {
   fx = await buildSysfsFixture(join(dir, 'sys'), [
     { pf: 'enp1s0f0', pci: '0000:01:00.0', totalVfs: 8, numVfs: 3 },
     { pf: 'enp2s0f0', pci: '0000:02:00.0', totalVfs: 8, numVfs: 2 },
-    { pf: 'enp5s0f1', pci: '0000:05:00.1', totalVfs: 4, numVfs: 2 },
+    { pf: 'enp2s0f1', pci: '0000:02:00.1', totalVfs: 8, numVfs: 2 },
     { pf: 'enp3s0f0', pci: '0000:03:00.0', totalVfs: 4, numVfs: 1, mode: 'legacy' },
   ], { seed: 7 });
 });
@@ -42,6 +41,8 @@ test('fixture: every representor, VF PCI address and VF netdev resolves to its o
     }
   }
   assert.equal(checked, 3 * (3 + 2 + 2));
+  const port1 = resolveDevice(sys, fx.nics.find((n) => n.pf === 'enp2s0f1')!.vfs[1]!.representor!);
+  assert.deepEqual([port1.uplink.netdev, port1.uplink.port, port1.vfIndex], ['enp2s0f1', 1, 1]);
 });
 
 test('fixture: a VF of a legacy-mode PF is a typed error, not a silent miss', () => {

@@ -3,7 +3,8 @@ import { OvsdbClient, type MonitorCache, type Row, type RowChange } from '../../
 import { resolveRepresentor, SriovError, Sysfs, warmUplinks } from '../../sriov/index.ts';
 import { errorMessage } from '../../util/errors.ts';
 import { silentLog, type AgentLog } from './log.ts';
-import { counter, gauge, Histogram, label } from './metrics.ts';
+import { Histogram, renderAgentMetrics } from './metrics.ts';
+import { appendedTail, portList, uuids } from './rows.ts';
 import { ifaceView, openVswitchView, VIEW_COLUMNS } from './ovsView.ts';
 import { configFingerprint, reconcile, type EncapMutation, type Problem, type RepLookup } from './reconcile.ts';
 
@@ -444,24 +445,7 @@ class Agent implements AgentHandle {
   }
 
   metrics(): string {
-    const s = this.stats;
-    const byKind = new Map<string, number>([['not-listed', 0], ['unusable', 0], ['sriov', 0]]);
-    for (const p of s.problems) byKind.set(p.kind, (byKind.get(p.kind) ?? 0) + 1);
-    const br = label(this.bridge);
-    return [
-      ...gauge('mvtep_agent_up', 'OVSDB connected, monitor live and first pass done', [['', this.healthy() ? 1 : 0]]),
-      ...gauge('mvtep_agent_managed_interfaces', 'VF/SF representor VIFs with an iface-id on the bridge', [[`{bridge="${br}"}`, s.managed]]),
-      ...gauge('mvtep_agent_problems', 'VIFs left alone and reported, by reason', [...byKind].map(([k, v]) => [`{kind="${label(k)}"}`, v] as const)),
-      ...gauge('mvtep_agent_config_errors', 'rejected entries in the node encap keys', [['', s.configErrors]]),
-      ...gauge('mvtep_agent_config_warnings', 'warnings about the node encap keys', [['', s.configWarnings]]),
-      ...counter('mvtep_agent_passes_total', 'reconcile passes', s.passes),
-      ...counter('mvtep_agent_transactions_total', 'OVSDB write transactions', s.transactions),
-      ...counter('mvtep_agent_encap_ip_sets_total', 'encap-ip keys set or corrected', s.sets),
-      ...counter('mvtep_agent_encap_ip_removes_total', 'encap-ip keys removed (PF unmapped)', s.removes),
-      ...counter('mvtep_agent_write_errors_total', 'failed write transactions (retried)', s.writeErrors),
-      ...this.latency.render('mvtep_agent_reaction_ms', 'from the OVSDB change seen to the encap-ip write committed'),
-      '',
-    ].join('\n');
+    return renderAgentMetrics(this.stats, this.healthy(), this.bridge, this.latency);
   }
 
   async stop(): Promise<void> {
@@ -487,28 +471,6 @@ class Agent implements AgentHandle {
     this.idleWaiters = [];
     this.log('info', 'agent stopped', {});
   }
-}
-
-/** The UUIDs appended when `next` is `prev` plus elements at the end (same objects), else undefined. */
-function appendedTail(prev: unknown, next: unknown): string[] | undefined {
-  if (!Array.isArray(prev) || !Array.isArray(next) || next.length < prev.length) return undefined;
-  for (let i = 0; i < prev.length; i++) if (prev[i] !== next[i]) return undefined;
-  return uuids(next.slice(prev.length));
-}
-
-/** UUID strings of a decoded set column (Uuid objects), without intermediate copies. */
-function portList(v: unknown): Iterable<string> {
-  if (!Array.isArray(v)) return [];
-  return {
-    *[Symbol.iterator]() {
-      for (const u of v as unknown[]) yield typeof u === 'object' && u !== null && 'value' in u ? String((u as { value: unknown }).value) : String(u);
-    },
-  };
-}
-
-function uuids(v: unknown): string[] {
-  if (!Array.isArray(v)) return [];
-  return v.map((u: unknown) => (typeof u === 'object' && u !== null && 'value' in u ? String((u as { value: unknown }).value) : String(u)));
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Row } from '../../ovsdb/index.ts';
+import { uuids } from './rows.ts';
 
 /**
  * The slice of the local Open_vSwitch database the attach planner and the
@@ -35,11 +36,6 @@ export const VIEW_COLUMNS = {
   Interface: ['name', 'external_ids'],
 } as const;
 
-function uuidList(v: unknown): string[] {
-  if (!Array.isArray(v)) return [];
-  return v.map((u: unknown) => (typeof u === 'object' && u !== null && 'value' in u ? String((u as { value: unknown }).value) : String(u)));
-}
-
 export function stringMap(v: unknown): Map<string, string> {
   const out = new Map<string, string>();
   if (v instanceof Map) for (const [k, val] of v) out.set(String(k), String(val));
@@ -47,6 +43,6 @@ export function stringMap(v: unknown): Map<string, string> {
 }
 
 export const ifaceView = (r: Row): IfaceView => ({ uuid: r._uuid.value, name: String(r['name'] ?? ''), externalIds: stringMap(r['external_ids']) });
-export const portView = (r: Row): PortView => ({ uuid: r._uuid.value, name: String(r['name'] ?? ''), interfaces: uuidList(r['interfaces']) });
-export const bridgeView = (r: Row): BridgeView => ({ uuid: r._uuid.value, name: String(r['name'] ?? ''), ports: uuidList(r['ports']) });
+export const portView = (r: Row): PortView => ({ uuid: r._uuid.value, name: String(r['name'] ?? ''), interfaces: uuids(r['interfaces']) });
+export const bridgeView = (r: Row): BridgeView => ({ uuid: r._uuid.value, name: String(r['name'] ?? ''), ports: uuids(r['ports']) });
 export const openVswitchView = (r: Row): OpenVswitchView => ({ uuid: r._uuid.value, externalIds: stringMap(r['external_ids']) });
