@@ -8,28 +8,14 @@ import { join } from 'node:path';
 import { requireRuntime, type OvnRuntime } from '../../src/lab/runtime.ts';
 import { spawnDaemon, stopDaemons, logTail, type DaemonRecord } from '../../src/lab/process.ts';
 import { waitFor, ready, notYet } from '../../src/lab/wait.ts';
-import { spawn } from 'node:child_process';
+import { run } from '../../src/util/exec.ts';
 import { buildSysfsFixture, type FixtureNicSpec, type SysfsFixture } from '../../src/sriov/index.ts';
 import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 
-/**
- * Like src/util/exec.ts run(), but with stdin closed: run() pipes an empty
- * stdin, and a child that exits before Node writes it makes the pipe emit
- * EPIPE as an uncaught error (seen intermittently with ovs-vsctl).
- */
+/** Runs a program (argv, no shell) with the harness' environment. */
 export function exec(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
-  const [file, ...args] = argv;
-  return new Promise((resolve, reject) => {
-    const child = spawn(file!, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve({ stdout: out, stderr: err })
-      : reject(new Error(`${argv.join(' ')}: exit ${code}: ${err.trim()}`))));
-  });
+  return run(argv, { env });
 }
 
 function canConnect(path: string): Promise<boolean> {
