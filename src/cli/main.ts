@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { commands } from './commands/index.ts';
+import { loadCommands } from './commands/index.ts';
 import type { CliIo, Command } from './command.ts';
 import { MvtepError, UsageError, errorMessage } from '../util/errors.ts';
 
@@ -50,14 +50,15 @@ function groupHelp(all: readonly Command[], prefix: string): string | undefined 
     ...members.map((c) => `  ${c.name.slice(prefix.length + 1).padEnd(10)}  ${c.summary}`), ''].join('\n');
 }
 
-export async function main(argv: string[], io: CliIo = defaultIo(), all: readonly Command[] = commands): Promise<number> {
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    io.stdout.write(topHelp(all));
-    return argv.length === 0 ? 2 : 0;
-  }
+export async function main(argv: string[], io: CliIo = defaultIo(), only?: readonly Command[]): Promise<number> {
   if (argv[0] === '--version' || argv[0] === '-V') {
     io.stdout.write(`mvtep ${packageVersion()}\n`);
     return 0;
+  }
+  const all = only ?? (await loadCommands(argv[0]));
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.stdout.write(topHelp(all));
+    return argv.length === 0 ? 2 : 0;
   }
   const found = resolve(all, argv);
   if (!found) {

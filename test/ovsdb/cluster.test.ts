@@ -93,6 +93,24 @@ test('leader-only client follows a new leader after the leader is killed; writes
     await leader.start();
     await waitFor('old leader rejoined', async () => (await role(leader)) === 'follower' || undefined, 60_000);
     assert.notEqual(client.connectedRemote, leader.remote);
+
+    // Leadership moves without the connection dropping: the current leader
+    // leaves the cluster (its process keeps running). The client sees it in
+    // _Server and moves to the new leader instead of staying on a non-leader.
+    const current = members.find((m) => m.remote === client.connectedRemote)!;
+    const moved = new Promise<unknown>((r) => client.once('disconnected', r));
+    await runQuiet([...current.rt.argv('ovs-appctl'), '-t', join(dir, `${memberName(current)}.ctl`), 'cluster/leave', DB]);
+    assert.match(String((await moved as Error).message), /no longer the leader/);
+    await waitFor('on the new leader', async () => {
+      const r = client.connectedRemote;
+      if (!r || r === current.remote) return undefined;
+      return (await role(members.find((x) => x.remote === r)!)) === 'leader' || undefined;
+    }, 60_000);
+    await waitFor('write on the new leader', async () => {
+      const t = client.transaction(DB);
+      t.insert('Address_Set', { name: `after_leave_${Date.now()}` });
+      return t.commit({ timeoutMs: 5000 }).then(() => true, () => undefined);
+    }, 60_000);
   } finally {
     client.close();
   }
