@@ -294,6 +294,11 @@ export class OvsdbClient extends EventEmitter<ClientEvents> implements Transacto
         throw err;
       }
     }
+    if (this.closed) {
+      // close() ran during the leadership check.
+      conn.close();
+      throw new OvsdbConnectionError('client closed', remote.text);
+    }
     this.remoteIndex = index;
     this.conn = conn;
     this.backoffMs = this.options.backoffMinMs ?? 1000;

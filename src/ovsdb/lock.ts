@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { OvsdbCancelledError } from './errors.ts';
 
 export interface LockEvents {
   locked: [];
@@ -31,7 +32,7 @@ export class OvsdbLock extends EventEmitter<LockEvents> {
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         this.off('locked', onLocked);
-        reject(opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
+        reject(new OvsdbCancelledError(`wait for lock '${this.name}' cancelled`, this.name));
       };
       const onLocked = () => {
         opts.signal?.removeEventListener('abort', onAbort);

@@ -1,9 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { OvsdbCodecError, OvsdbConnectionError, OvsdbError, OvsdbProtocolError, OvsdbRpcError, OvsdbTimeoutError } from './errors.ts';
+import {
+  OvsdbCancelledError, OvsdbCodecError, OvsdbConnectionError, OvsdbError, OvsdbProtocolError, OvsdbRpcError, OvsdbTimeoutError,
+} from './errors.ts';
 import type { Row } from './codec.ts';
 import { encodeWhere, type Condition, type WireCondition } from './ops.ts';
 import { columnOf, tableOf, type ColumnSchema, type DatabaseSchema } from './schema.ts';
-import { CacheTable, rowEquals, type IndexKey, type IndexKeyFn } from './cacheTable.ts';
+import { CacheTable, type IndexKey, type IndexKeyFn } from './cacheTable.ts';
+import { applyTableUpdates1, applyTableUpdates2, resyncTables } from './cacheUpdates.ts';
 import type { RequestOptions } from './rpc.ts';
 import { Uuid } from './uuid.ts';
 import type { ColumnName, ConditionFor, RowOf, TableMap, TableName } from './typed.ts';
@@ -187,6 +190,38 @@ export class MonitorCache<T extends TableMap = TableMap> extends EventEmitter<Mo
     return t.lookup(name, uniqueKey(ix.map((c) => v[c])))[0] as RowOf<T, K> | undefined;
   }
 
+  /**
+   * Resolves with the first non-undefined (and non-false) value `check`
+   * returns, evaluated now (after `ready`) and after every change batch;
+   * rejects with OvsdbTimeoutError after `timeoutMs` (default 30 s).
+   * E.g. `await cache.waitUntil(() => cache.lookupOne('Interface', 'external_ids:iface-id', 'pod-a'))`.
+   */
+  async waitUntil<V>(check: () => V | undefined | false, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<V> {
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
+    await withTimeout(this.ready, timeoutMs, 'monitor ready');
+    const first = check();
+    if (first !== undefined && first !== false) return first;
+    return new Promise<V>((resolve, reject) => {
+      const done = (err: Error | undefined, v?: V) => {
+        clearTimeout(timer);
+        this.off('change', onChange);
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve(v as V);
+      };
+      const onChange = () => {
+        const v = check();
+        if (v !== undefined && v !== false) done(undefined, v);
+      };
+      const onAbort = () => done(new OvsdbCancelledError('waitUntil cancelled', this.id));
+      const timer = setTimeout(() => done(new OvsdbTimeoutError(`condition not met within ${timeoutMs} ms`, { monitor: this.id, timeoutMs })),
+        Math.max(0, deadline - Date.now()));
+      this.on('change', onChange);
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   /** Tables this cache monitors. */
   get tableNames(): string[] {
     return [...this.tables.keys()];
@@ -348,12 +383,12 @@ export class MonitorCache<T extends TableMap = TableMap> extends EventEmitter<Mo
     if (!Array.isArray(params)) throw new OvsdbProtocolError(`${method}: params is not an array`, params);
     const changes: RowChange[] = [];
     if (method === 'update') {
-      this.applyUpdate1(params[1], changes);
+      applyTableUpdates1(this.tables, params[1], changes);
     } else if (method === 'update2') {
-      this.applyUpdate2(params[1], changes);
+      applyTableUpdates2(this.tables, params[1], changes);
     } else if (method === 'update3') {
       if (typeof params[1] === 'string') this.lastTxnId = params[1];
-      this.applyUpdate2(params[2], changes);
+      applyTableUpdates2(this.tables, params[2], changes);
     }
     this.emitChanges(changes, false);
   }
@@ -385,125 +420,20 @@ export class MonitorCache<T extends TableMap = TableMap> extends EventEmitter<Mo
       if (typeof txnId === 'string') this.lastTxnId = txnId;
       if (found === true && this.readyDone) {
         // Resumed: the server sent only what changed while we were away.
-        this.applyUpdate2(updates, changes);
+        applyTableUpdates2(this.tables, updates, changes);
         this.emitChanges(changes, false);
         return;
       }
-      this.resync(updates, true, changes);
+      resyncTables(this.tables, updates, true, this.tracking(), changes);
     } else {
-      this.resync(reply, method === 'monitor_cond', changes);
+      resyncTables(this.tables, reply, method === 'monitor_cond', this.tracking(), changes);
     }
     this.emitChanges(changes, true);
   }
 
-  /**
-   * Replaces the cache with an initial dump, turning the difference into
-   * events: rows gone while disconnected are deleted, changed ones updated.
-   */
-  private resync(updates: unknown, v2: boolean, changes: RowChange[]): void {
-    // Building 100k change records nobody listens to costs real time on big dumps.
-    const track = this.listenerCount('insert') + this.listenerCount('update') + this.listenerCount('delete') + this.listenerCount('change') > 0;
-    if (updates !== null && updates !== undefined && typeof updates !== 'object') {
-      throw new OvsdbProtocolError('bad initial monitor reply', updates);
-    }
-    const byTable = (updates ?? {}) as Record<string, unknown>;
-    for (const name in byTable) {
-      if (!this.tables.has(name)) throw new OvsdbProtocolError(`initial dump for unknown table '${name}'`, name);
-    }
-    for (const [name, t] of this.tables) {
-      const tu = byTable[name];
-      if (tu !== undefined && (typeof tu !== 'object' || tu === null)) throw new OvsdbProtocolError(`bad initial dump for table '${name}'`, tu);
-      const rowsJson = (tu ?? {}) as Record<string, unknown>;
-      const key = v2 ? 'initial' : 'new';
-      if (t.rows.size === 0) {
-        // First load: decode straight into the table.
-        for (const uuid in rowsJson) {
-          const u = rowsJson[uuid] as Record<string, unknown> | null;
-          const json = u?.[key] ?? (v2 ? u?.['insert'] : undefined);
-          if (json === undefined) continue;
-          const row = t.decodeFull(uuid, json);
-          t.set(uuid, row, undefined);
-          if (track) changes.push({ kind: 'insert', table: name, uuid, row });
-        }
-        continue;
-      }
-      // Reload after a reconnect: diff the fresh dump against what we hold.
-      const next = new Map<string, Row>();
-      for (const uuid in rowsJson) {
-        const u = rowsJson[uuid] as Record<string, unknown> | null;
-        const json = u?.[key] ?? (v2 ? u?.['insert'] : undefined);
-        if (json !== undefined) next.set(uuid, t.decodeFull(uuid, json));
-      }
-      for (const [uuid, old] of [...t.rows]) {
-        if (!next.has(uuid)) {
-          t.remove(uuid, old);
-          changes.push({ kind: 'delete', table: name, uuid, old });
-        }
-      }
-      for (const [uuid, row] of next) {
-        const old = t.rows.get(uuid);
-        if (old && rowEquals(old, row)) continue;
-        t.set(uuid, row, old);
-        changes.push(old ? { kind: 'update', table: name, uuid, row, old } : { kind: 'insert', table: name, uuid, row });
-      }
-    }
-  }
-
-  private applyUpdate2(updates: unknown, changes: RowChange[]): void {
-    if (updates === null || updates === undefined) return;
-    if (typeof updates !== 'object') throw new OvsdbProtocolError('bad table-updates2', updates);
-    const byTable = updates as Record<string, unknown>;
-    for (const name in byTable) {
-      const t = this.tables.get(name);
-      const tu = byTable[name];
-      if (!t || typeof tu !== 'object' || tu === null) throw new OvsdbProtocolError(`update for unknown table '${name}'`, name);
-      const rowsJson = tu as Record<string, unknown>;
-      for (const uuid in rowsJson) {
-        const u = rowsJson[uuid] as Record<string, unknown> | null;
-        if (!u || typeof u !== 'object') throw new OvsdbProtocolError(`bad row update for ${name} ${uuid}`, u);
-        const old = t.rows.get(uuid);
-        if (u['modify'] !== undefined) {
-          if (!old) throw new OvsdbProtocolError(`modify for unknown row ${name} ${uuid}`, uuid);
-          const row = t.applyDiff(old, u['modify']);
-          t.set(uuid, row, old);
-          changes.push({ kind: 'update', table: name, uuid, row, old });
-        } else if (u['insert'] !== undefined || u['initial'] !== undefined) {
-          const row = t.decodeFull(uuid, u['insert'] ?? u['initial']);
-          t.set(uuid, row, old);
-          changes.push(old ? { kind: 'update', table: name, uuid, row, old } : { kind: 'insert', table: name, uuid, row });
-        } else if ('delete' in u) {
-          if (!old) continue;
-          t.remove(uuid, old);
-          changes.push({ kind: 'delete', table: name, uuid, old });
-        }
-      }
-    }
-  }
-
-  private applyUpdate1(updates: unknown, changes: RowChange[]): void {
-    if (updates === null || updates === undefined) return;
-    if (typeof updates !== 'object') throw new OvsdbProtocolError('bad table-updates', updates);
-    const byTable = updates as Record<string, unknown>;
-    for (const name in byTable) {
-      const t = this.tables.get(name);
-      const tu = byTable[name];
-      if (!t || typeof tu !== 'object' || tu === null) throw new OvsdbProtocolError(`update for unknown table '${name}'`, name);
-      const rowsJson = tu as Record<string, unknown>;
-      for (const uuid in rowsJson) {
-        const u = rowsJson[uuid] as { old?: unknown; new?: unknown } | null;
-        if (!u || typeof u !== 'object') throw new OvsdbProtocolError(`bad row update for ${name} ${uuid}`, u);
-        const old = t.rows.get(uuid);
-        if (u.new === undefined) {
-          if (!old) continue;
-          t.remove(uuid, old);
-          changes.push({ kind: 'delete', table: name, uuid, old });
-        } else {
-          const row = old ? t.merge(old, u.new) : t.decodeFull(uuid, u.new);
-          t.set(uuid, row, old);
-          changes.push(old ? { kind: 'update', table: name, uuid, row, old } : { kind: 'insert', table: name, uuid, row });
-        }
-      }
-    }
+  /** Building 100k change records nobody listens to costs real time on big dumps. */
+  private tracking(): boolean {
+    return this.listenerCount('insert') + this.listenerCount('update') + this.listenerCount('delete') + this.listenerCount('change') > 0;
   }
 
   private emitChanges(changes: RowChange[], initial: boolean): void {
@@ -518,6 +448,19 @@ export class MonitorCache<T extends TableMap = TableMap> extends EventEmitter<Mo
     }
     this.emit('change', changes, { initial });
   }
+}
+
+function withTimeout<V>(p: Promise<V>, ms: number, what: string): Promise<V> {
+  return new Promise<V>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new OvsdbTimeoutError(`${what}: not within ${ms} ms`, ms)), ms);
+    p.then((v) => {
+      clearTimeout(timer);
+      resolve(v);
+    }, (err: unknown) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
 }
 
 function schemaIndexName(cols: readonly string[]): string {

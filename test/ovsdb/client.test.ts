@@ -157,7 +157,10 @@ test('monitor: ready, events with old and new rows, change batches, client index
     cache.on('change', check);
     check();
   });
+  const waiting = cache.waitUntil(() => cache.find('Interface', (r) => (r['mtu_request'] as number[])[0] === 1500)[0]);
   await client.transaction(DB).update('Interface', [['name', '==', 'b1']], { mtu_request: [1500] }).commit();
+  assert.equal((await waiting)['name'], 'b1');
+  await assert.rejects(cache.waitUntil(() => undefined, { timeoutMs: 50 }), OvsdbTimeoutError);
   await waitBatch(1);
   await client.transaction(DB).setMapKeys('Interface', [['name', '==', 'b1']], 'external_ids', { 'iface-id': 'pod-b' }).commit();
   await waitBatch(2);

@@ -51,7 +51,7 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test('leader-only client follows a new leader after the leader is killed; writes resume', async () => {
+test('leader-only client: skips followers, follows the leader after kill -9 and after cluster/leave; writes resume', async () => {
   // Put the leader last so the client must skip followers to find it.
   const roles = await Promise.all(members.map(role));
   const ordered = [...members].sort((a, b) => Number(roles[members.indexOf(a)] === 'leader') - Number(roles[members.indexOf(b)] === 'leader'));
@@ -62,6 +62,8 @@ test('leader-only client follows a new leader after the leader is killed; writes
     assert.equal(await role(leader), 'leader', 'connected to the leader, not a follower');
     const cache = client.monitor(DB, { Address_Set: ['name', 'addresses'] });
     await cache.ready;
+    const reloads: boolean[] = [];
+    cache.on('change', (_c, info) => reloads.push(info.initial));
     const tx = client.transaction(DB);
     tx.insert('Address_Set', { name: 'before_failover', addresses: ['192.0.2.1'] });
     await tx.commit();
@@ -89,6 +91,10 @@ test('leader-only client follows a new leader after the leader is killed; writes
       const names = [...cache.rows('Address_Set').values()].map((r) => String(r['name']));
       return (names.includes('before_failover') && names.some((n) => n.startsWith('after_failover_'))) || undefined;
     });
+    // monitor_cond_since resumed from the last transaction id on the new
+    // leader: no batch was a full reload.
+    assert.ok(cache.lastTxnId && cache.lastTxnId !== '00000000-0000-0000-0000-000000000000');
+    assert.deepEqual(reloads.filter((x) => x), [], 'resumed, not reloaded');
     // The old leader comes back as a follower: the client stays on the leader.
     await leader.start();
     await waitFor('old leader rejoined', async () => (await role(leader)) === 'follower' || undefined, 60_000);

@@ -6,6 +6,7 @@ import type { NodeState, SouthboundState } from '../../../src/verify/index.ts';
 import type { TopologyModel } from '../../../src/ovn/index.ts';
 import { CHASSIS, PODS, type PropertyLab } from './propertyLab.ts';
 import type { Topology } from './random.ts';
+import type { TunnelRecoverer } from './tunnelRecovery.ts';
 
 export interface LiveView {
   readonly sb: SouthboundState;
@@ -59,13 +60,20 @@ export function compareState(live: LiveView, model: TopologyModel): string[] {
   return diffs;
 }
 
-/** Polls until the live state equals the model, or returns the last differences at the deadline. */
-export async function awaitModel(pl: PropertyLab, model: TopologyModel, timeoutMs: number): Promise<string[]> {
+/**
+ * Polls until the live state equals the model, or returns the last
+ * differences at the deadline. With a `recoverer`, a tunnel stuck on the
+ * vswitchd "File exists" bug (see tunnelRecovery.ts) gets its reconfiguration
+ * nudge while polling; the comparison itself is unchanged.
+ */
+export async function awaitModel(pl: PropertyLab, model: TopologyModel, timeoutMs: number, recoverer?: TunnelRecoverer): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   let diffs: string[] = [];
   for (;;) {
-    diffs = compareState(await readLive(pl), model);
+    const live = await readLive(pl);
+    diffs = compareState(live, model);
     if (diffs.length === 0 || Date.now() > deadline) return diffs;
+    await recoverer?.poll(live.nodes);
     await new Promise((r) => setTimeout(r, 150));
   }
 }
