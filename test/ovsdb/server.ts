@@ -119,24 +119,8 @@ export async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
 }
 
-/**
- * Runs a short-lived program with stdin closed. (util/exec's run() writes to
- * the child's stdin, which raises an unhandled EPIPE when the child exits
- * first, e.g. ovs-appctl against a killed server.)
- */
-export function runQuiet(argv: readonly string[], timeoutMs = 10_000): Promise<{ code: number; stdout: string }> {
-  return new Promise((resolve) => {
-    const c = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    c.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-    const timer = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
-    c.once('error', () => {
-      clearTimeout(timer);
-      resolve({ code: 127, stdout: out });
-    });
-    c.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 128, stdout: out });
-    });
-  });
+/** Runs a short-lived program; a failure to start counts as exit 127. */
+export async function runQuiet(argv: readonly string[], timeoutMs = 10_000): Promise<{ code: number; stdout: string }> {
+  const r = await run(argv, { timeoutMs, allowFailure: true }).catch(() => ({ code: 127, stdout: '' }));
+  return { code: r.code, stdout: r.stdout };
 }
