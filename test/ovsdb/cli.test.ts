@@ -1,23 +1,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
-import type { CliIo } from '../../src/cli/command.ts';
+import { captureIo, type CapturedIo } from '../helpers/cliIo.ts';
 import { OvsdbClient } from '../../src/ovsdb/index.ts';
 import { startServer, type TestServer } from './server.ts';
 
 let srv: TestServer;
 
-function io(): CliIo & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (b: Buffer) => (o += b.toString()));
-  stderr.on('data', (b: Buffer) => (e += b.toString()));
-  return { stdout, stderr, env: {}, cwd: '/', out: () => o, err: () => e };
-}
+const io = (): CapturedIo => captureIo({}, '/');
 
 before(async () => {
   srv = await startServer();
