@@ -58,10 +58,16 @@ export function resyncTables(tables: ReadonlyMap<string, CacheTable>, updates: u
   }
 }
 
-/** Applies table-updates2 (update2/update3 notifications, resumed monitor_cond_since replies). */
-export function applyTableUpdates2(tables: ReadonlyMap<string, CacheTable>, updates: unknown, changes: RowChange[]): void {
+/**
+ * Walks a table-updates object (either notation), checking its shape, and
+ * hands each row update to `apply` with the table it belongs to.
+ */
+function eachRowUpdate(
+  tables: ReadonlyMap<string, CacheTable>, updates: unknown, what: string,
+  apply: (t: CacheTable, name: string, uuid: string, u: Record<string, unknown>) => void,
+): void {
   if (updates === null || updates === undefined) return;
-  if (typeof updates !== 'object') throw new OvsdbProtocolError('bad table-updates2', updates);
+  if (typeof updates !== 'object') throw new OvsdbProtocolError(`bad ${what}`, updates);
   const byTable = updates as Record<string, unknown>;
   for (const name in byTable) {
     const t = tables.get(name);
@@ -69,51 +75,44 @@ export function applyTableUpdates2(tables: ReadonlyMap<string, CacheTable>, upda
     if (!t || typeof tu !== 'object' || tu === null) throw new OvsdbProtocolError(`update for unknown table '${name}'`, name);
     const rowsJson = tu as Record<string, unknown>;
     for (const uuid in rowsJson) {
-      const u = rowsJson[uuid] as Record<string, unknown> | null;
+      const u = rowsJson[uuid];
       if (!u || typeof u !== 'object') throw new OvsdbProtocolError(`bad row update for ${name} ${uuid}`, u);
-      const old = t.rows.get(uuid);
-      if (u['modify'] !== undefined) {
-        if (!old) throw new OvsdbProtocolError(`modify for unknown row ${name} ${uuid}`, uuid);
-        const row = t.applyDiff(old, u['modify']);
-        t.set(uuid, row, old);
-        changes.push({ kind: 'update', table: name, uuid, row, old });
-      } else if (u['insert'] !== undefined || u['initial'] !== undefined) {
-        const row = t.decodeFull(uuid, u['insert'] ?? u['initial']);
-        t.set(uuid, row, old);
-        changes.push(old ? { kind: 'update', table: name, uuid, row, old } : { kind: 'insert', table: name, uuid, row });
-      } else if ('delete' in u) {
-        if (!old) continue;
-        t.remove(uuid, old);
-        changes.push({ kind: 'delete', table: name, uuid, old });
-      }
+      apply(t, name, uuid, u as Record<string, unknown>);
     }
   }
+}
+
+function recordSet(t: CacheTable, name: string, uuid: string, row: Row, old: Row | undefined, changes: RowChange[]): void {
+  t.set(uuid, row, old);
+  changes.push(old ? { kind: 'update', table: name, uuid, row, old } : { kind: 'insert', table: name, uuid, row });
+}
+
+function recordDelete(t: CacheTable, name: string, uuid: string, old: Row | undefined, changes: RowChange[]): void {
+  if (!old) return;
+  t.remove(uuid, old);
+  changes.push({ kind: 'delete', table: name, uuid, old });
+}
+
+/** Applies table-updates2 (update2/update3 notifications, resumed monitor_cond_since replies). */
+export function applyTableUpdates2(tables: ReadonlyMap<string, CacheTable>, updates: unknown, changes: RowChange[]): void {
+  eachRowUpdate(tables, updates, 'table-updates2', (t, name, uuid, u) => {
+    const old = t.rows.get(uuid);
+    if (u['modify'] !== undefined) {
+      if (!old) throw new OvsdbProtocolError(`modify for unknown row ${name} ${uuid}`, uuid);
+      recordSet(t, name, uuid, t.applyDiff(old, u['modify']), old, changes);
+    } else if (u['insert'] !== undefined || u['initial'] !== undefined) {
+      recordSet(t, name, uuid, t.decodeFull(uuid, u['insert'] ?? u['initial']), old, changes);
+    } else if ('delete' in u) {
+      recordDelete(t, name, uuid, old, changes);
+    }
+  });
 }
 
 /** Applies table-updates (RFC 7047 `update` notifications). */
 export function applyTableUpdates1(tables: ReadonlyMap<string, CacheTable>, updates: unknown, changes: RowChange[]): void {
-  if (updates === null || updates === undefined) return;
-  if (typeof updates !== 'object') throw new OvsdbProtocolError('bad table-updates', updates);
-  const byTable = updates as Record<string, unknown>;
-  for (const name in byTable) {
-    const t = tables.get(name);
-    const tu = byTable[name];
-    if (!t || typeof tu !== 'object' || tu === null) throw new OvsdbProtocolError(`update for unknown table '${name}'`, name);
-    const rowsJson = tu as Record<string, unknown>;
-    for (const uuid in rowsJson) {
-      const u = rowsJson[uuid] as { old?: unknown; new?: unknown } | null;
-      if (!u || typeof u !== 'object') throw new OvsdbProtocolError(`bad row update for ${name} ${uuid}`, u);
-      const old = t.rows.get(uuid);
-      if (u.new === undefined) {
-        if (!old) continue;
-        t.remove(uuid, old);
-        changes.push({ kind: 'delete', table: name, uuid, old });
-      } else {
-        const row = old ? t.merge(old, u.new) : t.decodeFull(uuid, u.new);
-        t.set(uuid, row, old);
-        changes.push(old ? { kind: 'update', table: name, uuid, row, old } : { kind: 'insert', table: name, uuid, row });
-      }
-    }
-  }
+  eachRowUpdate(tables, updates, 'table-updates', (t, name, uuid, u) => {
+    const old = t.rows.get(uuid);
+    if (u['new'] === undefined) recordDelete(t, name, uuid, old, changes);
+    else recordSet(t, name, uuid, old ? t.merge(old, u['new']) : t.decodeFull(uuid, u['new']), old, changes);
+  });
 }
-
