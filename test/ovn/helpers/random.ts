@@ -107,7 +107,9 @@ export function randomTopology(seed: number, chassisNames: readonly string[], po
     // changes: after an ovn-encap-type change, OVS 3.5 sometimes cannot re-add
     // the recreated tunnel ports ("could not add network device ... (File
     // exists)", no ofport, for good) - a transition problem verify reports as
-    // tunnel-down, not the steady state this test checks.
+    // tunnel-down, not the steady state this test checks. (Root cause: an
+    // ovs-vswitchd bug on reused tunnel port names that any tunnel churn can
+    // hit, handled by tunnelRecovery.ts; see docs/model.md.)
     const encapType = name === chassisNames.at(-1) ? rng.pick(['geneve,vxlan', 'vxlan,geneve']) : 'geneve';
     return { name, active: active.has(name), ips, encapIpRaw: rawList(rng, ips), default: dflt, encapType };
   });
