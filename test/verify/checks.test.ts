@@ -98,6 +98,20 @@ test('tunnel-missing, tunnel-extra, tunnel-down', () => {
   assert.ok(f.some((x) => x.check === 'tunnel-down' && x.subject.startsWith('tunnel hv2/')));
 });
 
+test('tunnel-down names the OVS error and, for the reconfiguration race, the way out', () => {
+  const s = buildState(TWO_NODES, TWO_VIFS);
+  const hv2 = node(s, 'hv2');
+  const stuck = hv2.tunnels[0]!;
+  stuck.ofport = null;
+  const error = `could not add network device ${stuck.port} to ofproto (File exists)`;
+  hv2.interfaces.push({ name: stuck.port, type: 'geneve', ofport: null, externalIds: {}, options: {}, error });
+  const down = runChecks(s).find((x) => x.check === 'tunnel-down')!;
+  assert.ok(down.message.includes(error));
+  assert.match(down.hint, /next reconfiguration/);
+  hv2.interfaces.pop();
+  assert.match(runChecks(s).find((x) => x.check === 'tunnel-down')!.hint, /malformed VTEP/);
+});
+
 test('binding-encap-mismatch: SB disagrees with the VIF, and encap of another chassis', () => {
   const s = buildState(TWO_NODES, TWO_VIFS);
   const pbA = s.southbound!.portBindings.find((p) => p.logicalPort === 'a')!;

@@ -34,7 +34,7 @@ export function routingChecks(ctx: CheckContext): Finding[] {
       if (deviceOf(routing, ip) === undefined) {
         out.push(finding('vtep-no-device', 'error', subject,
           `no device${where} holds VTEP IP ${ip}: tunnels from it cannot be sent`,
-          'run the underlay (mvtep underlay apply) or add the address to the VTEP internal port'));
+          'run the underlay (mvtep node apply --spec FILE) or add the address to the VTEP internal port'));
       }
       if (vteps.length >= 2) {
         const full = isIP(ip) === 6 ? 128 : 32;
@@ -42,7 +42,7 @@ export function routingChecks(ctx: CheckContext): Finding[] {
         if (!rule) {
           out.push(finding('rule-missing', 'error', subject,
             `no 'ip rule from ${ip}'${where}: with several VTEPs the main table picks one egress device for all of them`,
-            `add 'ip rule add from ${ip} lookup <table>' and the VTEP's routes in that table (mvtep underlay apply)`));
+            `add 'ip rule add from ${ip} lookup <table>' and the VTEP's routes in that table (mvtep node apply --spec FILE)`));
         } else if (!routing.routes.some((r) => r.table === rule.table)) {
           out.push(finding('rule-missing', 'error', subject,
             `'ip rule from ${ip} lookup ${rule.table}'${where} points at an empty table`,

@@ -3,6 +3,18 @@ import type { CheckContext } from '../context.ts';
 import type { Finding } from '../findings.ts';
 import { finding, sample } from './util.ts';
 
+/**
+ * "File exists" on a tunnel whose config no other port has is ovs-vswitchd
+ * 3.5 adding the new port before updating a renamed one in the same
+ * reconfiguration; it retries only on the next reconfiguration.
+ */
+function tunnelDownHint(error: string | undefined): string {
+  if (error?.includes('(File exists)')) {
+    return 'ovs-vswitchd retries only on its next reconfiguration: any ovs-vsctl write (each bumps next_cfg) brings the tunnel up';
+  }
+  return 'check the Interface error column; a malformed VTEP string (spaces, not an IP) in ovn-encap-ip is the usual cause';
+}
+
 /** Tunnel ports on a node's br-int against the mesh the SB implies. */
 export function tunnelChecks(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
@@ -10,9 +22,10 @@ export function tunnelChecks(ctx: CheckContext): Finding[] {
     const chassis = n.chassisName ?? n.node.label;
     for (const t of n.node.tunnels) {
       if (t.ofport === null) {
+        const error = n.node.interfaces.find((i) => i.name === t.port)?.error;
         out.push(finding('tunnel-down', 'error', `tunnel ${chassis}/${t.port}`,
-          `tunnel ${t.chassisId} (local ${t.localIp ?? '?'}, remote ${t.remoteIp ?? '?'}) has no OpenFlow port: OVS could not create it`,
-          'check the Interface error column; a malformed VTEP string (spaces, not an IP) in ovn-encap-ip is the usual cause'));
+          `tunnel ${t.chassisId} (local ${t.localIp ?? '?'}, remote ${t.remoteIp ?? '?'}) has no OpenFlow port: OVS could not create it${error ? ` (${error})` : ''}`,
+          tunnelDownHint(error)));
       }
     }
     const sb = ctx.sb;
