@@ -13,7 +13,7 @@ import type { ListenAddress } from '../web/listen.ts';
 import type { DashboardView } from '../web/view.ts';
 import { judgeBreak, type BreakCheck, type BreakVerdict, type Injected } from './break.ts';
 import type { DemoPlan } from './plan.ts';
-import { awaitDemo, setupDemo, type DemoSession } from './session.ts';
+import { awaitDemo, setupDemo, stepTimer, type DemoSession } from './session.ts';
 
 export interface DemoOptions {
   readonly seedFile: string;
@@ -83,14 +83,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     ...(opts.readyTimeoutMs !== undefined ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
   });
   const timings = session.timings;
-  const timed = async <T>(name: string, what: string, fn: () => Promise<T>): Promise<T> => {
-    const t = Date.now();
-    opts.log(`${what}...`);
-    const v = await fn();
-    timings[name] = Date.now() - t;
-    opts.log(`${what}: done in ${((Date.now() - t) / 1000).toFixed(1)}s`);
-    return v;
-  };
+  const timed = stepTimer(timings, opts.log);
   let live: LiveView | undefined;
   let keep = false;
   try {

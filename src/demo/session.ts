@@ -79,19 +79,27 @@ export function bindingsMissing(plan: DemoPlan, view: DashboardView): string[] {
   return out;
 }
 
+/**
+ * Runs a named demo step: logs its start and duration, records the time in
+ * `timings`, and refuses to start once the demo was interrupted.
+ */
+export function stepTimer(timings: Record<string, number>, log: (line: string) => void, aborted: () => boolean = () => false) {
+  return async <T>(name: string, what: string, fn: () => Promise<T>): Promise<T> => {
+    if (aborted()) throw new DemoInterrupted('demo-interrupted', `interrupted before: ${what}`, name);
+    const t = Date.now();
+    log(`${what}...`);
+    const v = await fn();
+    timings[name] = Date.now() - t;
+    log(`${what}: done in ${((Date.now() - t) / 1000).toFixed(1)}s`);
+    return v;
+  };
+}
+
 export async function setupDemo(opts: SetupOptions): Promise<DemoSession> {
   const timings: Record<string, number> = {};
   const aborted = opts.aborted ?? (() => false);
   const timeout = opts.readyTimeoutMs ?? 120_000;
-  const step = async <T>(name: string, what: string, fn: () => Promise<T>): Promise<T> => {
-    if (aborted()) throw new DemoInterrupted('demo-interrupted', `interrupted before: ${what}`, name);
-    const t = Date.now();
-    opts.log(`${what}...`);
-    const v = await fn();
-    timings[name] = Date.now() - t;
-    opts.log(`${what}: done in ${((Date.now() - t) / 1000).toFixed(1)}s`);
-    return v;
-  };
+  const step = stepTimer(timings, opts.log, aborted);
 
   const plan = await planDemo(opts.seedFile, opts.nodes);
   let lab: Lab | undefined;

@@ -1,28 +1,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OvsdbClient, OvsdbTransactionError, OvsdbConnectionError } from '../../src/ovsdb/index.ts';
 import { requireRuntime } from '../../src/lab/runtime.ts';
 import { run } from '../../src/util/exec.ts';
-import { runQuiet, startServer, waitFor, type TestServer } from './server.ts';
+import { freePort, runQuiet, startServer, waitFor, type TestServer } from './server.ts';
 
 const DB = 'OVN_Southbound';
 let dir: string;
 const members: TestServer[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function role(m: TestServer): Promise<string> {
   const r = await runQuiet([...m.rt.argv('ovs-appctl'), '-t', join(dir, `${memberName(m)}.ctl`), 'cluster/status', DB]);

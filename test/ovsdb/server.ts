@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { requireRuntime, type OvnRuntime } from '../../src/lab/runtime.ts';
 import { run } from '../../src/util/exec.ts';
 
@@ -123,4 +123,16 @@ export async function exists(path: string): Promise<boolean> {
 export async function runQuiet(argv: readonly string[], timeoutMs = 10_000): Promise<{ code: number; stdout: string }> {
   const r = await run(argv, { timeoutMs, allowFailure: true }).catch(() => ({ code: 127, stdout: '' }));
   return { code: r.code, stdout: r.stdout };
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
 }

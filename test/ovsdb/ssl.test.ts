@@ -1,27 +1,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OvsdbClient, OvsdbConnectionError } from '../../src/ovsdb/index.ts';
 import { run } from '../../src/util/exec.ts';
-import { startServer, waitFor, type TestServer } from './server.ts';
+import { freePort, startServer, waitFor, type TestServer } from './server.ts';
 
 let dir: string;
 let srv: TestServer;
 let port: number;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** A CA and a certificate it signed for `name` (PEM files in dir). */
 async function pki(ca: string, names: string[]): Promise<void> {

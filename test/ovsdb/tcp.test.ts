@@ -1,22 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { OvsdbClient, OvsdbTimeoutError } from '../../src/ovsdb/index.ts';
-import { startServer, waitFor, type TestServer } from './server.ts';
+import { freePort, startServer, waitFor, type TestServer } from './server.ts';
 
 let srv: TestServer;
 let port: number;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 before(async () => {
   port = await freePort();
