@@ -55,7 +55,7 @@ export function checkEncapIpList(raw: string, key: string = ENCAP_IP_KEY): Check
     if (ip !== entry) {
       warnings.push({
         code: 'whitespace', key, entry, position,
-        message: `${key}: entry ${position} ${JSON.stringify(entry)} has surrounding spaces: OVN does not trim and makes a VTEP ${JSON.stringify(entry)} that no tunnel can use`,
+        message: `${key}: entry ${position} ${JSON.stringify(entry)} has surrounding spaces: OVN does not trim and makes a VTEP ${JSON.stringify(entry)} whose string no encap-ip or mapping entry written without the spaces matches (such VIFs are silently unpinned)`,
       });
       if (ip === '') return;
     }

@@ -65,7 +65,7 @@ test('default-not-listed: a default OVN ignores', () => {
   assert.equal(f[0]!.severity, 'error');
 });
 
-test('encap-ip-syntax: spaces in ovn-encap-ip make a VTEP no tunnel can use', () => {
+test('encap-ip-syntax: spaces in ovn-encap-ip make a VTEP string nothing else matches', () => {
   const s = buildState(TWO_NODES, TWO_VIFS);
   node(s, 'hv2').openVswitch.externalIds['ovn-encap-ip'] = '198.51.100.1, 198.51.100.2';
   const f = runChecks(s);
