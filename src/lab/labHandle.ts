@@ -5,24 +5,14 @@ import { createLogicalPorts, deleteLogicalPort, plugRepresentors, podHandle, unp
 import { isAlive } from './process.ts';
 import { awaitReady, missing } from './readiness.ts';
 import type { OvnRuntime } from './runtime.ts';
-import { parsePodSpec, type Scenario } from './scenario.ts';
+import { parsePodSpec, type PodSpec, type Scenario } from './scenario.ts';
 import { teardownState, type ChassisHandle, type FabricHandle, type LabState, type PodHandle } from './state.ts';
 import { classifyEgress, traceFlow, type EgressResult } from './trace.ts';
 
 export class LabUsageError extends MvtepError {}
 
-/** What `addPod` takes: like a scenario pod entry (mac and lport optional). */
-export interface PodInput {
-  readonly name: string;
-  readonly chassis: string;
-  readonly pf: string;
-  readonly vf: number;
-  readonly switch: string;
-  readonly ip: string;
-  readonly mac?: string;
-  readonly encapIp?: string;
-  readonly lport?: string;
-}
+/** What `addPod` takes: a scenario pod entry whose mac and lport may be left to defaults. */
+export type PodInput = Omit<PodSpec, 'mac' | 'lport'> & Partial<Pick<PodSpec, 'mac' | 'lport'>>;
 
 export interface LabStatus {
   readonly id: string;
