@@ -26,6 +26,7 @@ export const CHECK_IDS = [
   'route-egress-wrong',
   'mtu-too-small',
   'rp-filter-strict',
+  'userspace-tunnel-routing',
 ] as const;
 
 export type CheckId = (typeof CHECK_IDS)[number];

@@ -28,9 +28,21 @@ export interface NodeState {
   readonly interfaces: readonly InterfaceState[];
   /** br-int ports carrying external_ids:ovn-chassis-id, with their interface. */
   readonly tunnels: readonly TunnelPortState[];
+  /**
+   * Bridge names and datapath types (absent in older snapshots). The
+   * integration bridge's type decides who routes tunnels: the kernel
+   * (`system`, honours `ip rule`) or OVS itself (`netdev`, destination only).
+   */
+  readonly bridges?: readonly BridgeState[];
   readonly sriov?: SriovState;
   readonly routing?: RoutingState;
   readonly spec?: NodeSpecState;
+}
+
+export interface BridgeState {
+  readonly name: string;
+  /** Bridge.datapath_type as stored: "" (= system), "system", "netdev", "dummy". */
+  readonly datapathType: string;
 }
 
 export interface InterfaceState {
@@ -88,6 +100,8 @@ export interface NodeSpecState {
   readonly vteps: readonly {
     readonly pf: string;
     readonly ip: string;
+    /** The VTEP subnet's prefix length (absent in older snapshots). */
+    readonly prefixLen?: number;
     readonly device?: string;
     readonly bridge?: string;
     readonly vlan?: number;

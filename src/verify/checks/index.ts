@@ -2,6 +2,7 @@ import { buildContext } from '../context.ts';
 import { sortFindings, type Finding } from '../findings.ts';
 import type { GatheredState } from '../state.ts';
 import { configChecks } from './config.ts';
+import { datapathChecks } from './datapath.ts';
 import { routingChecks } from './routing.ts';
 import { southboundChecks } from './southbound.ts';
 import { tunnelChecks } from './tunnels.ts';
@@ -18,5 +19,6 @@ export function runChecks(state: GatheredState): Finding[] {
     ...southboundChecks(ctx),
     ...tunnelChecks(ctx),
     ...routingChecks(ctx),
+    ...datapathChecks(ctx),
   ]);
 }

@@ -1,7 +1,7 @@
 import { OvsdbClient } from '../../ovsdb/index.ts';
 import type { Row } from '../../ovsdb/index.ts';
 import { parseTunnelChassisId } from '../../ovn/index.ts';
-import type { InterfaceState, NodeState, SouthboundState, TunnelPortState } from '../state.ts';
+import type { BridgeState, InterfaceState, NodeState, SouthboundState, TunnelPortState } from '../state.ts';
 import { optInt, str, stringMap, strings, uuidOf, uuids } from './values.ts';
 
 export interface OvsdbGatherOptions {
@@ -28,7 +28,7 @@ async function dump(remote: string, db: string, spec: Record<string, readonly st
 export async function gatherNode(remote: string, opts: OvsdbGatherOptions = {}): Promise<NodeState> {
   const cache = await dump(remote, 'Open_vSwitch', {
     Open_vSwitch: ['external_ids', 'bridges'],
-    Bridge: ['name', 'ports'],
+    Bridge: ['name', 'ports', 'datapath_type'],
     Port: ['name', 'interfaces', 'external_ids'],
     Interface: ['name', 'type', 'ofport', 'external_ids', 'options', 'error'],
   }, opts.timeoutMs ?? 30_000);
@@ -69,7 +69,10 @@ export async function gatherNode(remote: string, opts: OvsdbGatherOptions = {}):
   }
   interfaces.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   tunnels.sort((a, b) => (a.chassisId < b.chassisId ? -1 : a.chassisId > b.chassisId ? 1 : 0));
-  return { label: externalIds['system-id'] ?? remote, openVswitch: { externalIds }, interfaces, tunnels };
+  const bridges: BridgeState[] = [...cache.rows('Bridge').values()]
+    .map((b) => ({ name: str(b['name']), datapathType: str(b['datapath_type']) }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { label: externalIds['system-id'] ?? remote, openVswitch: { externalIds }, interfaces, tunnels, bridges };
 }
 
 export interface SouthboundGather {

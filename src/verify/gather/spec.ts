@@ -5,7 +5,7 @@ export function specState(spec: NodeSpec): NodeSpecState {
   return {
     overlayMtu: spec.overlayMtu,
     vteps: spec.nics.map((n) => ({
-      pf: n.pf, ip: n.ip.address, device: n.vtep, bridge: n.bridge, table: n.table,
+      pf: n.pf, ip: n.ip.address, prefixLen: n.ip.prefixLength, device: n.vtep, bridge: n.bridge, table: n.table,
       ...(n.vlan !== undefined ? { vlan: n.vlan } : {}), ...(n.gateway !== undefined ? { gateway: n.gateway } : {}),
     })),
   };

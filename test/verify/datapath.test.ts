@@ -1,0 +1,87 @@
+// userspace-tunnel-routing: a netdev integration bridge routes tunnels with
+// OVS's own destination-only table, so VTEPs sharing a prefix share one
+// egress device. Pure check over fixture states.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runChecks, type Finding } from '../../src/verify/index.ts';
+import { buildState, TWO_NODES, TWO_VIFS, type MutableState } from './fixture.ts';
+
+function hv1(s: MutableState) {
+  return s.nodes.find((n) => n.label === 'hv1')!;
+}
+
+function userspace(s: MutableState): Finding[] {
+  return runChecks(s).filter((f) => f.check === 'userspace-tunnel-routing');
+}
+
+/** hv1's two VTEPs (192.0.2.11, 192.0.2.100) on devices with the given prefix lengths. */
+function withPrefixes(s: MutableState, len0: number, len1: number): MutableState {
+  hv1(s).routing = {
+    netns: undefined, rules: [], routes: [], links: [], lookups: [],
+    addresses: [{ dev: 'vtep0', ip: '192.0.2.11', prefixLen: len0 }, { dev: 'vtep1', ip: '192.0.2.100', prefixLen: len1 }],
+  };
+  return s;
+}
+
+test('netdev br-int, VTEPs in one /24: error naming bridge, datapath type and VTEPs', () => {
+  const s = withPrefixes(buildState(TWO_NODES, TWO_VIFS), 24, 24);
+  hv1(s).bridges = [{ name: 'br-int', datapathType: 'netdev' }];
+  const f = userspace(s);
+  assert.equal(f.length, 1, JSON.stringify(f));
+  assert.equal(f[0]!.severity, 'error');
+  assert.equal(f[0]!.subject, 'chassis hv1');
+  assert.match(f[0]!.message, /br-int has datapath_type=netdev/);
+  assert.match(f[0]!.message, /192\.0\.2\.11, 192\.0\.2\.100 share 192\.0\.2\.0\/24/);
+  assert.match(f[0]!.hint, /ovs\/route\/add/);
+  assert.match(f[0]!.hint, /datapath_type=system/);
+});
+
+test('netdev br-int, each VTEP its own prefix: info only, no error', () => {
+  // /26: .11 is in 192.0.2.0/26, .100 in 192.0.2.64/26
+  const s = withPrefixes(buildState(TWO_NODES, TWO_VIFS), 26, 26);
+  hv1(s).bridges = [{ name: 'br-int', datapathType: 'netdev' }];
+  const f = userspace(s);
+  assert.deepEqual(f.map((x) => x.severity), ['info']);
+  assert.match(f[0]!.message, /192\.0\.2\.0\/26, 192\.0\.2\.64\/26/);
+});
+
+test('netdev br-int, prefixes unknown: warning; the node spec supplies them', () => {
+  const s = buildState(TWO_NODES, TWO_VIFS);
+  hv1(s).bridges = [{ name: 'br-int', datapathType: 'netdev' }];
+  let f = userspace(s);
+  assert.deepEqual(f.map((x) => `${x.severity} ${x.subject}`), ['warning chassis hv1']);
+  assert.match(f[0]!.message, /192\.0\.2\.11, 192\.0\.2\.100 are unknown/);
+  hv1(s).spec = { vteps: [{ pf: 'enp1', ip: '192.0.2.11', prefixLen: 24 }, { pf: 'enp2', ip: '192.0.2.100', prefixLen: 24 }] };
+  f = userspace(s);
+  assert.deepEqual(f.map((x) => x.severity), ['error']);
+});
+
+test('kernel datapaths (system, empty) and the lab\'s dummy: nothing, even with a shared prefix', () => {
+  for (const datapathType of ['', 'system', 'dummy']) {
+    const s = withPrefixes(buildState(TWO_NODES, TWO_VIFS), 24, 24);
+    hv1(s).bridges = [{ name: 'br-int', datapathType }, { name: 'br-phy', datapathType: 'netdev' }];
+    assert.deepEqual(userspace(s), [], datapathType);
+  }
+  // older snapshots carry no bridges at all
+  assert.deepEqual(userspace(withPrefixes(buildState(TWO_NODES, TWO_VIFS), 24, 24)), []);
+});
+
+test('external_ids:ovn-bridge picks the integration bridge', () => {
+  const s = withPrefixes(buildState(TWO_NODES, TWO_VIFS), 24, 24);
+  const node = hv1(s);
+  node.bridges = [{ name: 'br-int', datapathType: 'system' }, { name: 'br-ovn', datapathType: 'netdev' }];
+  assert.deepEqual(userspace(s), []);
+  node.openVswitch.externalIds['ovn-bridge'] = 'br-ovn';
+  const f = userspace(s);
+  assert.deepEqual(f.map((x) => x.severity), ['error']);
+  assert.match(f[0]!.message, /br-ovn has datapath_type=netdev/);
+  node.bridges = [{ name: 'br-int', datapathType: 'netdev' }, { name: 'br-ovn', datapathType: 'system' }];
+  assert.deepEqual(userspace(s), []);
+});
+
+test('a single-VTEP node is not affected', () => {
+  const s = buildState([{ name: 'hv1', ips: ['192.0.2.11'], pfs: { enp1: '192.0.2.11' } }, TWO_NODES[1]!],
+    [{ lport: 'a', chassis: 'hv1', pf: 'enp1', vf: 0 }, { lport: 'c', chassis: 'hv2', pf: 'enp1', vf: 0 }]);
+  hv1(s).bridges = [{ name: 'br-int', datapathType: 'netdev' }];
+  assert.deepEqual(userspace(s), []);
+});
