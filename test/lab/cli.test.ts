@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { spawn } from 'node:child_process';
 import { main } from '../../src/cli/main.ts';
+import { captureIo } from '../helpers/cliIo.ts';
 import { attachLab, type LabStatus } from '../../src/lab/index.ts';
 import { leftovers, reap } from './helpers/leftovers.ts';
 
@@ -22,14 +22,9 @@ after(async () => {
 });
 
 async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (b: Buffer) => (out += b.toString()));
-  stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const code = await main(argv, { stdout, stderr, env, cwd: repo });
-  return { code, out, err };
+  const io = captureIo(env, repo);
+  const code = await main(argv, io);
+  return { code, out: io.out(), err: io.err() };
 }
 
 test('lab up / status / down / down again', async () => {

@@ -2,8 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.ts';
+import { captureIo } from '../helpers/cliIo.ts';
 import { startUnderlayEnv, type UnderlayEnv } from './underlayEnv.ts';
 
 const SPEC = `
@@ -19,14 +19,9 @@ nics:
 `;
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (b: Buffer) => (out += b.toString()));
-  stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const code = await main(argv, { stdout, stderr, env: {}, cwd: process.cwd() });
-  return { code, out, err };
+  const io = captureIo({}, process.cwd());
+  const code = await main(argv, io);
+  return { code, out: io.out(), err: io.err() };
 }
 
 describe('mvtep node plan|apply|diff on a real node', { timeout: 120_000 }, () => {
