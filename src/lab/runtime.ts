@@ -10,13 +10,14 @@ import { parseDeb822Sources, parseOneLineSources, pickDebianMirror, type AptSour
 export const RUNTIME_PROGRAMS = [
   'ovsdb-server', 'ovsdb-tool', 'ovsdb-client', 'ovs-vswitchd', 'ovs-vsctl', 'ovs-appctl', 'ovs-ofctl',
   'ovn-northd', 'ovn-controller', 'ovn-nbctl', 'ovn-sbctl', 'ovn-appctl', 'ovn-trace',
+  'ovn-ic', 'ovn-ic-nbctl', 'ovn-ic-sbctl',
 ] as const;
 export type RuntimeProgram = (typeof RUNTIME_PROGRAMS)[number];
 
 export const MIN_OVN: Version = [25, 3, 0];
 export const MIN_OVS: Version = [3, 5, 0];
 const SUITE = 'trixie';
-const TOP_PACKAGES = ['ovn-central', 'ovn-host', 'ovn-common', 'openvswitch-switch', 'openvswitch-common'];
+const TOP_PACKAGES = ['ovn-central', 'ovn-host', 'ovn-common', 'ovn-ic', 'ovn-ic-db', 'openvswitch-switch', 'openvswitch-common'];
 
 export type Version = readonly [number, number, number];
 
@@ -33,7 +34,11 @@ export interface OvnRuntime {
   readonly manifest: RuntimeManifest;
   /** argv prefix that starts `program` (the unpacked loader, or the PATH binary). */
   argv(program: RuntimeProgram): string[];
-  readonly schemas: { readonly vswitch: string; readonly sb: string; readonly nb: string };
+  readonly schemas: {
+    readonly vswitch: string; readonly sb: string; readonly nb: string;
+    /** Interconnect databases (ovn-ic), shared by all zones. */
+    readonly icNb: string; readonly icSb: string;
+  };
 }
 
 export class RuntimeError extends MvtepError {}
@@ -83,6 +88,8 @@ function cacheRuntime(manifest: RuntimeManifest): OvnRuntime {
       vswitch: join(root, 'usr/share/openvswitch/vswitch.ovsschema'),
       sb: join(root, 'usr/share/ovn/ovn-sb.ovsschema'),
       nb: join(root, 'usr/share/ovn/ovn-nb.ovsschema'),
+      icNb: join(root, 'usr/share/ovn/ovn-ic-nb.ovsschema'),
+      icSb: join(root, 'usr/share/ovn/ovn-ic-sb.ovsschema'),
     },
   };
 }
@@ -127,9 +134,11 @@ async function findOnPath(env: NodeJS.ProcessEnv): Promise<OvnRuntime | undefine
   const vswitch = await pick(schemaDirs, 'vswitch.ovsschema');
   const sb = await pick(ovnDirs, 'ovn-sb.ovsschema');
   const nb = await pick(ovnDirs, 'ovn-nb.ovsschema');
-  if (!vswitch || !sb || !nb) return undefined;
+  const icNb = await pick(ovnDirs, 'ovn-ic-nb.ovsschema');
+  const icSb = await pick(ovnDirs, 'ovn-ic-sb.ovsschema');
+  if (!vswitch || !sb || !nb || !icNb || !icSb) return undefined;
   const manifest: RuntimeManifest = { kind: 'path', root: '/', ovnVersion: ovn, ovsVersion: ovs, packages: [] };
-  return { manifest, argv: (p) => [paths.get(p)!], schemas: { vswitch, sb, nb } };
+  return { manifest, argv: (p) => [paths.get(p)!], schemas: { vswitch, sb, nb, icNb, icSb } };
 }
 
 async function readManifest(cacheDir: string): Promise<RuntimeManifest | undefined> {
@@ -163,7 +172,9 @@ export async function findRuntime(options: RuntimeOptions = {}): Promise<OvnRunt
   const manifest = await readManifest(cacheDir);
   if (!manifest) return undefined;
   const rt = cacheRuntime(manifest);
-  if (!(await exists(rt.argv('ovsdb-server').at(-1)!))) return undefined;
+  // A cache from before a program was added (e.g. ovn-ic) counts as not installed: install refreshes it.
+  for (const p of RUNTIME_PROGRAMS) if (!(await exists(rt.argv(p).at(-1)!))) return undefined;
+  if (!(await exists(rt.schemas.icNb))) return undefined;
   return rt;
 }
 
