@@ -5,15 +5,21 @@ import { allSettledOrThrow, daemonEnv, type LabContext } from './context.ts';
 
 const QUIET = ['-vconsole:off', '-vsyslog:off'];
 
-/** Starts one ovsdb-server for `db` ('nb' | 'sb') in `dir`; returns its remote and control socket. */
-async function startDb(ctx: LabContext, dir: string, db: 'nb' | 'sb'): Promise<{ remote: string; ctl: string }> {
+export type LabDb = 'nb' | 'sb' | 'ic_nb' | 'ic_sb';
+
+/**
+ * Starts one ovsdb-server for `db` in `dir`; returns its remote and control
+ * socket. `prefix` tells apart the daemons of several zones in the state.
+ */
+export async function startDb(ctx: LabContext, dir: string, db: LabDb, prefix = ''): Promise<{ remote: string; ctl: string }> {
   const file = join(dir, `ovn${db}_db.db`);
-  const schema = db === 'nb' ? ctx.runtime.schemas.nb : ctx.runtime.schemas.sb;
+  const { schemas } = ctx.runtime;
+  const schema = { nb: schemas.nb, sb: schemas.sb, ic_nb: schemas.icNb, ic_sb: schemas.icSb }[db];
   await run([...ctx.runtime.argv('ovsdb-tool'), 'create', file, schema]);
   const sock = join(dir, `ovn${db}_db.sock`);
   const ctl = join(dir, `ovn${db}_db.ctl`);
   const log = join(dir, `ovsdb-server-${db}.log`);
-  const rec = await ctx.daemon(`ovsdb-server-${db}`, 'ovsdb-server', [
+  const rec = await ctx.daemon(`${prefix}ovsdb-server-${db}`, 'ovsdb-server', [
     file, `--remote=punix:${sock}`, `--unixctl=${ctl}`, `--pidfile=${join(dir, `ovsdb-server-${db}.pid`)}`,
     `--log-file=${log}`, ...QUIET,
   ], daemonEnv(dir), dir);

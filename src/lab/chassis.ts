@@ -42,12 +42,15 @@ export function chassisHandle(workDir: string, labId: string, spec: ChassisSpec,
 
 /** The single-key external_ids settings the scenario asks for (spec §1). */
 export function openVswitchExternalIds(spec: ChassisSpec, scenario: Scenario, sbRemote: string): [string, string][] {
+  // One zone per chassis: ovn-controller builds tunnels to remote chassis only when it is an interconnect chassis.
+  const ic: [string, string][] = scenario.interconnect ? [['ovn-is-interconn', 'true']] : [];
   const ids: [string, string][] = [
     ['system-id', spec.name],
     ['ovn-remote', sbRemote],
     ['ovn-encap-type', scenario.encapType],
     ['ovn-bridge', 'br-int'],
     ['hostname', spec.name],
+    ...ic,
   ];
   if (spec.encapIps) ids.push(['ovn-encap-ip', spec.encapIps.join(',')]);
   if (spec.encapIpDefault) ids.push(['ovn-encap-ip-default', spec.encapIpDefault]);
@@ -61,7 +64,7 @@ export function openVswitchExternalIds(spec: ChassisSpec, scenario: Scenario, sb
  * Returns the handle completed with the fixture's VFs.
  */
 export async function startChassis(ctx: LabContext, scenario: Scenario, spec: ChassisSpec, handle: ChassisHandle,
-  fabric: FabricHandle): Promise<ChassisHandle> {
+  fabric: FabricHandle, sbRemote: string = ctx.state.sb!.remote): Promise<ChassisHandle> {
   const dir = handle.runDir;
   if (join(dir, 'br-int.mgmt').length > MAX_RUNDIR + 12) {
     throw new LabPathError('lab-path-too-long', `run dir ${dir} is too long for unix sockets; use a shorter lab root (MVTEP_LAB_DIR)`, dir);
@@ -88,7 +91,7 @@ export async function startChassis(ctx: LabContext, scenario: Scenario, spec: Ch
 
   const remote = handle.ovsdbRemote;
   await ctx.tools.vsctl(remote, ['init'], { noWait: true });
-  const sets = openVswitchExternalIds(spec, scenario, ctx.state.sb!.remote).map(([k, v]) => `external_ids:${k}=${v}`);
+  const sets = openVswitchExternalIds(spec, scenario, sbRemote).map(([k, v]) => `external_ids:${k}=${v}`);
   await ctx.tools.vsctl(remote, [
     '--', 'set', 'Open_vSwitch', '.', ...sets,
     '--', 'add-br', 'br-int',

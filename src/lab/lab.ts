@@ -13,6 +13,7 @@ import { requireRuntime, type OvnRuntime } from './runtime.ts';
 import type { Scenario } from './scenario.ts';
 import { defaultLabRoot, readState, teardownState, type ChassisHandle, type LabState } from './state.ts';
 import { Lab } from './labHandle.ts';
+import { bringUpInterconnect } from './icBringUp.ts';
 
 export class LabError extends MvtepError {}
 
@@ -120,6 +121,10 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
 async function bringUp(ctx: LabContext, scenario: Scenario, readyTimeoutMs: number, started: number): Promise<Lab> {
   const { state, log } = ctx;
   log(`lab ${state.name} (${state.id}) in ${state.workDir}`);
+  if (scenario.interconnect) {
+    await bringUpInterconnect(ctx, scenario, readyTimeoutMs);
+    return labUp(ctx, scenario, started);
+  }
   const handles: ChassisHandle[] = scenario.chassis.map((c, i) => chassisHandle(state.workDir, state.id, c, i + 1));
   await allSettledOrThrow([
     startCentral(ctx),
@@ -144,6 +149,11 @@ async function bringUp(ctx: LabContext, scenario: Scenario, readyTimeoutMs: numb
   await awaitReady({
     sbRemote: state.sb!.remote, encapType: scenario.encapType, chassis, pods, abort: () => ctx.checkAbort(),
   }, readyTimeoutMs);
+  return labUp(ctx, scenario, started);
+}
+
+async function labUp(ctx: LabContext, scenario: Scenario, started: number): Promise<Lab> {
+  const { state, log } = ctx;
   state.phase = 'up';
   state.upMs = Date.now() - started;
   await ctx.save();

@@ -1,6 +1,7 @@
 import { MvtepError } from '../util/errors.ts';
 import { LabContext } from './context.ts';
-import { readChassisView, readSbView, type ChassisView } from './observe.ts';
+import { readChassisView, readSbView, type ChassisView, type SbView } from './observe.ts';
+import { icMissing } from './icReadiness.ts';
 import { createLogicalPorts, deleteLogicalPort, plugRepresentors, podHandle, unplugRepresentor } from './pods.ts';
 import { isAlive } from './process.ts';
 import { awaitReady, missing } from './readiness.ts';
@@ -8,6 +9,7 @@ import type { OvnRuntime } from './runtime.ts';
 import { parsePodSpec, type PodSpec, type Scenario } from './scenario.ts';
 import { teardownState, type ChassisHandle, type FabricHandle, type LabState, type PodHandle } from './state.ts';
 import { classifyEgress, traceFlow, type EgressResult } from './trace.ts';
+import { gatewayMac } from './icTopology.ts';
 
 export class LabUsageError extends MvtepError {}
 
@@ -31,6 +33,9 @@ export interface LabStatus {
   readonly pods: readonly {
     name: string; chassis: string; representor: string; ip: string; bound: boolean; up: boolean; encapIp: string | undefined;
   }[];
+  /** Interconnect labs: one zone per chassis, and the zones file describing them. */
+  readonly zones: readonly { name: string; chassis: string; nb: string; sb: string }[];
+  readonly zonesFile: string | undefined;
   /** Readiness conditions not met right now (empty when everything is ready). */
   readonly pending: readonly string[];
 }
@@ -92,6 +97,22 @@ export class Lab {
 
   sbctl(args: readonly string[]): Promise<string> {
     return this.ctx.tools.sbctl(this.sb.remote, args);
+  }
+
+  private zoneOf(name: string) {
+    const z = this.state.zones?.find((x) => x.name === name);
+    if (!z) throw new LabUsageError('lab-no-zone', `lab ${this.name} has no zone '${name}' (zones: ${this.state.zones?.map((x) => x.name).join(', ') || 'none: not an interconnect lab'})`, name);
+    return z;
+  }
+
+  /** `ovn-nbctl` against one zone's NB (interconnect labs). */
+  zoneNbctl(zone: string, args: readonly string[]): Promise<string> {
+    return this.ctx.tools.nbctl(this.zoneOf(zone).nb.remote, args);
+  }
+
+  /** `ovn-sbctl` against one zone's SB (interconnect labs). */
+  zoneSbctl(zone: string, args: readonly string[]): Promise<string> {
+    return this.ctx.tools.sbctl(this.zoneOf(zone).sb.remote, args);
   }
 
   /** A fresh read of a chassis' bridge: interfaces with ofports, tunnels, its ovn-encap-ip. */
@@ -158,35 +179,54 @@ export class Lab {
     if (inPort === undefined || inPort <= 0) {
       throw new LabUsageError('lab-no-ofport', `${from.representor} on ${from.chassis} has no ofport`, fromPod);
     }
-    const trace = await this.appctl(from.chassis, ['ofproto/trace', 'br-int', traceFlow(from, to, inPort)]);
+    // Routed (L3 interconnect) traffic is addressed to the source switch's router port.
+    const fromSwitch = this.scenario?.switches.find((s) => s.name === from.switch);
+    const routed = this.scenario && fromSwitch && from.switch !== to.switch ? gatewayMac(this.scenario, fromSwitch) : undefined;
+    const flow = traceFlow(routed ? { ...from } : from, routed ? { ...to, mac: routed } : to, inPort);
+    const trace = await this.appctl(from.chassis, ['ofproto/trace', 'br-int', flow]);
     return classifyEgress(trace, await this.chassisView(from.chassis));
   }
 
   async status(): Promise<LabStatus> {
     const daemons = await Promise.all(this.state.daemons.map(async (d) => ({ name: d.name, pid: d.pid, alive: await isAlive(d) })));
     const allAlive = daemons.every((d) => d.alive) && this.state.phase === 'up';
-    const sb = allAlive ? await readSbView(this.sb.remote) : undefined;
+    // Each chassis (and its pods) is seen in its own zone's SB in interconnect labs, else in the central one.
+    const zones = this.state.zones ?? [];
+    const sbRemoteOf = (chassis: string) => zones.find((z) => z.chassis === chassis)?.sb.remote ?? this.sb.remote;
+    const sbs = new Map<string, SbView>();
+    if (allAlive) {
+      for (const remote of new Set(this.state.chassis.map((c) => sbRemoteOf(c.name)))) sbs.set(remote, await readSbView(remote));
+    }
     const chassis = await Promise.all(this.state.chassis.map(async (c) => {
       const v = allAlive ? await readChassisView(c.ovsdbRemote) : undefined;
       return {
         name: c.name, netns: c.netns, sysfsRoot: c.sysfsRoot, ovsdbRemote: c.ovsdbRemote, vswitchdCtl: c.vswitchdCtl,
-        ovnEncapIps: v?.ovnEncapIps ?? [], sbRegistered: sb?.chassis.has(c.name) ?? false, tunnels: v?.tunnels.length ?? 0,
-        pfs: c.nics.map((n) => n.pf),
+        ovnEncapIps: v?.ovnEncapIps ?? [], sbRegistered: sbs.get(sbRemoteOf(c.name))?.chassis.has(c.name) ?? false,
+        tunnels: v?.tunnels.length ?? 0, pfs: c.nics.map((n) => n.pf),
       };
     }));
     const pods = Object.values(this.pods).map((p) => {
-      const b = sb?.bindings.get(p.lport);
+      const b = sbs.get(sbRemoteOf(p.chassis))?.bindings.get(p.lport);
       return {
         name: p.name, chassis: p.chassis, representor: p.representor, ip: p.ip,
         bound: b?.chassis === p.chassis, up: b?.up ?? false, encapIp: b?.encapIp,
       };
     });
-    const pending = allAlive ? await missing(this.readinessInput())
+    const pending = allAlive ? await this.pendingNow()
       : daemons.filter((d) => !d.alive).map((d) => `${d.name} (pid ${d.pid}) not running`);
     return {
       id: this.id, name: this.name, workDir: this.workDir, phase: this.state.phase, upMs: this.state.upMs,
-      nb: this.state.nb?.remote, sb: this.state.sb?.remote, fabric: this.state.fabric, daemons, chassis, pods, pending,
+      nb: this.state.nb?.remote, sb: this.state.sb?.remote, fabric: this.state.fabric, daemons, chassis, pods,
+      zones: zones.map((z) => ({ name: z.name, chassis: z.chassis, nb: z.nb.remote, sb: z.sb.remote })),
+      zonesFile: this.state.zonesFile, pending,
     };
+  }
+
+  private pendingNow(): Promise<string[]> {
+    if (this.scenario?.interconnect && this.state.zones) {
+      return icMissing({ scenario: this.scenario, zones: this.state.zones, chassis: this.state.chassis, pods: Object.values(this.pods) });
+    }
+    return missing(this.readinessInput());
   }
 
   /** Stops every daemon the lab started, deletes its netns and work dir. Safe to call twice. */

@@ -40,6 +40,18 @@ export interface ChassisSpec {
 export interface SwitchSpec {
   readonly name: string;
   readonly subnet?: Cidr;
+  /**
+   * Interconnect labs only: the chassis whose zone owns this switch (an L3
+   * node switch behind that node's router). Absent: the switch is stretched
+   * over every zone (L2), each pod remote in the zones it does not live in.
+   */
+  readonly node?: string;
+}
+
+/** Interconnect (one OVN zone per chassis) settings; see docs/interconnect.md. */
+export interface InterconnectSpec {
+  /** Addresses of the router ports on the transit switch (L3 topology). */
+  readonly transitSubnet: Cidr;
 }
 
 export interface PodSpec {
@@ -64,6 +76,8 @@ export interface Scenario {
   readonly switches: readonly SwitchSpec[];
   readonly chassis: readonly ChassisSpec[];
   readonly pods: readonly PodSpec[];
+  /** Present: one OVN zone per chassis joined by ovn-ic (docs/interconnect.md). */
+  readonly interconnect?: InterconnectSpec;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
@@ -126,15 +140,58 @@ function parseChassis(r: ScenarioReader, v: unknown, path: (string | number)[]):
   return { name, nics, writePfMapping, ...(encapIps ? { encapIps } : {}), ...(encapIpDefault ? { encapIpDefault } : {}) };
 }
 
+function parseSubnet(r: ScenarioReader, v: unknown, path: (string | number)[]): Cidr | undefined {
+  const text = r.optString(v, path);
+  if (text === undefined) return undefined;
+  const subnet = parseCidr(text);
+  if (!subnet) r.fail(path, `'${text}' is not a CIDR like 203.0.113.0/26`, text);
+  r.docIp(subnet.address, path);
+  return subnet;
+}
+
 function parseSwitch(r: ScenarioReader, v: unknown, path: (string | number)[]): SwitchSpec {
-  const o = r.object(v, path, ['name', 'subnet']);
+  const o = r.object(v, path, ['name', 'subnet', 'node']);
   const name = r.string(o['name'], [...path, 'name'], NAME, NAME_WHAT);
-  const subnetText = r.optString(o['subnet'], [...path, 'subnet']);
-  if (subnetText === undefined) return { name };
-  const subnet = parseCidr(subnetText);
-  if (!subnet) r.fail([...path, 'subnet'], `'${subnetText}' is not a CIDR like 203.0.113.0/26`, subnetText);
-  r.docIp(subnet.address, [...path, 'subnet']);
-  return { name, subnet };
+  const subnet = parseSubnet(r, o['subnet'], [...path, 'subnet']);
+  const node = r.optString(o['node'], [...path, 'node'], NAME, NAME_WHAT);
+  return { name, ...(subnet ? { subnet } : {}), ...(node ? { node } : {}) };
+}
+
+function parseInterconnect(r: ScenarioReader, v: unknown): InterconnectSpec | undefined {
+  if (v === undefined || v === false) return undefined;
+  const o = v === true ? {} : r.object(v, ['interconnect'], ['transitSubnet']);
+  const transitSubnet = parseSubnet(r, o['transitSubnet'], ['interconnect', 'transitSubnet']) ?? parseCidr('198.51.100.0/24')!;
+  return { transitSubnet };
+}
+
+/** Interconnect rules: node switches name a chassis, have a subnet, and hold only that chassis' pods. */
+function checkInterconnect(r: ScenarioReader, ic: InterconnectSpec | undefined, switches: readonly SwitchSpec[],
+  chassis: readonly ChassisSpec[], pods: readonly PodSpec[]): void {
+  switches.forEach((s, i) => {
+    if (!s.node) return;
+    if (!ic) r.fail(['switches', i, 'node'], 'only meaningful with interconnect: true (one zone per chassis)', s.node);
+    if (!chassis.some((c) => c.name === s.node)) r.fail(['switches', i, 'node'], `no chassis named '${s.node}'`, s.node);
+    if (!s.subnet) r.fail(['switches', i, 'subnet'], `required for the L3 node switch of ${s.node} (its router port takes the first address)`);
+    if (!s.subnet.address.includes('.')) r.fail(['switches', i, 'subnet'], 'L3 node switches are IPv4 only in the lab', s.subnet.address);
+  });
+  pods.forEach((p, i) => {
+    const sw = switches.find((s) => s.name === p.switch)!;
+    if (sw.node && sw.node !== p.chassis) {
+      r.fail(['pods', i, 'switch'], `${p.switch} is the node switch of ${sw.node}; pod ${p.name} runs on ${p.chassis}`, p.switch);
+    }
+    if (sw.subnet && sw.node && p.ip === firstHost(sw.subnet)) {
+      r.fail(['pods', i, 'ip'], `'${p.ip}' is the router port address of ${p.switch}`, p.ip);
+    }
+  });
+}
+
+/** The first host address of an IPv4 subnet (the node router's port on an L3 switch). */
+export function firstHost(subnet: Cidr): string {
+  const parts = subnet.address.split('.').map(Number);
+  const n = ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+  const mask = subnet.prefixLen === 0 ? 0 : (~0 << (32 - subnet.prefixLen)) >>> 0;
+  const h = (((n & mask) >>> 0) + 1) >>> 0;
+  return [h >>> 24, (h >>> 16) & 255, (h >>> 8) & 255, h & 255].join('.');
 }
 
 interface PodContext {
@@ -173,7 +230,7 @@ export function parsePod(r: ScenarioReader, v: unknown, path: (string | number)[
 /** Parses and validates scenario YAML; `file` only labels error messages. */
 export function parseScenario(text: string, file = '<scenario>'): Scenario {
   const r: ScenarioReader = new ScenarioReader(text, file);
-  const o = r.object(r.root(), [], ['name', 'encapType', 'fabric', 'switches', 'chassis', 'pods']);
+  const o = r.object(r.root(), [], ['name', 'encapType', 'fabric', 'switches', 'chassis', 'pods', 'interconnect']);
   const name = r.string(o['name'], ['name'], NAME, NAME_WHAT);
   const encapType = (r.optString(o['encapType'], ['encapType'], /^(geneve|vxlan)$/, "'geneve' or 'vxlan'") ?? 'geneve') as EncapType;
 
@@ -203,7 +260,9 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
 
   const pods = r.list(o['pods'] ?? [], ['pods']).map((p, i) => parsePod(r, p, ['pods', i], { chassis, switches }));
   checkPodUniqueness(r, pods);
-  return { file, name, encapType, fabric, switches, chassis, pods };
+  const interconnect = parseInterconnect(r, o['interconnect']);
+  checkInterconnect(r, interconnect, switches, chassis, pods);
+  return { file, name, encapType, fabric, switches, chassis, pods, ...(interconnect ? { interconnect } : {}) };
 }
 
 function checkPodUniqueness(r: ScenarioReader, pods: readonly PodSpec[]): void {

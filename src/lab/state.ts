@@ -73,6 +73,18 @@ export interface FabricHandle {
   readonly vlan?: number;
 }
 
+/** One OVN zone of an interconnect lab: the zone of one chassis (node), as OVN-Kubernetes runs it. */
+export interface ZoneHandle {
+  /** NB_Global name = availability zone name in IC-SB (the chassis name). */
+  readonly name: string;
+  readonly chassis: string;
+  readonly dir: string;
+  readonly nb: { remote: string; ctl: string };
+  readonly sb: { remote: string; ctl: string };
+  readonly northdCtl: string;
+  readonly icCtl: string;
+}
+
 export interface LabState {
   readonly version: 1;
   readonly id: string;
@@ -92,6 +104,12 @@ export interface LabState {
   sb?: { remote: string; ctl: string };
   northdCtl?: string;
   fabric?: FabricHandle;
+  /** Interconnect labs: the shared IC databases and one zone per chassis. */
+  icNb?: { remote: string; ctl: string };
+  icSb?: { remote: string; ctl: string };
+  zones?: ZoneHandle[];
+  /** Interconnect labs: the zones file (docs/interconnect.md) written at start. */
+  zonesFile?: string;
   readonly chassis: ChassisHandle[];
   readonly pods: PodHandle[];
 }

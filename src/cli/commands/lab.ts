@@ -16,6 +16,8 @@ function formatStatus(s: LabStatus): string {
     `  fabric    netns ${s.fabric?.netns ?? '-'}, bridge ${s.fabric?.bridge ?? '-'}, gateway ${s.fabric?.gateway ?? '-'}${s.fabric?.vlan ? `, vlan ${s.fabric.vlan}` : ''}`,
     `  daemons   ${s.daemons.filter((d) => d.alive).length}/${s.daemons.length} running`,
   ];
+  if (s.zones.length > 0) lines.push(`  zones     ${s.zones.length} (interconnect; zones file ${s.zonesFile ?? '-'})`);
+  for (const z of s.zones) lines.push(`  zone ${z.name}: chassis ${z.chassis}, NB ${z.nb}, SB ${z.sb}`);
   for (const c of s.chassis) {
     lines.push(`  chassis ${c.name}: netns ${c.netns}, PFs ${c.pfs.join(',')}, encap ${c.ovnEncapIps.join(',') || '(not set)'}, `
       + `${c.sbRegistered ? 'registered' : 'not registered'}, ${c.tunnels} tunnels`);
