@@ -5,3 +5,4 @@ export * from './keys.ts';
 export * from './encapIp.ts';
 export * from './pfMapping.ts';
 export * from './nodeEncap.ts';
+export * from './zonesFile.ts';

@@ -5,3 +5,4 @@ export * from './binding.ts';
 export * from './tunnels.ts';
 export * from './egress.ts';
 export * from './topology.ts';
+export * from './interconnect.ts';

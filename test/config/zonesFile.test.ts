@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseZonesFile, ZonesFileError } from '../../src/config/zonesFile.ts';
+
+test('a zones file with chassis parses', () => {
+  const z = parseZonesFile(`icSb: unix:/run/ic/sb.sock
+zones:
+  - name: hv1
+    nb: unix:/run/hv1/nb.sock
+    sb: tcp:192.0.2.1:6642
+    chassis: [{ name: hv1, ovsdb: unix:/run/hv1/db.sock, netns: mvl-x }]
+  - { name: hv2, nb: unix:/run/hv2/nb.sock, sb: "ssl:[2001:db8::2]:6642" }
+`, 'z.yaml');
+  assert.equal(z.icSb, 'unix:/run/ic/sb.sock');
+  assert.deepEqual(z.zones.map((x) => [x.name, x.sb, x.chassis.length]), [['hv1', 'tcp:192.0.2.1:6642', 1], ['hv2', 'ssl:[2001:db8::2]:6642', 0]]);
+});
+
+test('every problem is reported at once, with file:line:col, key and token', () => {
+  assert.throws(() => parseZonesFile(`zones:
+  - name: hv1
+    nb: /run/nb.sock
+    sb: unix:/run/sb.sock
+    color: red
+  - name: hv1
+    sb: unix:/x
+`, 'bad.yaml'), (e: unknown) => {
+    assert.ok(e instanceof ZonesFileError);
+    const text = e.message;
+    assert.match(text, /bad\.yaml:3:\d+: zones\[0\]\.nb "\/run\/nb\.sock": must be an OVSDB remote/);
+    assert.match(text, /zones\[0\]\.color "color": unknown key/);
+    assert.match(text, /zones\[1\]\.nb: is required/);
+    assert.match(text, /zones\[1\]\.name "hv1": duplicate zone/);
+    assert.equal(e.issues.length, 4);
+    return true;
+  });
+});
+
+test('zones may be left to discovery from icSb, but not with neither', () => {
+  assert.equal(parseZonesFile('icSb: unix:/ic.sock\n').zones.length, 0);
+  assert.throws(() => parseZonesFile('icNb: unix:/ic.sock\n'), /zones: is required unless icSb/);
+});
