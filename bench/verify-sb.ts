@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { requireRuntime } from '../src/lab/runtime.ts';
 import { OvsdbClient } from '../src/ovsdb/index.ts';
 import { run } from '../src/util/exec.ts';
-import { gatherState } from '../src/verify/gather/index.ts';
+import { gatherState } from '../src/observe/index.ts';
 import { makeReport, runChecks } from '../src/verify/index.ts';
 
 const SIZES = (process.argv[2] ?? '250,500,1000').split(',').map(Number);

@@ -1,5 +1,5 @@
-import { readChassisView, readSbView } from './observe.ts';
-import { missing } from './readiness.ts';
+import { chassisEncapIps } from '../ovn/index.ts';
+import { bindingsByPort, missing, readLabNode, readLabSouthbound } from './readiness.ts';
 import type { Scenario } from './scenario.ts';
 import type { ChassisHandle, PodHandle, ZoneHandle } from './state.ts';
 import { transitSwitchPort } from './icTopology.ts';
@@ -22,19 +22,22 @@ export interface IcReadinessInput {
  */
 export async function icMissing(input: IcReadinessInput): Promise<string[]> {
   const { scenario } = input;
-  const views = new Map(await Promise.all(input.chassis.map(async (c) => [c.name, await readChassisView(c.ovsdbRemote)] as const)));
+  const views = new Map(await Promise.all(input.chassis.map(async (c) => [c.name, await readLabNode(c.ovsdbRemote)] as const)));
   const why: string[] = [];
   await Promise.all(input.zones.map(async (z) => {
     const local = input.chassis.filter((c) => c.name === z.chassis);
     const localPods = input.pods.filter((p) => p.chassis === z.chassis);
     why.push(...(await missing({ sbRemote: z.sb.remote, encapType: scenario.encapType, chassis: local, pods: localPods }))
       .map((w) => `zone ${z.name}: ${w}`));
-    const sb = await readSbView(z.sb.remote);
+    const sb = await readLabSouthbound(z.sb.remote);
+    const bindings = bindingsByPort(sb);
     for (const c of input.chassis) {
       if (c.name === z.chassis) continue;
-      const want = [...(views.get(c.name)?.ovnEncapIps ?? [])].sort();
+      const node = views.get(c.name);
+      const want = node ? chassisEncapIps(node.openVswitch.externalIds).sort() : [];
       if (want.length === 0) continue;
-      const have = (sb.chassis.get(c.name)?.encaps ?? []).filter((e) => e.type === scenario.encapType).map((e) => e.ip).sort();
+      const have = sb.chassis.some((r) => r.name === c.name)
+        ? sb.encaps.filter((e) => e.chassisName === c.name && e.type === scenario.encapType).map((e) => e.ip).sort() : [];
       if (have.join(',') !== want.join(',')) why.push(`zone ${z.name}: remote chassis ${c.name} Encaps [${have.join(',')}], want [${want.join(',')}]`);
     }
     const remotePorts: [string, string][] = input.pods
@@ -45,7 +48,7 @@ export async function icMissing(input: IcReadinessInput): Promise<string[]> {
       for (const n of l3Nodes) if (n !== z.chassis) remotePorts.push([transitSwitchPort(n), n]);
     }
     for (const [lport, home] of remotePorts) {
-      const b = sb.bindings.get(lport);
+      const b = bindings.get(lport);
       if (!b) why.push(`zone ${z.name}: no Port_Binding for remote port ${lport}`);
       else if (b.chassis !== home) why.push(`zone ${z.name}: remote port ${lport} bound to ${b.chassis ?? 'nothing'}, want ${home}`);
     }

@@ -14,7 +14,6 @@ export { loadScenario, parseScenario, ScenarioError, type Scenario, type Chassis
 export { defaultLabRoot, listStates, readState, type LabState, type ChassisHandle, type PodHandle, type NicHandle,
   type FabricHandle } from './state.ts';
 export type { EgressResult } from './trace.ts';
-export type { TunnelPort, ChassisView, BridgeInterface } from './observe.ts';
 export { LabTimeoutError } from './wait.ts';
 
 /**

@@ -1,10 +1,11 @@
 import { MvtepError } from '../util/errors.ts';
 import { LabContext } from './context.ts';
-import { readChassisView, readSbView, type ChassisView, type SbView } from './observe.ts';
+import { chassisEncapIps } from '../ovn/index.ts';
+import type { NodeState, SouthboundState } from '../observe/index.ts';
 import { icMissing } from './icReadiness.ts';
 import { createLogicalPorts, deleteLogicalPort, plugRepresentors, podHandle, unplugRepresentor } from './pods.ts';
 import { isAlive } from './process.ts';
-import { awaitReady, missing } from './readiness.ts';
+import { awaitReady, bindingsByPort, missing, readLabNode, readLabSouthbound } from './readiness.ts';
 import type { OvnRuntime } from './runtime.ts';
 import { parsePodSpec, type PodSpec, type Scenario } from './scenario.ts';
 import { teardownState, type ChassisHandle, type FabricHandle, type LabState, type PodHandle } from './state.ts';
@@ -116,8 +117,8 @@ export class Lab {
   }
 
   /** A fresh read of a chassis' bridge: interfaces with ofports, tunnels, its ovn-encap-ip. */
-  chassisView(chassis: string): Promise<ChassisView> {
-    return readChassisView(this.chassisOf(chassis).ovsdbRemote);
+  chassisView(chassis: string): Promise<NodeState> {
+    return readLabNode(this.chassisOf(chassis).ovsdbRemote);
   }
 
   /** Waits until every chassis with ovn-encap-ip is registered, tunnels complete and every pod bound and up. */
@@ -176,7 +177,7 @@ export class Lab {
     const to = this.podOf(toPod);
     const before = await this.chassisView(from.chassis);
     const inPort = before.interfaces.find((i) => i.name === from.representor)?.ofport;
-    if (inPort === undefined || inPort <= 0) {
+    if (inPort === undefined || inPort === null || inPort <= 0) {
       throw new LabUsageError('lab-no-ofport', `${from.representor} on ${from.chassis} has no ofport`, fromPod);
     }
     // Routed (L3 interconnect) traffic is addressed to the source switch's router port.
@@ -193,20 +194,22 @@ export class Lab {
     // Each chassis (and its pods) is seen in its own zone's SB in interconnect labs, else in the central one.
     const zones = this.state.zones ?? [];
     const sbRemoteOf = (chassis: string) => zones.find((z) => z.chassis === chassis)?.sb.remote ?? this.sb.remote;
-    const sbs = new Map<string, SbView>();
+    const sbs = new Map<string, SouthboundState>();
     if (allAlive) {
-      for (const remote of new Set(this.state.chassis.map((c) => sbRemoteOf(c.name)))) sbs.set(remote, await readSbView(remote));
+      for (const remote of new Set(this.state.chassis.map((c) => sbRemoteOf(c.name)))) sbs.set(remote, await readLabSouthbound(remote));
     }
+    const bindings = new Map([...sbs].map(([remote, sb]) => [remote, bindingsByPort(sb)]));
     const chassis = await Promise.all(this.state.chassis.map(async (c) => {
-      const v = allAlive ? await readChassisView(c.ovsdbRemote) : undefined;
+      const v = allAlive ? await readLabNode(c.ovsdbRemote) : undefined;
       return {
         name: c.name, netns: c.netns, sysfsRoot: c.sysfsRoot, ovsdbRemote: c.ovsdbRemote, vswitchdCtl: c.vswitchdCtl,
-        ovnEncapIps: v?.ovnEncapIps ?? [], sbRegistered: sbs.get(sbRemoteOf(c.name))?.chassis.has(c.name) ?? false,
+        ovnEncapIps: v ? chassisEncapIps(v.openVswitch.externalIds) : [],
+        sbRegistered: sbs.get(sbRemoteOf(c.name))?.chassis.some((r) => r.name === c.name) ?? false,
         tunnels: v?.tunnels.length ?? 0, pfs: c.nics.map((n) => n.pf),
       };
     }));
     const pods = Object.values(this.pods).map((p) => {
-      const b = sbs.get(sbRemoteOf(p.chassis))?.bindings.get(p.lport);
+      const b = bindings.get(sbRemoteOf(p.chassis))?.get(p.lport);
       return {
         name: p.name, chassis: p.chassis, representor: p.representor, ip: p.ip,
         bound: b?.chassis === p.chassis, up: b?.up ?? false, encapIp: b?.encapIp,

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { readChassisView, readSbView, type ChassisView, type SbView } from './observe.ts';
+import { chassisEncapIps, parseTunnelChassisId } from '../ovn/index.ts';
+import { readNodeState, readSouthbound, type NodeState, type SouthboundState } from '../observe/index.ts';
 import type { ChassisHandle, PodHandle } from './state.ts';
 import { notYet, ready, waitFor, type Probe } from './wait.ts';
 
@@ -13,16 +14,31 @@ export interface ReadinessInput {
 }
 
 /** Expected tunnel (local, remote) pairs on `local`: every local IP x every remote Encap IP, per remote chassis. */
-export function expectedTunnelPairs(localName: string, localIps: readonly string[], sb: SbView, encapType: string): Set<string> {
+export function expectedTunnelPairs(localName: string, localIps: readonly string[], sb: SouthboundState, encapType: string): Set<string> {
   const out = new Set<string>();
-  for (const [name, ch] of sb.chassis) {
-    if (name === localName) continue;
-    for (const e of ch.encaps) {
-      if (e.type !== encapType) continue;
-      for (const l of localIps) out.add(`${name}|${l}|${e.ip}`);
-    }
+  const registered = new Set(sb.chassis.map((c) => c.name));
+  for (const e of sb.encaps) {
+    if (e.chassisName === localName || !registered.has(e.chassisName) || e.type !== encapType) continue;
+    for (const l of localIps) out.add(`${e.chassisName}|${l}|${e.ip}`);
   }
   return out;
+}
+
+/** Reads of the live databases, fresh each time (ofports and tunnels change as chassis come and go). */
+export function readLabNode(ovsdbRemote: string): Promise<NodeState> {
+  return readNodeState(ovsdbRemote, { timeoutMs: 30_000 });
+}
+
+export async function readLabSouthbound(sbRemote: string): Promise<SouthboundState> {
+  return (await readSouthbound(sbRemote, { timeoutMs: 30_000 })).southbound;
+}
+
+/** Port_Binding by logical port, with its chassis name and the IP of the Encap it points at. */
+export function bindingsByPort(sb: SouthboundState): Map<string, { chassis: string | undefined; up: boolean; encapIp: string | undefined }> {
+  const ipOf = new Map(sb.encaps.map((e) => [e.uuid, e.ip]));
+  return new Map(sb.portBindings.map((b) => [b.logicalPort, {
+    chassis: b.chassis, up: b.up === true, encapIp: b.encap === undefined ? undefined : ipOf.get(b.encap),
+  }]));
 }
 
 /**
@@ -33,49 +49,52 @@ export function expectedTunnelPairs(localName: string, localIps: readonly string
  * its chassis' (>= 2) encap IPs has Port_Binding.encap pointing at it.
  */
 export async function missing(input: ReadinessInput): Promise<string[]> {
-  const [sb, ...views] = await Promise.all([
-    readSbView(input.sbRemote),
-    ...input.chassis.map((c) => readChassisView(c.ovsdbRemote)),
-  ]) as [SbView, ...ChassisView[]];
+  const [sb, ...nodes] = await Promise.all([
+    readLabSouthbound(input.sbRemote),
+    ...input.chassis.map((c) => readLabNode(c.ovsdbRemote)),
+  ]) as [SouthboundState, ...NodeState[]];
   const why: string[] = [];
-  const viewOf = new Map(input.chassis.map((c, i) => [c.name, views[i]!]));
+  const nodeOf = new Map(input.chassis.map((c, i) => [c.name, nodes[i]!]));
+  const encapIpsOf = new Map(input.chassis.map((c, i) => [c.name, chassisEncapIps(nodes[i]!.openVswitch.externalIds)]));
+  const bindings = bindingsByPort(sb);
   for (const c of input.chassis) {
-    const v = viewOf.get(c.name)!;
-    if (v.ovnEncapIps.length === 0) continue;
-    const reg = sb.chassis.get(c.name);
-    if (!reg) {
+    const v = nodeOf.get(c.name)!;
+    const own = encapIpsOf.get(c.name)!;
+    if (own.length === 0) continue;
+    if (!sb.chassis.some((r) => r.name === c.name)) {
       why.push(`chassis ${c.name} not in SB`);
       continue;
     }
-    const ips = reg.encaps.filter((e) => e.type === input.encapType).map((e) => e.ip).sort();
-    if (ips.join(',') !== [...v.ovnEncapIps].sort().join(',')) {
-      why.push(`chassis ${c.name} Encap IPs [${ips.join(',')}], want [${[...v.ovnEncapIps].sort().join(',')}]`);
+    const ips = sb.encaps.filter((e) => e.chassisName === c.name && e.type === input.encapType).map((e) => e.ip).sort();
+    if (ips.join(',') !== [...own].sort().join(',')) {
+      why.push(`chassis ${c.name} Encap IPs [${ips.join(',')}], want [${[...own].sort().join(',')}]`);
       continue;
     }
-    const want = expectedTunnelPairs(c.name, v.ovnEncapIps, sb, input.encapType);
-    const have = new Set(v.tunnels.filter((t) => t.type === input.encapType).map((t) => `${t.remoteChassis}|${t.localIp}|${t.remoteIp}`));
+    const want = expectedTunnelPairs(c.name, own, sb, input.encapType);
+    const have = new Set(v.tunnels.filter((t) => t.type === input.encapType)
+      .map((t) => `${parseTunnelChassisId(t.chassisId)?.chassis ?? ''}|${t.localIp}|${t.remoteIp}`));
     const absent = [...want].filter((p) => !have.has(p));
     const extra = [...have].filter((p) => !want.has(p));
     // A tunnel between address families never gets an ofport (OVS cannot configure it): not awaited.
-    const unconfigured = v.tunnels.filter((t) => (t.ofport === undefined || t.ofport <= 0) && isIP(t.localIp ?? '') === isIP(t.remoteIp));
+    const unconfigured = v.tunnels.filter((t) => (t.ofport === null || t.ofport <= 0) && isIP(t.localIp ?? '') === isIP(t.remoteIp ?? ''));
     if (absent.length > 0 || extra.length > 0 || unconfigured.length > 0) {
       why.push(`chassis ${c.name} tunnels: ${have.size}/${want.size} (missing ${absent.length}, extra ${extra.length})`);
     }
   }
   for (const p of input.pods) {
-    const v = viewOf.get(p.chassis);
+    const v = nodeOf.get(p.chassis);
+    const localIps = encapIpsOf.get(p.chassis) ?? [];
     // Without ovn-encap-ip the chassis never registers, so its ports cannot bind yet.
-    if (!v || v.ovnEncapIps.length === 0) continue;
+    if (!v || localIps.length === 0) continue;
     const iface = v.interfaces.find((i) => i.name === p.representor);
-    if (!iface || iface.ofport === undefined || iface.ofport <= 0) why.push(`${p.representor} on ${p.chassis} has no ofport`);
-    const b = sb.bindings.get(p.lport);
+    if (!iface || iface.ofport === null || iface.ofport <= 0) why.push(`${p.representor} on ${p.chassis} has no ofport`);
+    const b = bindings.get(p.lport);
     if (!b) {
       why.push(`no Port_Binding for ${p.lport}`);
       continue;
     }
     if (b.chassis !== p.chassis) why.push(`${p.lport} bound to ${b.chassis ?? 'nothing'}, want ${p.chassis}`);
     else if (!b.up) why.push(`${p.lport} not up`);
-    const localIps = v.ovnEncapIps;
     if (p.encapIp && localIps.length >= 2 && localIps.includes(p.encapIp) && b.encapIp !== p.encapIp) {
       why.push(`${p.lport} Port_Binding.encap ${b.encapIp ?? 'empty'}, want ${p.encapIp}`);
     }

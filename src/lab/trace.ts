@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import type { BridgeInterface, ChassisView, TunnelPort } from './observe.ts';
+import { parseTunnelChassisId } from '../ovn/index.ts';
+import type { NodeState, TunnelPortState } from '../observe/index.ts';
 import type { PodHandle } from './state.ts';
 
 /** Where ofproto/trace says a pod-to-pod packet leaves br-int. */
@@ -50,11 +51,11 @@ export function outputOfports(trace: string): number[] {
   return [...new Set(out)];
 }
 
-/** Classifies a trace against a fresh view of the source chassis' bridge. */
-export function classifyEgress(trace: string, view: ChassisView): EgressResult {
+/** Classifies a trace against a fresh read of the source chassis' bridge. */
+export function classifyEgress(trace: string, view: Pick<NodeState, 'interfaces' | 'tunnels'>): EgressResult {
   const ofports = outputOfports(trace);
   if (ofports.length === 0) return { kind: 'dropped', trace };
-  const tunnelsOut: TunnelPort[] = ofports.map((o) => view.tunnels.find((t) => t.ofport === o)).filter((t): t is TunnelPort => !!t);
+  const tunnelsOut: TunnelPortState[] = ofports.map((o) => view.tunnels.find((t) => t.ofport === o)).filter((t): t is TunnelPortState => !!t);
   if (ofports.length === 1 && tunnelsOut.length === 1) {
     const t = tunnelsOut[0]!;
     const datapathActions = /^Datapath actions: (.*)$/m.exec(trace)?.[1] ?? '';
@@ -62,11 +63,11 @@ export function classifyEgress(trace: string, view: ChassisView): EgressResult {
       : /tnl_push\(/.test(datapathActions) ? 'ok' : /neighbor cache miss/.test(trace) ? 'neighbor-miss' : 'unknown';
     const egressDevice = /-> tunneling to \S+ via (\S+)/.exec(trace)?.[1];
     return {
-      kind: 'tunnel', tunnelPort: t.name, ofport: t.ofport!, localIp: t.localIp, remoteIp: t.remoteIp,
-      chassisId: t.chassisId, remoteChassis: t.remoteChassis, nativeRouting, egressDevice, datapathActions, trace,
+      kind: 'tunnel', tunnelPort: t.port, ofport: t.ofport!, localIp: t.localIp, remoteIp: t.remoteIp ?? '',
+      chassisId: t.chassisId, remoteChassis: parseTunnelChassisId(t.chassisId)?.chassis ?? '', nativeRouting, egressDevice, datapathActions, trace,
     };
   }
-  const locals = ofports.map((o) => view.interfaces.find((i: BridgeInterface) => i.ofport === o && i.externalIds['iface-id']));
+  const locals = ofports.map((o) => view.interfaces.find((i) => i.ofport === o && i.externalIds['iface-id']));
   if (tunnelsOut.length === 0 && locals.every((l) => l)) return { kind: 'local', ports: locals.map((l) => l!.name), trace };
   return { kind: 'other', ofports, trace };
 }

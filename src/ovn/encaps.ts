@@ -183,3 +183,9 @@ export function modelSouthbound(configs: readonly ChassisConfig[], features: Ovn
   }
   return { chassis, conflicts };
 }
+
+/** The VTEPs OVN makes of a chassis' config: ovn-encap-ip (or its `-<chassis>` override) as a token set. */
+export function chassisEncapIps(externalIds: ReadonlyMap<string, string> | Readonly<Record<string, string>>): string[] {
+  const ip = chassisConfigFromExternalIds(externalIds).encapIp;
+  return ip === undefined ? [] : ovnTokenSet(ip);
+}

@@ -73,3 +73,30 @@ export function tunnelMesh(local: ChassisModel, all: Iterable<ChassisModel>): Tu
   for (const remote of all) out.push(...tunnelsTo(local, remote));
   return out;
 }
+
+/**
+ * The endpoints of an observed br-int tunnel port, one rule for every
+ * reader: the Interface options when they hold addresses; else the port's
+ * ovn-chassis-id; for the local side, else the chassis' only VTEP (OVN leaves
+ * local_ip out when a chassis has a single encap IP, and the pre-multi-encap
+ * chassis-id "<chassis>@<ip>" carries none). "flow" (flow-based tunnels)
+ * is not an address.
+ */
+export function tunnelEndpoints(
+  options: Readonly<Record<string, string>>, chassisId: string, ownEncapIps: readonly string[],
+): { localIp: string | undefined; remoteIp: string | undefined } {
+  const addr = (v: string | undefined): string | undefined => (v === undefined || v === '' || v === 'flow' ? undefined : v);
+  const parsed = parseTunnelChassisId(chassisId);
+  return {
+    localIp: addr(options['local_ip']) ?? parsed?.localIp ?? (ownEncapIps.length === 1 ? ownEncapIps[0] : undefined),
+    remoteIp: addr(options['remote_ip']) ?? parsed?.remoteIp,
+  };
+}
+
+/**
+ * Interface types ovn-controller makes tunnel ports of (get_tunnel_type()).
+ * Anything else carrying an iface-id is a VIF to OVN, gre included.
+ */
+export function isOvnTunnelType(type: string): boolean {
+  return encapTypeRank(type) > 0;
+}

@@ -1,8 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Iproute2 } from '../routing/index.ts';
-import { gatherNode, gatherRouting, gatherSouthbound, gatherSpec, gatherSriov } from '../verify/gather/index.ts';
-import { STATE_FORMAT, type GatheredState, type NodeState } from '../verify/index.ts';
+import { readNodeState, readRouting, readSouthbound, readSpec, readSriov, STATE_FORMAT, type GatheredState, type NodeState } from '../observe/index.ts';
 import { compareWithObserved, kernelRoute, traceFlow } from './confirm.ts';
 import { explainPath, TraceError } from './explain.ts';
 import { unixctl } from './unixctl.ts';
@@ -41,15 +40,15 @@ export async function deriveAppctlTarget(ovsdbRemote: string): Promise<string | 
 
 async function readNodeView(opts: LiveTraceOptions): Promise<NodeState | undefined> {
   if (!opts.ovsdb) return undefined;
-  let node = await gatherNode(opts.ovsdb, opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {});
-  if (opts.sysfs) node = { ...node, sriov: gatherSriov(opts.sysfs) };
-  if (opts.spec) node = { ...node, spec: await gatherSpec(opts.spec) };
+  let node = await readNodeState(opts.ovsdb, opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {});
+  if (opts.sysfs) node = { ...node, sriov: readSriov(opts.sysfs) };
+  if (opts.spec) node = { ...node, spec: await readSpec(opts.spec) };
   return node;
 }
 
 /** Gathers, explains, adds kernel routes for the candidates and optionally confirms against OVS. */
 export async function traceLive(opts: LiveTraceOptions): Promise<{ result: TraceResult; state: GatheredState }> {
-  const sb = await gatherSouthbound(opts.sb, { withMacs: true, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+  const sb = await readSouthbound(opts.sb, { withMacs: true, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
   let node = await readNodeView(opts);
   const base: GatheredState = {
     format: STATE_FORMAT, gatheredAt: new Date().toISOString(), southbound: sb.southbound,
@@ -60,7 +59,7 @@ export async function traceLive(opts: LiveTraceOptions): Promise<{ result: Trace
   let state = base;
   if (node && opts.netns !== undefined) {
     const backend = new Iproute2({ netns: opts.netns });
-    const routing = await gatherRouting({ netns: opts.netns, vteps: [], remotes: [], backend });
+    const routing = await readRouting({ netns: opts.netns, vteps: [], remotes: [], backend });
     const lookups = [];
     for (const c of result.candidates) {
       const r = await kernelRoute(backend, c.local_ip, c.remote_ip);
@@ -78,7 +77,7 @@ export async function traceLive(opts: LiveTraceOptions): Promise<{ result: Trace
     const target = opts.appctlTarget ?? await deriveAppctlTarget(opts.ovsdb);
     if (!target) throw new TraceError('trace-no-appctl-target', `cannot find the ovs-vswitchd control socket next to ${opts.ovsdb}; give --appctl-target`, opts.ovsdb);
     const trace = await unixctl(target, 'ofproto/trace', ['br-int', traceFlow(result)]);
-    const fresh = await gatherNode(opts.ovsdb, opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {});
+    const fresh = await readNodeState(opts.ovsdb, opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {});
     let route: TraceRoute | null = null;
     let expectedDevice: string | null = result.underlay?.device ?? null;
     const observedPort = fresh.tunnels.find((t) => trace.includes(`output:${t.ofport}`));

@@ -3,7 +3,7 @@ import {
   chassisConfigFromExternalIds, chassisFromSouthbound, DEFAULT_OVN_VERSION, modelChassis, ovnFeatures, parseOvnVersion,
   type ChassisModel, type EncapRow, type OvnFeatures, type OvnVersion,
 } from '../ovn/index.ts';
-import type { GatheredState, NodeState, SbChassis, SbEncap, SbPortBinding } from './state.ts';
+import type { GatheredState, NodeState, SbChassis, SbEncap, SbPortBinding } from '../observe/index.ts';
 
 /** Indexes over the Southbound, built once per run (checks must stay linear at 1000 chassis). */
 export interface SbIndex {

@@ -1,6 +1,8 @@
-export * from './state.ts';
+// verify checks the observed state (src/observe); its types are re-exported
+// here because checks, reports and callers speak in them.
+export * from '../observe/state.ts';
+export * from '../observe/snapshot.ts';
 export * from './findings.ts';
-export * from './snapshot.ts';
 export { runChecks } from './checks/index.ts';
 export * from './report.ts';
 export { buildContext, type CheckContext, type NodeContext, type SbIndex } from './context.ts';

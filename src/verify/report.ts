@@ -1,5 +1,5 @@
 import { countBySeverity, type Finding } from './findings.ts';
-import type { GatheredState } from './state.ts';
+import type { GatheredState } from '../observe/index.ts';
 
 export interface VerifyReport {
   readonly ok: boolean;

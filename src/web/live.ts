@@ -1,14 +1,17 @@
 /**
  * A live dashboard view: OVSDB monitors on the Southbound and on each node's
- * Open_vSwitch database say *when* something changed; each change (debounced)
- * re-gathers the whole picture with verify's gatherers, re-runs verify's
- * checks and the tracer, and publishes a new view. Routing has no OVSDB
- * events, so a slower periodic refresh catches `ip rule`/`ip route` changes.
+ * Open_vSwitch database hold the rows; each change (debounced) rebuilds the
+ * observed state from those caches (src/observe readers, no re-dump), re-runs
+ * verify's checks and the tracer, and publishes a new view. Routing has no
+ * OVSDB events, so a slower periodic refresh catches `ip rule`/`ip route` changes.
  */
 import { OvsdbClient, type MonitorCache } from '../ovsdb/index.ts';
-import { chassisConfigFromExternalIds, ovnTokenSet } from '../ovn/index.ts';
-import { gatherNode, gatherRouting, gatherSouthbound, gatherSriov } from '../verify/gather/index.ts';
-import { runChecks, STATE_FORMAT, type GatheredState, type NodeState, type SouthboundState } from '../verify/index.ts';
+import {
+  NODE_COLUMNS, nodeStateFromRows, readNodeState, readSouthbound, readSriov, SOUTHBOUND_COLUMNS, southboundFromRows, STATE_FORMAT, withRouting,
+  type GatheredState, type NodeState, type RowSource, type SouthboundRead,
+} from '../observe/index.ts';
+import type { OpenVSwitchTables, OvnSouthboundTables } from '../schema/index.ts';
+import { runChecks } from '../verify/index.ts';
 import { errorMessage } from '../util/errors.ts';
 import { buildDashboardView } from './buildView.ts';
 import { inputsFromGathered } from './fromState.ts';
@@ -43,42 +46,25 @@ export interface LiveViewOptions {
   readonly log?: (line: string) => void;
 }
 
-/**
- * Remote VTEPs to probe with `ip route get` from each local VTEP: one per
- * remote chassis first (so every local VTEP is checked towards every
- * chassis), up to `max`. Each probe is a process; the tracer looks up the
- * exact pairs its paths use on demand.
- */
-export function remoteVteps(sb: SouthboundState | undefined, self: string, max: number): string[] {
-  const byChassis = new Map<string, string[]>();
-  for (const e of sb?.encaps ?? []) {
-    if (e.chassisName === self) continue;
-    const list = byChassis.get(e.chassisName) ?? [];
-    if (!list.includes(e.ip)) list.push(e.ip);
-    byChassis.set(e.chassisName, list);
-  }
-  const out: string[] = [];
-  for (let round = 0; out.length < max; round++) {
-    const picked = [...byChassis.values()].map((l) => l[round]).filter((ip): ip is string => ip !== undefined);
-    if (picked.length === 0) break;
-    out.push(...picked.slice(0, max - out.length));
-  }
-  return out;
+/** Row sources already open (the live view's monitors); without them each source is read once. */
+export interface LiveRows {
+  readonly sb?: RowSource<OvnSouthboundTables>;
+  /** Per node, in the order of `nodes`. */
+  readonly nodes: readonly RowSource<OpenVSwitchTables>[];
 }
 
 /** Gathers every given source into one verify state (nodes in the given order). */
-export async function gatherLive(opts: Pick<LiveViewOptions, 'sb' | 'nodes' | 'timeoutMs' | 'routeProbes'>): Promise<GatheredState> {
+export async function gatherLive(opts: Pick<LiveViewOptions, 'sb' | 'nodes' | 'timeoutMs' | 'routeProbes'>, rows?: LiveRows): Promise<GatheredState> {
   const timeout = opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs };
   // Port_Binding.mac lets trace build a real unicast packet for ofproto/trace.
-  const sbG = opts.sb ? await gatherSouthbound(opts.sb, { ...timeout, withMacs: true }) : undefined;
-  const nodes: NodeState[] = await Promise.all(opts.nodes.map(async (n) => {
-    let node = await gatherNode(n.ovsdb, timeout);
-    if (n.sysfs) node = { ...node, sriov: gatherSriov(n.sysfs) };
-    if (n.netns !== undefined) {
-      const cfg = chassisConfigFromExternalIds(node.openVswitch.externalIds);
-      const vteps = cfg.encapIp === undefined ? [] : ovnTokenSet(cfg.encapIp);
-      node = { ...node, routing: await gatherRouting({ netns: n.netns, vteps, remotes: remoteVteps(sbG?.southbound, node.label, opts.routeProbes ?? 4) }) };
-    }
+  let sbG: SouthboundRead | undefined;
+  if (rows?.sb) sbG = southboundFromRows(rows.sb, { withMacs: true });
+  else if (opts.sb) sbG = await readSouthbound(opts.sb, { ...timeout, withMacs: true });
+  const nodes: NodeState[] = await Promise.all(opts.nodes.map(async (n, i) => {
+    const cached = rows?.nodes[i];
+    let node = cached ? nodeStateFromRows(cached, { label: n.ovsdb }) : await readNodeState(n.ovsdb, timeout);
+    if (n.sysfs) node = { ...node, sriov: readSriov(n.sysfs) };
+    if (n.netns !== undefined) node = await withRouting(node, sbG?.southbound, n.netns, opts.routeProbes);
     return node;
   }));
   return {
@@ -91,8 +77,8 @@ export async function gatherLive(opts: Pick<LiveViewOptions, 'sb' | 'nodes' | 't
 }
 
 /** One full refresh: gather, verify, trace, build. */
-export async function computeView(opts: Omit<LiveViewOptions, 'hub'>): Promise<{ view: DashboardView; state: GatheredState }> {
-  const state = await gatherLive(opts);
+export async function computeView(opts: Omit<LiveViewOptions, 'hub'>, rows?: LiveRows): Promise<{ view: DashboardView; state: GatheredState }> {
+  const state = await gatherLive(opts, rows);
   const findings = runChecks(state);
   const base = inputsFromGathered(state, { source: opts.source, findings, ...(opts.nics ? { nics: opts.nics } : {}) });
   const paths = opts.tracer ? await opts.tracer(state, base) : [];
@@ -102,7 +88,9 @@ export async function computeView(opts: Omit<LiveViewOptions, 'hub'>): Promise<{
 export class LiveView {
   readonly #opts: LiveViewOptions;
   readonly #clients: OvsdbClient[] = [];
-  readonly #monitors: MonitorCache[] = [];
+  readonly #monitors: { close(): void }[] = [];
+  #sbRows: MonitorCache<OvnSouthboundTables> | undefined;
+  #nodeRows: MonitorCache<OpenVSwitchTables>[] = [];
   #timer: NodeJS.Timeout | undefined;
   #poll: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
@@ -135,29 +123,26 @@ export class LiveView {
   }
 
   async #watch(): Promise<void> {
-    const watch = async (remote: string, db: string, spec: Record<string, readonly string[]>) => {
+    const connect = async (remote: string): Promise<OvsdbClient> => {
       const client = await OvsdbClient.connect(remote, { connectTimeoutMs: this.#opts.timeoutMs ?? 30_000, reconnect: true });
       this.#clients.push(client);
-      const cache = client.monitor(db, spec);
+      return client;
+    };
+    const watch = async <T extends MonitorCache<OvnSouthboundTables> | MonitorCache<OpenVSwitchTables>>(cache: T): Promise<T> => {
       this.#monitors.push(cache);
       await cache.ready;
       cache.on('change', (_changes, info) => {
         if (!info.initial) this.schedule();
       });
+      return cache;
     };
-    const jobs: Promise<void>[] = [];
-    if (this.#opts.sb) {
-      jobs.push(watch(this.#opts.sb, 'OVN_Southbound', {
-        Chassis: ['name', 'encaps'], Encap: ['ip', 'chassis_name', 'options'], Port_Binding: ['logical_port', 'chassis', 'encap'],
-      }));
-    }
-    for (const n of this.#opts.nodes) {
-      jobs.push(watch(n.ovsdb, 'Open_vSwitch', {
-        Open_vSwitch: ['external_ids'], Bridge: ['name', 'ports'], Port: ['name', 'interfaces', 'external_ids'],
-        Interface: ['name', 'type', 'ofport', 'external_ids', 'options'],
-      }));
-    }
-    await Promise.all(jobs);
+    const sb = this.#opts.sb;
+    const [sbRows, ...nodeRows] = await Promise.all([
+      sb ? connect(sb).then((c) => watch(c.monitor<OvnSouthboundTables>('OVN_Southbound', SOUTHBOUND_COLUMNS))) : Promise.resolve(undefined),
+      ...this.#opts.nodes.map((n) => connect(n.ovsdb).then((c) => watch(c.monitor<OpenVSwitchTables>('Open_vSwitch', NODE_COLUMNS)))),
+    ]);
+    this.#sbRows = sbRows;
+    this.#nodeRows = nodeRows as MonitorCache<OpenVSwitchTables>[];
   }
 
   /** Debounced refresh: bursts of OVSDB changes produce one new view. */
@@ -181,7 +166,7 @@ export class LiveView {
           this.#again = false;
           if (this.#closed) return;
           try {
-            const { view, state } = await computeView(this.#opts);
+            const { view, state } = await computeView(this.#opts, { ...(this.#sbRows ? { sb: this.#sbRows } : {}), nodes: this.#nodeRows });
             if (this.#closed) return;
             this.lastState = state;
             this.#lastError = undefined;

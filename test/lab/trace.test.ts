@@ -2,11 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyEgress, outputOfports, traceFlow } from '../../src/lab/trace.ts';
-import type { ChassisView } from '../../src/lab/observe.ts';
+import type { NodeState } from '../../src/observe/index.ts';
 import type { PodHandle } from '../../src/lab/state.ts';
 
-const view: ChassisView = {
-  ovnEncapIps: ['192.0.2.11', '192.0.2.12'],
+type BridgeRead = Pick<NodeState, 'interfaces' | 'tunnels'>;
+
+const view: BridgeRead = {
   interfaces: [
     { name: 'enp1s0f0_0', type: 'internal', ofport: 7, externalIds: { 'iface-id': 'a' }, options: {} },
     { name: 'enp1s0f0_1', type: 'internal', ofport: 8, externalIds: { 'iface-id': 'b' }, options: {} },
@@ -14,8 +15,8 @@ const view: ChassisView = {
     { name: 'ovn-hv2-1', type: 'geneve', ofport: 4, externalIds: {}, options: { local_ip: '192.0.2.11', remote_ip: '192.0.2.22' } },
   ],
   tunnels: [
-    { name: 'ovn-hv2-0', ofport: 3, type: 'geneve', localIp: '192.0.2.12', remoteIp: '192.0.2.22', chassisId: 'hv2@192.0.2.22%192.0.2.12', remoteChassis: 'hv2' },
-    { name: 'ovn-hv2-1', ofport: 4, type: 'geneve', localIp: '192.0.2.11', remoteIp: '192.0.2.22', chassisId: 'hv2@192.0.2.22%192.0.2.11', remoteChassis: 'hv2' },
+    { port: 'ovn-hv2-0', ofport: 3, type: 'geneve', localIp: '192.0.2.12', remoteIp: '192.0.2.22', chassisId: 'hv2@192.0.2.22%192.0.2.12' },
+    { port: 'ovn-hv2-1', ofport: 4, type: 'geneve', localIp: '192.0.2.11', remoteIp: '192.0.2.22', chassisId: 'hv2@192.0.2.22%192.0.2.11' },
   ],
 };
 
@@ -36,7 +37,7 @@ test('the output ofport picks the tunnel, read from the view, not from the name'
   assert.equal(r.egressDevice, 'vtep1');
   assert.equal(r.nativeRouting, 'neighbor-miss');
   // Same trace, tunnels renumbered (ofports change after tunnels come and go): the answer follows the ofport.
-  const swapped: ChassisView = { ...view, tunnels: view.tunnels.map((t) => ({ ...t, ofport: t.ofport === 3 ? 4 : 3 })) };
+  const swapped: BridgeRead = { ...view, tunnels: view.tunnels.map((t) => ({ ...t, ofport: t.ofport === 3 ? 4 : 3 })) };
   const r2 = classifyEgress(tunnelTrace, swapped);
   assert.ok(r2.kind === 'tunnel' && r2.localIp === '192.0.2.11');
 });

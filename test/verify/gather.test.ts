@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSysfsFixture } from '../../src/sriov/index.ts';
-import { gatherSriov } from '../../src/verify/gather/index.ts';
+import { readSriov } from '../../src/observe/index.ts';
 import { parseSnapshot, readSnapshot, writeSnapshot } from '../../src/verify/index.ts';
 import { buildState, TWO_NODES, TWO_VIFS } from './fixture.ts';
 
@@ -18,13 +18,13 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('gatherSriov: switchdev PFs and their VF representors; legacy PFs are skipped', async () => {
+test('readSriov: switchdev PFs and their VF representors; legacy PFs are skipped', async () => {
   const fx = await buildSysfsFixture(join(dir, 'sys'), [
     { pf: 'enp1s0f0', pci: '0000:01:00.0', totalVfs: 4, numVfs: 2 },
     { pf: 'enp2s0f0', pci: '0000:02:00.0', totalVfs: 4, numVfs: 3 },
     { pf: 'enp3s0f0', pci: '0000:03:00.0', totalVfs: 2, numVfs: 2, mode: 'legacy' },
   ]);
-  const s = gatherSriov(fx.root);
+  const s = readSriov(fx.root);
   assert.deepEqual(s.pfs.map((p) => p.pf), ['enp1s0f0', 'enp2s0f0']);
   assert.deepEqual(s.representors.map((r) => `${r.netdev}:${r.pf}:${r.vf}`).sort(),
     ['enp1s0f0_0:enp1s0f0:0', 'enp1s0f0_1:enp1s0f0:1', 'enp2s0f0_0:enp2s0f0:0', 'enp2s0f0_1:enp2s0f0:1', 'enp2s0f0_2:enp2s0f0:2']);

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { gatherRouting } from '../../src/verify/gather/index.ts';
+import { readRouting } from '../../src/observe/index.ts';
 import { runChecks, STATE_FORMAT, type GatheredState } from '../../src/verify/index.ts';
 
 const ns = `mvv${randomBytes(3).toString('hex')}`;
@@ -38,7 +38,7 @@ after(async () => {
 });
 
 async function state(): Promise<GatheredState> {
-  const routing = await gatherRouting({ netns: ns, vteps: ['192.0.2.11', '192.0.2.100'], remotes: ['198.51.100.1', '2001:db8::1'] });
+  const routing = await readRouting({ netns: ns, vteps: ['192.0.2.11', '192.0.2.100'], remotes: ['198.51.100.1', '2001:db8::1'] });
   return {
     format: STATE_FORMAT, ovnVersion: '25.03.0',
     nodes: [{

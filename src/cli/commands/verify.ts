@@ -2,7 +2,7 @@ import type { Command } from '../command.ts';
 import { parseCommandArgs } from '../args.ts';
 import { UsageError, MvtepError } from '../../util/errors.ts';
 import { formatReport, makeReport, readSnapshot, runChecks, writeSnapshot, type GatheredState } from '../../verify/index.ts';
-import { gatherState } from '../../verify/gather/index.ts';
+import { gatherState } from '../../observe/index.ts';
 
 const usage = `Usage: mvtep verify [--ovsdb REMOTE] [--sb REMOTE] [--sysfs DIR] [--netns NAME | --routing]
                     [--spec FILE] [--snapshot FILE] [--dump-state FILE]

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { canonicalAddress, makePrefix, parsePrefix } from '../../config/nodeSpecIp.ts';
 import type { CheckContext } from '../context.ts';
 import type { Finding } from '../findings.ts';
-import type { NodeState } from '../state.ts';
+import type { NodeState } from '../../observe/index.ts';
 import { finding, sample } from './util.ts';
 
 /**

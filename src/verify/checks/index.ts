@@ -1,6 +1,6 @@
 import { buildContext } from '../context.ts';
 import { sortFindings, type Finding } from '../findings.ts';
-import type { GatheredState } from '../state.ts';
+import type { GatheredState } from '../../observe/index.ts';
 import { configChecks } from './config.ts';
 import { datapathChecks } from './datapath.ts';
 import { routingChecks } from './routing.ts';

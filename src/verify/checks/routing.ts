@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { CheckContext } from '../context.ts';
 import type { Finding } from '../findings.ts';
-import type { RoutingState } from '../state.ts';
+import type { RoutingState } from '../../observe/index.ts';
 import { finding } from './util.ts';
 
 /** Overhead of a Geneve tunnel: outer IP + UDP + Geneve (with OVN's option) + inner Ethernet. */

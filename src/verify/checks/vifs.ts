@@ -1,7 +1,7 @@
 import { bindingEncap, encapIdOf, type EncapRow } from '../../ovn/index.ts';
 import type { CheckContext, NodeContext } from '../context.ts';
 import type { Finding } from '../findings.ts';
-import type { InterfaceState } from '../state.ts';
+import type { InterfaceState } from '../../observe/index.ts';
 import { finding, isVifInterface } from './util.ts';
 
 function describeEncap(e: Pick<EncapRow, 'ip' | 'type'> | undefined): string {

@@ -1,7 +1,7 @@
-// What the real OVN did, read with verify's gatherers, compared with the model.
+// What the real OVN did, read through src/observe, compared with the model.
 import { unixctl } from '../../../src/trace/index.ts';
 import { outputPorts } from '../../../src/trace/index.ts';
-import { gatherNode, gatherSouthbound } from '../../../src/verify/gather/index.ts';
+import { readNodeState, readSouthbound } from '../../../src/observe/index.ts';
 import type { NodeState, SouthboundState } from '../../../src/verify/index.ts';
 import type { TopologyModel } from '../../../src/ovn/index.ts';
 import { CHASSIS, PODS, type PropertyLab } from './propertyLab.ts';
@@ -15,8 +15,8 @@ export interface LiveView {
 
 export async function readLive(pl: PropertyLab): Promise<LiveView> {
   const [sb, ...nodes] = await Promise.all([
-    gatherSouthbound(pl.lab.sb.remote),
-    ...CHASSIS.map((c) => gatherNode(pl.lab.chassis[c]!.ovsdbRemote)),
+    readSouthbound(pl.lab.sb.remote),
+    ...CHASSIS.map((c) => readNodeState(pl.lab.chassis[c]!.ovsdbRemote)),
   ]);
   return { sb: sb.southbound, nodes: new Map(CHASSIS.map((c, i) => [c, nodes[i]!])) };
 }

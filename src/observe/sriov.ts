@@ -1,8 +1,8 @@
-import { discoverSriov } from '../../sriov/index.ts';
-import type { SriovState } from '../state.ts';
+import { discoverSriov } from '../sriov/index.ts';
+import type { SriovState } from './state.ts';
 
 /** PF uplinks and VF representors from a sysfs tree (the real /sys or a fixture). */
-export function gatherSriov(root = '/sys'): SriovState {
+export function readSriov(root = '/sys'): SriovState {
   const inv = discoverSriov(root);
   const pfs: { pf: string; pci: string; switchId: string }[] = [];
   const representors: { netdev: string; pf: string; vf: number; vfPci?: string }[] = [];

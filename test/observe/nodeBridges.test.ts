@@ -1,10 +1,10 @@
-// gatherNode reads each Bridge's datapath_type from a real ovsdb-server, and
+// readNodeState reads each Bridge's datapath_type from a real ovsdb-server, and
 // userspace-tunnel-routing follows it (and external_ids:ovn-bridge). Only
 // the database is needed: the check reads configuration, not vswitchd.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OvsdbClient } from '../../src/ovsdb/index.ts';
-import { gatherNode } from '../../src/verify/gather/index.ts';
+import { readNodeState } from '../../src/observe/index.ts';
 import { runChecks, STATE_FORMAT, type NodeState } from '../../src/verify/index.ts';
 import { startServer, type TestServer } from '../ovsdb/server.ts';
 
@@ -38,15 +38,15 @@ async function setDatapath(bridge: string, datapathType: string): Promise<void> 
   await tx.commit();
 }
 
-test('gatherNode: every bridge with its datapath_type ("" when unset)', async () => {
+test('readNodeState: every bridge with its datapath_type ("" when unset)', async () => {
   await setDatapath('br-int', 'netdev');
-  const node = await gatherNode(srv.remote);
+  const node = await readNodeState(srv.remote);
   assert.deepEqual(node.bridges, [{ name: 'br-int', datapathType: 'netdev' }, { name: 'br-phy', datapathType: '' }]);
 });
 
 test('netdev br-int from the live DB: warning without subnets, error with a shared /24 from routing', async () => {
   await setDatapath('br-int', 'netdev');
-  const node = await gatherNode(srv.remote);
+  const node = await readNodeState(srv.remote);
   assert.deepEqual(userspace(node).map((f) => f.severity), ['warning']);
   const routing = {
     netns: undefined, rules: [], routes: [], links: [], lookups: [],
@@ -59,12 +59,12 @@ test('netdev br-int from the live DB: warning without subnets, error with a shar
 
 test('dummy br-int (the lab) is quiet; ovn-bridge moves the check to another bridge', async () => {
   await setDatapath('br-int', 'dummy');
-  assert.deepEqual(userspace(await gatherNode(srv.remote)), []);
+  assert.deepEqual(userspace(await readNodeState(srv.remote)), []);
   await setDatapath('br-phy', 'netdev');
   const tx = client.transaction('Open_vSwitch');
   tx.setMapKeys('Open_vSwitch', [], 'external_ids', { 'ovn-bridge': 'br-phy' });
   await tx.commit();
-  const f = userspace(await gatherNode(srv.remote));
+  const f = userspace(await readNodeState(srv.remote));
   assert.deepEqual(f.map((x) => x.severity), ['warning']);
   assert.match(f[0]!.message, /br-phy has datapath_type=netdev/);
 });

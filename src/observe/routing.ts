@@ -1,9 +1,9 @@
-import { Iproute2, type RoutingBackend } from '../../routing/index.ts';
-import { errorMessage } from '../../util/errors.ts';
-import type { RouteLookup, RoutingState } from '../state.ts';
+import { Iproute2, type RoutingBackend } from '../routing/index.ts';
+import { errorMessage } from '../util/errors.ts';
+import type { RouteLookup, RoutingState } from './state.ts';
 import { isIP } from 'node:net';
 
-export interface RoutingGatherOptions {
+export interface RoutingReadOptions {
   readonly netns?: string;
   /** Local VTEP IPs to look up routes for. */
   readonly vteps: readonly string[];
@@ -14,7 +14,7 @@ export interface RoutingGatherOptions {
 }
 
 /** Rules, the tables they point at, addresses, MTUs and route lookups of one netns. */
-export async function gatherRouting(opts: RoutingGatherOptions): Promise<RoutingState> {
+export async function readRouting(opts: RoutingReadOptions): Promise<RoutingState> {
   const ip = opts.backend ?? new Iproute2(opts.netns ? { netns: opts.netns } : {});
   const links = await ip.listLinks();
   const rules = [...await ip.listRules(4), ...await ip.listRules(6)];

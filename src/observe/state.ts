@@ -1,5 +1,5 @@
 /**
- * What verify looks at: a plain-JSON picture of one or more nodes and the
+ * The observed state (what verify checks, trace explains, the dashboard shows): a plain-JSON picture of one or more nodes and the
  * Southbound. Gatherers fill it from a live node, the lab or a snapshot file;
  * the checks only read it. Everything is optional except the arrays, so a
  * partial picture (only --sb, only --ovsdb) still checks what it can.
@@ -140,10 +140,8 @@ export interface SbPortBinding {
   readonly chassis: string | undefined;
   /** The Encap UUID Port_Binding.encap points at (weak ref). */
   readonly encap: string | undefined;
+  /** Port_Binding.up (absent in older snapshots). */
+  readonly up?: boolean;
   /** Port_Binding.mac entries ("MAC IP..."), used by trace to build a packet. */
   readonly mac?: readonly string[];
-}
-
-export function emptyState(): GatheredState {
-  return { format: STATE_FORMAT, nodes: [] };
 }

@@ -1,5 +1,5 @@
-import { loadNodeSpec, type NodeSpec } from '../../config/nodeSpec.ts';
-import type { NodeSpecState } from '../state.ts';
+import { loadNodeSpec, type NodeSpec } from '../config/nodeSpec.ts';
+import type { NodeSpecState } from './state.ts';
 
 export function specState(spec: NodeSpec): NodeSpecState {
   return {
@@ -11,6 +11,6 @@ export function specState(spec: NodeSpec): NodeSpecState {
   };
 }
 
-export async function gatherSpec(file: string): Promise<NodeSpecState> {
+export async function readSpec(file: string): Promise<NodeSpecState> {
   return specState(await loadNodeSpec(file));
 }

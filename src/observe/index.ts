@@ -1,0 +1,14 @@
+// Public API of src/observe: the one way data leaves OVSDB, sysfs and
+// routing for the rest of the code. Readers take a RowSource (a live
+// MonitorCache or a one-shot readRows snapshot) on the typed rows of
+// src/schema and return the plain observed state of ./state.ts.
+export * from './state.ts';
+export * from './snapshot.ts';
+export { readRows, type RowSource, type TableColumns, type ReadRowsOptions } from './rowSource.ts';
+export { recordOf, uuidsOf, optionalOf, firstRow, byKey } from './rowValues.ts';
+export { NODE_COLUMNS, nodeStateFromRows, readNodeState, type NodeReadOptions } from './openVswitch.ts';
+export { SOUTHBOUND_COLUMNS, southboundFromRows, readSouthbound, type SouthboundRead, type SouthboundReadOptions } from './southbound.ts';
+export { readRouting, type RoutingReadOptions } from './routing.ts';
+export { readSriov } from './sriov.ts';
+export { readSpec, specState } from './nodeSpec.ts';
+export { gatherState, remoteVteps, withRouting, type GatherOptions } from './gather.ts';
