@@ -1,6 +1,7 @@
 import { ConfigError, strict, type Checked, type ConfigWarning, type Parsed } from './errors.ts';
 import { canonicalIp, checkIp, type IpFamily } from './ip.ts';
 import { ENCAP_IP_DEFAULT_KEY, ENCAP_IP_KEY } from './keys.ts';
+import { ovnTokenSet } from './tokens.ts';
 
 export interface EncapIp {
   /** Trimmed, validated address exactly as written (not canonicalised: OVN compares strings). */
@@ -27,11 +28,7 @@ export interface EncapIpList {
  * OVN keeps them in a set; we keep first-seen order for stable output.
  */
 export function ovnReadEncapIps(raw: string): string[] {
-  const out: string[] = [];
-  for (const token of raw.split(',')) {
-    if (token !== '' && !out.includes(token)) out.push(token);
-  }
-  return out;
+  return ovnTokenSet(raw);
 }
 
 /** True when OVN has an Encap whose ip is exactly `ip` (how it matches a VIF's encap-ip). */

@@ -1,6 +1,7 @@
 // Public API of src/config: pure parsers for the node's multi-VTEP keys.
 export * from './errors.ts';
 export * from './ip.ts';
+export * from './tokens.ts';
 export * from './keys.ts';
 export * from './encapIp.ts';
 export * from './pfMapping.ts';

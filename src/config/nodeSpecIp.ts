@@ -1,3 +1,4 @@
+import { canonicalIp } from './ip.ts';
 import { isIP } from 'node:net';
 
 export type Family = 4 | 6;
@@ -21,11 +22,8 @@ export function familyOf(address: string): Family | undefined {
   return f === 4 || f === 6 ? f : undefined;
 }
 
-/** Canonical text: iproute2 and the kernel print compressed lower-case IPv6. */
-export function canonicalAddress(address: string): string {
-  if (familyOf(address) !== 6) return address;
-  return new URL(`http://[${address}]/`).hostname.slice(1, -1);
-}
+/** Canonical text: iproute2 and the kernel print compressed lower-case IPv6 (one rule: config/ip.ts). */
+export const canonicalAddress = canonicalIp;
 
 export function toBigInt(address: string): bigint {
   const family = familyOf(address);

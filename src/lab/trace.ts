@@ -1,5 +1,4 @@
-import { isIP } from 'node:net';
-import { parseTunnelChassisId } from '../ovn/index.ts';
+import { icmpEchoFlow, outputOfports, parseTunnelChassisId } from '../ovn/index.ts';
 import type { NodeState, TunnelPortState } from '../observe/index.ts';
 import type { PodHandle } from './state.ts';
 
@@ -37,18 +36,7 @@ export type EgressResult =
 
 /** The ofproto/trace flow for an ICMP echo from `from` to `to`, entering at `inPort`. */
 export function traceFlow(from: PodHandle, to: PodHandle, inPort: number): string {
-  const v6 = isIP(from.ip) === 6;
-  const l3 = v6
-    ? `icmp6,ipv6_src=${from.ip},ipv6_dst=${to.ip},nw_ttl=64,icmpv6_type=128,icmpv6_code=0`
-    : `icmp,nw_src=${from.ip},nw_dst=${to.ip},nw_ttl=64,icmp_type=8,icmp_code=0`;
-  return `in_port=${inPort},dl_src=${from.mac},dl_dst=${to.mac},${l3}`;
-}
-
-/** Ofports the trace outputs to, in order (from `output:N` actions). */
-export function outputOfports(trace: string): number[] {
-  const out: number[] = [];
-  for (const m of trace.matchAll(/(?:^|[\s,])output:(\d+)/gm)) out.push(Number(m[1]));
-  return [...new Set(out)];
+  return icmpEchoFlow(inPort, [from.mac, from.ip], [to.mac, to.ip]);
 }
 
 /** Classifies a trace against a fresh read of the source chassis' bridge. */

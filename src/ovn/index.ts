@@ -6,3 +6,4 @@ export * from './tunnels.ts';
 export * from './egress.ts';
 export * from './topology.ts';
 export * from './interconnect.ts';
+export * from './ofprotoTrace.ts';

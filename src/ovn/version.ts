@@ -56,3 +56,15 @@ export function ovnFeatures(v: OvnVersion): OvnFeatures {
 
 /** The release the lab runs; the default when nothing tells us otherwise. */
 export const DEFAULT_OVN_VERSION: OvnVersion = [25, 3, 0];
+
+/** The features of a version string as reported somewhere (SB_Global, --ovn-version); absent or unreadable: DEFAULT_OVN_VERSION. */
+export function featuresOfVersionText(text: string | null | undefined): OvnFeatures {
+  if (text) {
+    try {
+      return ovnFeatures(parseOvnVersion(text));
+    } catch {
+      // An unreadable version reads as the default release, like an absent one.
+    }
+  }
+  return ovnFeatures(DEFAULT_OVN_VERSION);
+}

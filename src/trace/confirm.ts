@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { icmpEchoFlow, outputOfports } from '../ovn/index.ts';
 import type { RoutingBackend } from '../routing/index.ts';
 import type { NodeState } from '../verify/index.ts';
 import { errorMessage } from '../util/errors.ts';
@@ -8,21 +8,7 @@ import type { ConfirmResult, TraceResult, TraceRoute } from './types.ts';
 export function traceFlow(result: TraceResult): string {
   const inPort = result.source.ofport;
   if (inPort === null) throw new RangeError(`source ${result.from} has no ofport on br-int`);
-  const srcMac = result.source.mac ?? '0a:58:00:00:00:01';
-  const dstMac = result.destination.mac ?? 'ff:ff:ff:ff:ff:ff';
-  const base = `in_port=${inPort},dl_src=${srcMac},dl_dst=${dstMac}`;
-  const s = result.source.ip;
-  const d = result.destination.ip;
-  if (s && d && isIP(s) === 4 && isIP(d) === 4) return `${base},icmp,nw_src=${s},nw_dst=${d},nw_ttl=64,icmp_type=8,icmp_code=0`;
-  if (s && d && isIP(s) === 6 && isIP(d) === 6) return `${base},ipv6,ipv6_src=${s},ipv6_dst=${d},nw_ttl=64,icmp_type=128,icmp_code=0`;
-  return base;
-}
-
-/** Ofports a trace outputs to, in order of appearance. */
-export function outputPorts(trace: string): number[] {
-  const out: number[] = [];
-  for (const m of trace.matchAll(/(?:^|[\s,])output:(\d+)/gm)) out.push(Number(m[1]));
-  return [...new Set(out)];
+  return icmpEchoFlow(inPort, [result.source.mac ?? '0a:58:00:00:00:01', result.source.ip], [result.destination.mac ?? 'ff:ff:ff:ff:ff:ff', result.destination.ip]);
 }
 
 export interface ConfirmInputs {
@@ -38,7 +24,7 @@ export interface ConfirmInputs {
 
 /** Compares the explanation with what OVS and the kernel actually do (pure). */
 export function compareWithObserved(result: TraceResult, obs: ConfirmInputs): ConfirmResult {
-  const ports = outputPorts(obs.trace);
+  const ports = outputOfports(obs.trace);
   const differences: string[] = [];
   const tunnels = ports.map((p) => obs.node.tunnels.find((t) => t.ofport === p)).filter((t) => t !== undefined);
   if (ports.length === 1 && tunnels.length === 1) {

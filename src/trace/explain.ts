@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { checkNodeEncapConfig } from '../config/index.ts';
+import { canonicalIp, checkNodeEncapConfig } from '../config/index.ts';
 import {
   chassisConfigFromExternalIds, modelChassis, parseTunnelChassisId, tunnelMesh, unicastEgress,
   type ChassisModel, type TunnelSpec,
@@ -18,20 +18,17 @@ export function parseBindingMac(entries: readonly string[] | undefined): { mac: 
   return { mac, ip };
 }
 
-function canonical(ip: string): string {
-  return isIP(ip) === 6 ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip;
-}
+const canonical = canonicalIp;
 
 function observedTunnels(node: NodeState): TunnelSpec[] {
   const out: TunnelSpec[] = [];
   for (const t of node.tunnels) {
     // OVN leaves tunnels without a valid ofport out of its tunnel table.
     if (t.ofport === null) continue;
+    // Endpoints already follow the one rule (ovn tunnelEndpoints) in src/observe.
     const p = parseTunnelChassisId(t.chassisId);
-    const localIp = t.localIp ?? p?.localIp;
-    const remoteIp = t.remoteIp ?? p?.remoteIp;
-    if (!p || localIp === undefined || remoteIp === undefined) continue;
-    out.push({ chassis: p.chassis, type: t.type, localIp, remoteIp, chassisId: t.chassisId });
+    if (!p || t.localIp === undefined || t.remoteIp === undefined) continue;
+    out.push({ chassis: p.chassis, type: t.type, localIp: t.localIp, remoteIp: t.remoteIp, chassisId: t.chassisId });
   }
   return out;
 }

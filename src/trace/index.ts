@@ -1,6 +1,6 @@
 export * from './types.ts';
 export { explainPath, parseBindingMac, TraceError } from './explain.ts';
-export { compareWithObserved, kernelRoute, outputPorts, traceFlow, type ConfirmInputs } from './confirm.ts';
+export { compareWithObserved, kernelRoute, traceFlow, type ConfirmInputs } from './confirm.ts';
 export { formatTrace } from './format.ts';
 export { unixctl, UnixctlError } from './unixctl.ts';
 export { traceLive, deriveAppctlTarget, type LiveTraceOptions } from './live.ts';

@@ -2,6 +2,7 @@ import { access, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Iproute2 } from '../routing/index.ts';
 import { readNodeState, readRouting, readSouthbound, readSpec, readSriov, STATE_FORMAT, type GatheredState, type NodeState } from '../observe/index.ts';
+import { tracedTunnel } from '../ovn/index.ts';
 import { compareWithObserved, kernelRoute, traceFlow } from './confirm.ts';
 import { explainPath, TraceError } from './explain.ts';
 import { unixctl } from './unixctl.ts';
@@ -80,7 +81,7 @@ export async function traceLive(opts: LiveTraceOptions): Promise<{ result: Trace
     const fresh = await readNodeState(opts.ovsdb, opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {});
     let route: TraceRoute | null = null;
     let expectedDevice: string | null = result.underlay?.device ?? null;
-    const observedPort = fresh.tunnels.find((t) => trace.includes(`output:${t.ofport}`));
+    const observedPort = tracedTunnel(trace, fresh.tunnels);
     if (opts.netns !== undefined && observedPort?.localIp && observedPort.remoteIp) {
       const backend = new Iproute2({ netns: opts.netns });
       route = await kernelRoute(backend, observedPort.localIp, observedPort.remoteIp);

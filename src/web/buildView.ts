@@ -1,3 +1,4 @@
+import { encapIpOrder, featuresOfVersionText, type OvnFeatures } from '../ovn/index.ts';
 import type { ChassisInput, NicInput, PathInput, PodInput, ViewInputs } from './inputs.ts';
 import type {
   BridgeView, ChassisView, DashboardView, FindingView, PathStatus, PathView, RowStatus, Severity,
@@ -11,19 +12,15 @@ export function bareIp(ip: string): string {
 }
 
 /**
- * OVN's encap_ips order (spec §5.1): byte-wise sorted, the default swapped
- * into index 0 (OVN >= 24.09.3 / 25.03). The index is the encap ID.
+ * OVN's encap_ips order (spec §5.1), the model's rule with its version gate
+ * (the default is swapped into index 0 only on releases that do that). The
+ * index is the encap ID.
  */
-export function encapOrder(ips: readonly string[], defaultIp: string | null | undefined): string[] {
-  const sorted = [...new Set(ips)].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  const at = defaultIp ? sorted.indexOf(defaultIp) : -1;
-  if (at > 0) {
-    const first = sorted[0]!;
-    sorted[0] = sorted[at]!;
-    sorted[at] = first;
-  }
-  return sorted;
+function encapOrder(c: ChassisInput, features: OvnFeatures): string[] {
+  const ips = [...new Set(c.encapIps.map(bareIp).filter((ip) => ip !== ''))];
+  return encapIpOrder(ips, c.defaultEncapIp ? bareIp(c.defaultEncapIp) : undefined, features);
 }
+
 
 export function vtepId(chassis: string, ip: string): string {
   return `${chassis}/${ip}`;
@@ -45,10 +42,10 @@ function nicIp(nic: NicInput | undefined): string | null {
   return nic?.ip ? bareIp(nic.ip) : null;
 }
 
-function buildVteps(chassis: readonly ChassisInput[]): VtepView[] {
+function buildVteps(chassis: readonly ChassisInput[], features: OvnFeatures): VtepView[] {
   const out: VtepView[] = [];
   for (const c of chassis) {
-    const order = encapOrder(c.encapIps.map(bareIp).filter((ip) => ip !== ''), c.defaultEncapIp ?? null);
+    const order = encapOrder(c, features);
     const nicIps = (c.nics ?? []).map((n) => nicIp(n)).filter((ip): ip is string => ip !== null);
     // A NIC's VTEP missing from ovn-encap-ip still exists on the node: show it, without an encap ID.
     const all = [...order, ...nicIps.filter((ip) => !order.includes(ip))];
@@ -129,7 +126,8 @@ function common<T>(values: readonly T[]): T | null {
 export function buildDashboardView(inputs: ViewInputs): DashboardView {
   const chassisByName = new Map(inputs.chassis.map((c) => [c.name, c]));
   const podsByName = new Map(inputs.pods.map((p) => [p.name, p]));
-  const vteps = buildVteps(inputs.chassis);
+  const features = featuresOfVersionText(inputs.ovnVersion);
+  const vteps = buildVteps(inputs.chassis, features);
   const tunnels = buildTunnels(inputs.chassis);
   const { byId, observed, ports, links } = buildLinks(inputs.chassis, vteps, tunnels);
   const usedLinks = new Set<string>();
@@ -221,7 +219,7 @@ export function buildDashboardView(inputs: ViewInputs): DashboardView {
     return {
       name: c.name,
       hostname: c.hostname ?? null,
-      encapIps: encapOrder(c.encapIps.map(bareIp).filter((ip) => ip !== ''), c.defaultEncapIp ?? null),
+      encapIps: encapOrder(c, features),
       defaultEncapIp: c.defaultEncapIp ? bareIp(c.defaultEncapIp) : null,
       bridges,
       pods: inputs.pods.filter((p) => p.chassis === c.name).length,

@@ -3,7 +3,8 @@
  * routing, the same picture `mvtep verify` checks) into the dashboard's plain
  * inputs. Pure: the live sources only refresh the GatheredState.
  */
-import { ovnReadEncapIpDefault, ovnReadEncapIps } from '../config/index.ts';
+import { checkPfEncapIpMapping, PF_MAPPING_KEY } from '../config/index.ts';
+import { chassisConfigFromExternalIds, featuresOfVersionText, isOvnTunnelType, modelChassis } from '../ovn/index.ts';
 import type { Finding, GatheredState, NodeState } from '../verify/index.ts';
 import type { ChassisInput, FindingInput, NicInput, PathInput, PodInput, ViewInputs } from './inputs.ts';
 
@@ -16,21 +17,12 @@ export interface FromStateOptions {
   readonly now?: Date;
 }
 
-const TUNNEL_TYPES = new Set(['geneve', 'vxlan', 'stt', 'gre']);
-
-/** `pf:ip,...`, split at the first colon (IPv6 values keep theirs); bad entries are skipped, verify reports them. */
+/** The mapping as config's one parser reads it; rejected entries are left out (verify reports them). */
 function mappingNics(raw: string | undefined): NicInput[] {
   if (!raw) return [];
-  const out: NicInput[] = [];
-  for (const entry of raw.split(',')) {
-    const at = entry.indexOf(':');
-    if (at <= 0) continue;
-    const pf = entry.slice(0, at).trim();
-    const ip = entry.slice(at + 1).trim();
-    if (pf && ip && !out.some((n) => n.pf === pf)) out.push({ pf, ip });
-  }
-  return out;
+  return checkPfEncapIpMapping(raw, undefined, PF_MAPPING_KEY).value.entries.map((e) => ({ pf: e.pf, ip: e.ip }));
 }
+
 
 function deviceOf(node: NodeState, ip: string): string | null {
   return node.routing?.addresses.find((a) => a.ip === ip)?.dev ?? null;
@@ -61,18 +53,20 @@ export function inputsFromGathered(state: GatheredState, options: FromStateOptio
   const chassis: ChassisInput[] = [];
   const pods: PodInput[] = [];
   const seen = new Set<string>();
+  const features = featuresOfVersionText(state.ovnVersion);
 
   for (const node of state.nodes) {
     const name = chassisName(node);
     seen.add(name);
     const ids = node.openVswitch.externalIds;
-    const rawIps = ids[`ovn-encap-ip-${name}`] ?? ids['ovn-encap-ip'] ?? '';
+    // The model reads the keys (with their `-<chassis>` overrides) and decides whether OVN honours the default.
+    const model = modelChassis(chassisConfigFromExternalIds({ ...ids, 'system-id': name }), features);
     const sbChassis = sb?.chassis.find((c) => c.name === name);
     chassis.push({
       name,
       hostname: sbChassis?.hostname ?? ids['hostname'] ?? null,
-      encapIps: ovnReadEncapIps(rawIps),
-      defaultEncapIp: ovnReadEncapIpDefault(ids['ovn-encap-ip-default'], rawIps) ?? null,
+      encapIps: model.ips,
+      defaultEncapIp: model.defaultIp ?? null,
       nics: nodeNics(node, options.nics?.get(name)),
       tunnels: node.tunnels
         .filter((t) => t.localIp !== undefined && t.remoteIp !== undefined)
@@ -85,9 +79,10 @@ export function inputsFromGathered(state: GatheredState, options: FromStateOptio
         })),
     });
     const reps = new Map((node.sriov?.representors ?? []).map((r) => [r.netdev, r.pf]));
+    const tunnelPorts = new Set(node.tunnels.map((t) => t.port));
     for (const iface of node.interfaces) {
       const lport = iface.externalIds['iface-id'];
-      if (!lport || TUNNEL_TYPES.has(iface.type)) continue;
+      if (!lport || tunnelPorts.has(iface.name) || isOvnTunnelType(iface.type)) continue;
       pods.push({
         name: lport,
         chassis: name,
@@ -125,6 +120,7 @@ export function inputsFromGathered(state: GatheredState, options: FromStateOptio
     pods,
     paths: options.paths ?? [],
     findings,
+    ...(state.ovnVersion ? { ovnVersion: state.ovnVersion } : {}),
     ...(options.now ? { now: options.now } : {}),
   };
 }

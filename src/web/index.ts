@@ -2,7 +2,7 @@
 export type * from './view.ts';
 export type * from './inputs.ts';
 export { TRAFFIC_CLASSES } from './view.ts';
-export { buildDashboardView, encapOrder, bareIp, vtepId } from './buildView.ts';
+export { buildDashboardView, bareIp, vtepId } from './buildView.ts';
 export { inputsFromGathered, type FromStateOptions } from './fromState.ts';
 export { ViewHub, type ViewListener } from './hub.ts';
 export { LiveView, computeView, gatherLive, type LiveNode, type LiveViewOptions, type Tracer } from './live.ts';

@@ -11,6 +11,8 @@ export interface ViewInputs {
   readonly pods: readonly PodInput[];
   readonly paths?: readonly PathInput[];
   readonly findings?: readonly FindingInput[];
+  /** The OVN release (decides the encap ID order); the lab's release when absent. */
+  readonly ovnVersion?: string | null;
   /** Injected for tests; defaults to now. */
   readonly now?: Date;
 }

@@ -1,7 +1,8 @@
 // Pure: how a trace's output actions map to tunnels, local ports or nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyEgress, outputOfports, traceFlow } from '../../src/lab/trace.ts';
+import { classifyEgress, traceFlow } from '../../src/lab/trace.ts';
+import { outputOfports } from '../../src/ovn/index.ts';
 import type { NodeState } from '../../src/observe/index.ts';
 import type { PodHandle } from '../../src/lab/state.ts';
 

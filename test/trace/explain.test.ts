@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareWithObserved, explainPath, outputPorts, parseBindingMac, traceFlow } from '../../src/trace/index.ts';
+import { compareWithObserved, explainPath, parseBindingMac, traceFlow } from '../../src/trace/index.ts';
+import { outputOfports } from '../../src/ovn/index.ts';
 import { buildState, TWO_NODES, TWO_VIFS } from '../verify/fixture.ts';
 
 test('pinned to pinned: determined, with the real tunnel port, route and underlay', () => {
@@ -54,7 +55,7 @@ test('confirm: agreement, and a tunnel outside the candidate set is a difference
   const right = hv1.tunnels.find((t) => t.localIp === r.local_ip && t.remoteIp === r.remote_ip)!;
   const wrong = hv1.tunnels.find((t) => t !== right)!;
   const trace = (p: number) => `bridge("br-int")\n 0. in_port=101, priority 100\n    set_field:0x1->tun_id\n    output:${p}\n\nFinal flow: unchanged\nDatapath actions: drop\n`;
-  assert.deepEqual(outputPorts(trace(right.ofport!)), [right.ofport]);
+  assert.deepEqual(outputOfports(trace(right.ofport!)), [right.ofport]);
   const ok = compareWithObserved(r, { trace: trace(right.ofport!), node: hv1, route: null, expectedDevice: null });
   assert.equal(ok.agrees, true);
   const bad = compareWithObserved(r, { trace: trace(wrong.ofport!), node: hv1, route: null, expectedDevice: null });

@@ -1,12 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildDashboardView, encapOrder } from '../../src/web/buildView.ts';
+import { buildDashboardView } from '../../src/web/buildView.ts';
+import type { ChassisInput } from '../../src/web/inputs.ts';
 import { seedInputs } from './fixture.ts';
 
+function order(encapIps: string[], defaultEncapIp: string | null, ovnVersion?: string): readonly string[] {
+  const chassis: ChassisInput = { name: 'hv1', encapIps, defaultEncapIp };
+  return buildDashboardView({ source: { kind: 'demo', name: 't' }, chassis: [chassis], pods: [], ...(ovnVersion ? { ovnVersion } : {}) }).chassis[0]!.encapIps;
+}
+
 test('encap order is byte-wise with the default swapped into index 0', () => {
-  assert.deepEqual(encapOrder(['192.168.0.11', '192.168.0.100', '10.0.0.1'], null), ['10.0.0.1', '192.168.0.100', '192.168.0.11']);
-  assert.deepEqual(encapOrder(['192.0.2.3', '192.0.2.1', '192.0.2.2'], '192.0.2.3'), ['192.0.2.3', '192.0.2.2', '192.0.2.1']);
-  assert.deepEqual(encapOrder(['192.0.2.1', '192.0.2.1'], 'nope'), ['192.0.2.1']);
+  assert.deepEqual(order(['192.168.0.11', '192.168.0.100', '10.0.0.1'], null), ['10.0.0.1', '192.168.0.100', '192.168.0.11']);
+  assert.deepEqual(order(['192.0.2.3', '192.0.2.1', '192.0.2.2'], '192.0.2.3'), ['192.0.2.3', '192.0.2.2', '192.0.2.1']);
+  assert.deepEqual(order(['192.0.2.1', '192.0.2.1'], 'nope'), ['192.0.2.1']);
+});
+
+test('the swap follows the OVN release like the model (the dashboard swapped on every release)', () => {
+  // 24.09.0-24.09.2 honour the default but keep the byte-wise order for encap IDs.
+  assert.deepEqual(order(['192.0.2.3', '192.0.2.1', '192.0.2.2'], '192.0.2.3', '24.09.1'), ['192.0.2.1', '192.0.2.2', '192.0.2.3']);
+  assert.deepEqual(order(['192.0.2.3', '192.0.2.1', '192.0.2.2'], '192.0.2.3', '24.09.3'), ['192.0.2.3', '192.0.2.2', '192.0.2.1']);
 });
 
 test('a healthy 3-node seed gives 3 chassis, 9 VTEPs, 27 VTEP links, 54 tunnel ports, 9 rows all ok', () => {

@@ -87,3 +87,25 @@ test('gathered state becomes chassis, NICs (from the mapping), tunnels and pods 
   assert.equal(view.vteps.find((v) => v.id === 'hv1/198.51.100.1')!.encapId, 0, 'the default is swapped into index 0');
   assert.equal(view.summary.errors, 1);
 });
+
+test('the dashboard reads the keys with OVN\'s rules (it had its own copies that disagreed)', () => {
+  const base = node('hv1', 1);
+  const ids = {
+    ...base.openVswitch.externalIds,
+    // Per-chassis default override: OVN honours it, the dashboard read only the plain key.
+    'ovn-encap-ip-default-hv1': '192.0.2.1',
+    // An entry whose IP is not an address: the lenient second parser made a NIC of it.
+    'ovn-pf-encap-ip-mapping': 'enp1s0f0:192.0.2.1,enp2s0f0:not-an-ip',
+  };
+  const gre = { name: 'gre0', type: 'gre', ofport: 9, externalIds: { 'iface-id': 'gre-pod' }, options: {} };
+  const state: GatheredState = { format: STATE_FORMAT, nodes: [{ ...base, openVswitch: { externalIds: ids }, interfaces: [...base.interfaces, gre] }] };
+  const inputs = inputsFromGathered(state, { source: { kind: 'cluster', name: 't' } });
+  const hv1 = inputs.chassis[0]!;
+  assert.equal(hv1.defaultEncapIp, '192.0.2.1');
+  assert.deepEqual(hv1.nics!.map((n) => n.pf), ['enp1s0f0']);
+  // gre is no OVN tunnel type: an Interface with an iface-id there is a VIF to OVN. Tunnel ports stay out.
+  assert.deepEqual(inputs.pods.map((p) => p.name).sort(), ['a-hv1', 'b-hv1', 'gre-pod']);
+  // On 24.03 OVN ignores ovn-encap-ip-default altogether.
+  const old = inputsFromGathered({ ...state, ovnVersion: '24.03.2' }, { source: { kind: 'cluster', name: 't' } });
+  assert.equal(old.chassis[0]!.defaultEncapIp, null);
+});

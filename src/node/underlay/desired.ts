@@ -1,5 +1,6 @@
 import type { NodeSpec, NicSpec } from '../../config/nodeSpec.ts';
 import { networkText } from '../../config/nodeSpecIp.ts';
+import { ovnTokenSet } from '../../config/tokens.ts';
 import { MVTEP_PROTO, type IpRoute, type IpRule } from '../../routing/index.ts';
 
 const PROTO = String(MVTEP_PROTO);
@@ -35,11 +36,10 @@ export function desiredKeys(spec: NodeSpec): { key: string; value: string; compa
   return keys;
 }
 
-/** A value already on the node is kept when it means the same (same comma entries, any order). */
+/** A value already on the node is kept when it means the same to OVN (same token set, any order). */
 export function sameValue(current: string, wanted: string, compare: 'exact' | 'set'): boolean {
   if (compare === 'exact') return current === wanted;
-  const tokens = (s: string) => s.split(',').filter((t) => t !== '').sort();
-  const a = tokens(current);
-  const b = tokens(wanted);
-  return a.length === b.length && a.every((t, i) => t === b[i]) && new Set(a).size === a.length;
+  const a = ovnTokenSet(current).sort();
+  const b = ovnTokenSet(wanted).sort();
+  return a.length === b.length && a.every((t, i) => t === b[i]);
 }

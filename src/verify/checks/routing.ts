@@ -1,3 +1,4 @@
+import { canonicalIp } from '../../config/index.ts';
 import { isIP } from 'node:net';
 import type { CheckContext } from '../context.ts';
 import type { Finding } from '../findings.ts';
@@ -8,10 +9,7 @@ import { finding } from './util.ts';
 export const GENEVE_OVERHEAD = { 4: 58, 6: 78 } as const;
 export const DEFAULT_OVERLAY_MTU = 1400;
 
-function canonical(ip: string): string {
-  if (isIP(ip) !== 6) return ip;
-  return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
-}
+const canonical = canonicalIp;
 
 function deviceOf(routing: RoutingState, ip: string): string | undefined {
   const c = canonical(ip);

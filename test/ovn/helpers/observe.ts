@@ -1,6 +1,6 @@
 // What the real OVN did, read through src/observe, compared with the model.
 import { unixctl } from '../../../src/trace/index.ts';
-import { outputPorts } from '../../../src/trace/index.ts';
+import { outputOfports } from '../../../src/ovn/index.ts';
 import { readNodeState, readSouthbound } from '../../../src/observe/index.ts';
 import type { NodeState, SouthboundState } from '../../../src/verify/index.ts';
 import type { TopologyModel } from '../../../src/ovn/index.ts';
@@ -101,7 +101,7 @@ export async function tracePairs(pl: PropertyLab, topo: Topology, model: Topolog
       const to = pl.lab.pods[b.name]!;
       const flow = `in_port=${inPort},dl_src=${from.mac},dl_dst=${to.mac},icmp,nw_src=${from.ip},nw_dst=${to.ip},nw_ttl=64,icmp_type=8,icmp_code=0`;
       const trace = await unixctl(pl.lab.chassis[a.chassis]!.vswitchdCtl, 'ofproto/trace', ['br-int', flow]);
-      const ports = outputPorts(trace);
+      const ports = outputOfports(trace);
       const tunnels = ports.map((p) => node.tunnels.find((t) => t.ofport === p));
       const observed = ports.length === 1 && tunnels[0] ? `${tunnels[0].localIp}->${tunnels[0].remoteIp}` : `outputs [${ports.join(',')}]`;
       const e = model.egress(a.name, b.name);
@@ -134,7 +134,7 @@ export async function traceFloods(pl: PropertyLab, topo: Topology, model: Topolo
     const inPort = node.interfaces.find((i) => i.name === from.representor)?.ofport;
     const flow = `in_port=${inPort},dl_src=${from.mac},dl_dst=ff:ff:ff:ff:ff:ff,arp,arp_op=1,arp_spa=${from.ip},arp_tpa=203.0.113.62`;
     const trace = await unixctl(pl.lab.chassis[a.chassis]!.vswitchdCtl, 'ofproto/trace', ['br-int', flow]);
-    const tunnels = outputPorts(trace).map((p) => node.tunnels.find((t) => t.ofport === p)).filter((t) => t !== undefined);
+    const tunnels = outputOfports(trace).map((p) => node.tunnels.find((t) => t.ofport === p)).filter((t) => t !== undefined);
     const chassisModel = model.sb.chassis.get(a.chassis)!;
     const binding = model.bindings.get(a.name)!;
     const predicted = floodEgress(chassisModel, binding, model.tunnels.get(a.chassis) ?? []);
