@@ -19,3 +19,14 @@ export function requireOption(value: string | undefined, name: string): string {
   if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
   return value;
 }
+
+/**
+ * `--timeout SECONDS` (or any seconds option) as milliseconds; undefined
+ * when not given. One rule for every command: a positive decimal number.
+ */
+export function parseSeconds(text: string | undefined, name = 'timeout'): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0)) throw new UsageError(`--${name}: '${text}' is not a positive number of seconds`, text);
+  return Math.round(seconds * 1000);
+}

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { defaultBridgeName } from './names.ts';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { NodeSpecError, formatPath, type NodeSpecIssue, type SpecPath } from './nodeSpecErrors.ts';
 import { parsePrefix, familyOf, canonicalAddress, type IpPrefix } from './nodeSpecIp.ts';
@@ -192,10 +193,7 @@ export function validateNodeSpec(input: unknown, options: ParseOptions = {}, sin
       checkKeys(sink, n, NIC_KEYS, ['nics', i]);
       const pf = ifname(sink, n['pf'], at('pf'), true);
       const vtep = ifname(sink, n['vtep'], at('vtep'), true);
-      const bridge = n['bridge'] === undefined ? (pf !== undefined ? `br${pf}` : undefined) : ifname(sink, n['bridge'], at('bridge'), true);
-      if (n['bridge'] === undefined && pf !== undefined && bridge !== undefined && bridge.length > 15) {
-        sink.add(at('pf'), pf, `default bridge name ${JSON.stringify(bridge)} is longer than 15 characters: set bridge explicitly`);
-      }
+      const bridge = n['bridge'] === undefined ? (pf !== undefined ? defaultBridgeName(pf) : undefined) : ifname(sink, n['bridge'], at('bridge'), true);
       const ip = prefix(sink, n['ip'], at('ip'));
       nics.push({
         index: i, pf, vtep, bridge, ip,

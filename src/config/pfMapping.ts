@@ -2,6 +2,7 @@ import { ConfigError, strict, type Checked, type ConfigWarning, type Parsed } fr
 import { canonicalIp, checkIp, type IpFamily } from './ip.ts';
 import { ovnListsIp, type EncapIpList } from './encapIp.ts';
 import { PF_MAPPING_KEY } from './keys.ts';
+import { MAX_IFNAME_BYTES as MAX_IFNAME } from './names.ts';
 
 export interface PfMappingEntry {
   /** PF uplink netdev name (trimmed). */
@@ -26,7 +27,6 @@ export interface PfMapping {
   readonly unusablePfs: ReadonlySet<string>;
 }
 
-const MAX_IFNAME = 15; // IFNAMSIZ - 1
 
 function checkPfName(pf: string): string | undefined {
   if (pf === '') return 'empty PF name';

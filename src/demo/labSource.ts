@@ -3,6 +3,7 @@
  * the Southbound, and trace confirmed by ofproto/trace on each chassis.
  */
 import { existsSync } from 'node:fs';
+import { defaultBridgeName } from '../config/index.ts';
 import { basename } from 'node:path';
 import { attachLab, listLabs, type Lab } from '../lab/index.ts';
 import { MvtepError } from '../util/errors.ts';
@@ -18,7 +19,7 @@ export function labConfirmer(lab: Lab): Confirmer {
 /** NICs of each lab chassis from the scenario: PF, VTEP IP and purpose as the class (devices come from routing). */
 export function labNics(lab: Lab): Map<string, NicInput[]> {
   return new Map(Object.values(lab.chassis).map((c) => [c.name, c.nics.map((n) => ({
-    pf: n.pf, bridge: `br${n.pf}`, vtep: null, ip: n.vtep ?? null, class: n.purpose ?? null,
+    pf: n.pf, bridge: defaultBridgeName(n.pf), vtep: null, ip: n.vtep ?? null, class: n.purpose ?? null,
   }))]));
 }
 

@@ -9,7 +9,7 @@ import { errorMessage } from '../util/errors.ts';
 import { ViewHub } from '../web/hub.ts';
 import { LiveView } from '../web/live.ts';
 import { startDashboardServer } from '../web/server.ts';
-import type { ListenAddress } from '../web/listen.ts';
+import type { ListenAddress } from '../config/index.ts';
 import type { DashboardView } from '../web/view.ts';
 import { judgeBreak, type BreakCheck, type BreakVerdict, type Injected } from './break.ts';
 import type { DemoPlan } from './plan.ts';

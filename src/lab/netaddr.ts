@@ -63,4 +63,4 @@ export function hex2(n: number): string {
   return n.toString(16).padStart(2, '0');
 }
 
-export const PCI_ADDRESS = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
+export { PCI_ADDRESS } from '../sriov/pci.ts';

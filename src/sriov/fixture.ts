@@ -34,6 +34,7 @@
  * Attribute files end in "\n" like the kernel's; readers should trim.
  */
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { PCI_ADDRESS } from './pci.ts';
 import { dirname, join, relative } from 'node:path';
 import { MvtepError } from '../util/errors.ts';
 
@@ -87,7 +88,6 @@ export interface SysfsFixture {
 
 export class FixtureError extends MvtepError {}
 
-const PCI = /^([0-9a-f]{4}):([0-9a-f]{2}):([0-1][0-9a-f])\.([0-7])$/;
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 
 /** Representor netdev name for VF `index` of `pf` (what the lab plugs into br-int). */
@@ -106,7 +106,7 @@ export function vfNetdevName(pf: string, index: number): string {
  * as large as its own `totalVfs`.
  */
 export function vfPci(pfPci: string, index: number, totalVfs = 0): string {
-  const m = PCI.exec(pfPci);
+  const m = PCI_ADDRESS.exec(pfPci);
   if (!m) throw new FixtureError('fixture-bad-pci', `'${pfPci}' is not a PCI address like 0000:01:00.0`, pfPci);
   const fn = Number(m[4]);
   const slot = parseInt(m[3]!, 16) * 8 + 2 + (fn === 1 ? totalVfs : 0) + index;
@@ -114,7 +114,7 @@ export function vfPci(pfPci: string, index: number, totalVfs = 0): string {
 }
 
 function check(spec: FixtureNicSpec): { bus: number; fn: number } {
-  const m = PCI.exec(spec.pci);
+  const m = PCI_ADDRESS.exec(spec.pci);
   if (!m) throw new FixtureError('fixture-bad-pci', `${spec.pf}: '${spec.pci}' is not a PCI address like 0000:01:00.0`, spec.pci);
   if (spec.pf.length > 12) throw new FixtureError('fixture-bad-name', `${spec.pf}: netdev name longer than 12 (representor names would exceed 15)`, spec.pf);
   if (!Number.isInteger(spec.numVfs) || spec.numVfs < 0 || spec.numVfs > spec.totalVfs) {

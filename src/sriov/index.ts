@@ -2,5 +2,6 @@
 export * from './errors.ts';
 export { Sysfs } from './sysfs.ts';
 export * from './resolve.ts';
+export * from './pci.ts';
 export * from './discover.ts';
 export * from './fixture.ts';

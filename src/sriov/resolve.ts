@@ -1,4 +1,5 @@
 import { basename, dirname, join } from 'node:path';
+import { PCI_ADDRESS, pciAddress } from './pci.ts';
 import { SriovError } from './errors.ts';
 import { Sysfs } from './sysfs.ts';
 
@@ -26,7 +27,6 @@ export interface Resolution {
   readonly sfNum?: number;
 }
 
-export const PCI_ADDRESS = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/i;
 const UPLINK_PORT = /^p(\d+)$/;
 /** `pf<N>vf<M>` / `pf<N>sf<M>`, optionally with the multi-host controller prefix `c<K>`. */
 const REP_PORT = /^(?:c\d+)?pf(\d+)(vf|sf)(\d+)$/;
@@ -147,8 +147,9 @@ function vfIndexOf(sys: Sysfs, pfDir: string, vfDir: string): number | undefined
 
 /** VF PCI address -> physfn -> PF uplink (how a CNI device id is resolved). */
 export function resolveVfPci(sys: Sysfs, pci: string): Resolution {
-  if (!PCI_ADDRESS.test(pci)) throw new SriovError('sriov-no-device', `'${pci}' is not a PCI address like 0000:01:00.2`, pci);
-  const link = sys.path('bus/pci/devices', pci);
+  const address = pciAddress(pci);
+  if (address === undefined) throw new SriovError('sriov-no-device', `'${pci}' is not a PCI address like 0000:01:00.2`, pci);
+  const link = sys.path('bus/pci/devices', address);
   if (!sys.exists(link)) throw new SriovError('sriov-no-device', `no PCI device ${pci} in ${sys.path('bus/pci/devices')}`, pci);
   return fromVfDir(sys, sys.real(link, pci), pci, 'vf-pci');
 }
@@ -266,7 +267,7 @@ export function resolveFunctionNetdev(sys: Sysfs, netdev: string): Resolution {
  * netdev, VF/SF netdev. Throws SriovError naming why it cannot be resolved.
  */
 export function resolveDevice(sys: Sysfs, id: string): Resolution {
-  if (PCI_ADDRESS.test(id)) return resolveVfPci(sys, id);
+  if (pciAddress(id) !== undefined) return resolveVfPci(sys, id);
   if (!id.includes('/') && sys.exists(sys.path('bus/auxiliary/devices', id))) return resolveAuxDevice(sys, id);
   const dir = netdevReal(sys, id);
   if (parseRepresentorPortName(portAttrs(sys, dir).portName)) return resolveRepresentor(sys, id);

@@ -1,3 +1,4 @@
+import { defaultBridgeName } from '../config/index.ts';
 import { encapIpOrder, featuresOfVersionText, type OvnFeatures } from '../ovn/index.ts';
 import type { ChassisInput, NicInput, PathInput, PodInput, ViewInputs } from './inputs.ts';
 import type {
@@ -58,7 +59,7 @@ function buildVteps(chassis: readonly ChassisInput[], features: OvnFeatures): Vt
         ip,
         device: nic?.vtep ?? null,
         pf: nic?.pf ?? null,
-        bridge: nic ? (nic.bridge ?? `br${nic.pf}`) : null,
+        bridge: nic ? (nic.bridge ?? defaultBridgeName(nic.pf)) : null,
         class: nic?.class ?? null,
         vlan: nic?.vlan ?? null,
         isDefault: c.defaultEncapIp != null && bareIp(c.defaultEncapIp) === ip,
@@ -214,7 +215,7 @@ export function buildDashboardView(inputs: ViewInputs): DashboardView {
   const chassisViews: ChassisView[] = inputs.chassis.map((c) => {
     const bridges: BridgeView[] = (c.nics ?? []).map((n) => {
       const ip = nicIp(n);
-      return { name: n.bridge ?? `br${n.pf}`, pf: n.pf, vtepId: ip ? vtepId(c.name, ip) : null, class: n.class ?? null };
+      return { name: n.bridge ?? defaultBridgeName(n.pf), pf: n.pf, vtepId: ip ? vtepId(c.name, ip) : null, class: n.class ?? null };
     });
     return {
       name: c.name,

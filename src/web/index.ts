@@ -7,5 +7,5 @@ export { inputsFromGathered, type FromStateOptions } from './fromState.ts';
 export { ViewHub, type ViewListener } from './hub.ts';
 export { LiveView, computeView, gatherLive, type LiveNode, type LiveViewOptions, type Tracer } from './live.ts';
 export { startDashboardServer, type DashboardServer, type DashboardServerOptions } from './server.ts';
-export { parseListen, isLoopback, checkBind, DEFAULT_LISTEN, DashboardError, type ListenAddress } from './listen.ts';
+export { checkBind, DEFAULT_LISTEN, DashboardError } from './listen.ts';
 export { waitForSignal } from './signals.ts';

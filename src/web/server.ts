@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { checkBind, DEFAULT_LISTEN, isLoopback, type ListenAddress } from './listen.ts';
+import { isLoopback, type ListenAddress } from '../config/index.ts';
+import { checkBind, DEFAULT_LISTEN } from './listen.ts';
 import type { ViewHub } from './hub.ts';
 import type { DashboardView } from './view.ts';
 

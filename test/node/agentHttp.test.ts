@@ -1,14 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ListenError, parseListen, serveAgentHttp, startAgent } from '../../src/node/agent/index.ts';
+import { agentListen as parseListen, ListenError, serveAgentHttp, startAgent } from '../../src/node/agent/index.ts';
+import { UsageError } from '../../src/util/errors.ts';
 import { startOvs } from './agentHarness.ts';
 
 test('--listen accepts loopback HOST:PORT only', () => {
   assert.deepEqual(parseListen('127.0.0.1:9476'), { host: '127.0.0.1', port: 9476 });
   assert.deepEqual(parseListen('[::1]:9476'), { host: '::1', port: 9476 });
   assert.deepEqual(parseListen('localhost:0'), { host: 'localhost', port: 0 });
-  for (const bad of ['0.0.0.0:9476', '192.0.2.1:9476', '[2001:db8::1]:1', '127.0.0.1', '127.0.0.1:99999', ':9476', 'x:y']) {
+  // The dashboard's grammar (one parser in src/config): a bare port is loopback too.
+  assert.deepEqual(parseListen('9476'), { host: '127.0.0.1', port: 9476 });
+  for (const bad of ['0.0.0.0:9476', '192.0.2.1:9476', '[2001:db8::1]:1']) {
     assert.throws(() => parseListen(bad), (e: unknown) => e instanceof ListenError && e.code === 'agent-bad-listen' && e.input === bad, bad);
+  }
+  // Not HOST:PORT at all is bad usage (exit 2), as for `mvtep ui --listen`.
+  for (const bad of ['127.0.0.1', '127.0.0.1:99999', ':9476', 'x:y']) {
+    assert.throws(() => parseListen(bad), (e: unknown) => e instanceof UsageError && e.input === bad, bad);
   }
 });
 

@@ -94,3 +94,12 @@ test('two PFs of one card (functions .0 and .1) get disjoint VF addresses', () =
     { pf: 'enp8s1f0', pci: '0000:08:01.0', totalVfs: 8, numVfs: 1 },
   ]), (e: unknown) => e instanceof FixtureError && e.code === 'fixture-duplicate' && e.input === '0000:08:01.0');
 }));
+
+test('a VF PCI address in upper-case hex resolves like the kernel spelling (the resolver accepted it, then looked up the upper-case name)', () => withTree(async (root) => {
+  const { resolveDevice, Sysfs } = await import('../../src/sriov/index.ts');
+  await buildSysfsFixture(root, [{ pf: 'enp59s0f0', pci: '0000:3b:00.0', totalVfs: 4, numVfs: 1 }]);
+  const sys = new Sysfs(root);
+  const lower = resolveDevice(sys, '0000:3b:00.2');
+  assert.equal(lower.uplink.netdev, 'enp59s0f0');
+  assert.deepEqual({ ...resolveDevice(sys, '0000:3B:00.2'), input: '0000:3b:00.2' }, lower);
+}));

@@ -4,7 +4,8 @@ import { request } from 'node:http';
 import { startDashboardServer } from '../../src/web/server.ts';
 import { ViewHub } from '../../src/web/hub.ts';
 import { buildDashboardView } from '../../src/web/buildView.ts';
-import { checkBind, isLoopback, parseListen } from '../../src/web/listen.ts';
+import { checkBind } from '../../src/web/listen.ts';
+import { isLoopback, parseListen } from '../../src/config/index.ts';
 import { MvtepError, UsageError } from '../../src/util/errors.ts';
 import { seedInputs } from './fixture.ts';
 

@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts';
 import { parseCommandArgs, requireOption } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
-import { jsonLogger, parseListen, serveAgentHttp, startAgent, type LogLevel } from '../../node/agent/index.ts';
+import { agentListen, jsonLogger, serveAgentHttp, startAgent, type LogLevel } from '../../node/agent/index.ts';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -34,7 +34,7 @@ sysfs and re-evaluates every VIF.`,
     if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`, values['log-level']);
     const resync = values.resync === undefined ? 60 : Number(values.resync);
     if (!Number.isFinite(resync) || resync < 0) throw new UsageError(`--resync '${values.resync}' is not a number of seconds`, values.resync);
-    if (values.listen !== undefined) parseListen(values.listen);
+    if (values.listen !== undefined) agentListen(values.listen);
     const log = jsonLogger(io.stderr, level, { component: 'mvtep-agent' });
     const handle = await startAgent({
       ovsdb: remote, sysfsRoot: values.sysfs ?? '/sys', bridge: values.bridge ?? 'br-int', log, resyncMs: resync * 1000,

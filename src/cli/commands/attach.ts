@@ -1,14 +1,7 @@
 import type { Command } from '../command.ts';
-import { parseCommandArgs, requireOption } from '../args.ts';
+import { parseCommandArgs, parseSeconds, requireOption } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
 import { NodeAttacher } from '../../node/attach.ts';
-
-function parseTimeout(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not '${v}'`, v);
-  return n * 1000;
-}
 
 function parseExtraIds(list: string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -50,7 +43,7 @@ not mapped is attached without encap-ip (warning). Idempotent.
     const iface = requireOption(values.iface, 'iface');
     const ifaceId = requireOption(values['iface-id'], 'iface-id');
     if (values.mac !== undefined && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(values.mac)) throw new UsageError(`--mac '${values.mac}' is not a MAC address`, values.mac);
-    const timeoutMs = parseTimeout(values.timeout);
+    const timeoutMs = parseSeconds(values.timeout);
     const extraIds = parseExtraIds(values['external-id']);
     const a = await NodeAttacher.open({ ovsdb: remote, sysfsRoot: values.sysfs ?? '/sys', bridge: values.bridge ?? 'br-int' });
     try {
@@ -89,7 +82,7 @@ Detaching a port that is not there succeeds ("absent").`,
     });
     const remote = requireOption(values.ovsdb, 'ovsdb');
     if (values.iface === undefined && values['iface-id'] === undefined) throw new UsageError('give --iface or --iface-id');
-    const timeoutMs = parseTimeout(values.timeout);
+    const timeoutMs = parseSeconds(values.timeout);
     const a = await NodeAttacher.open({ ovsdb: remote, bridge: values.bridge ?? 'br-int' });
     try {
       const r = await a.detach({

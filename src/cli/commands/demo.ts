@@ -7,7 +7,8 @@ import { BREAK_CHECKS, parseBreakCheck } from '../../demo/break.ts';
 import { MAX_NODES, MIN_NODES } from '../../demo/plan.ts';
 import { runDemo, type DemoOutcome } from '../../demo/run.ts';
 import { formatSteeringTable, summaryLine } from '../../demo/table.ts';
-import { DEFAULT_LISTEN, parseListen } from '../../web/listen.ts';
+import { parseListen } from '../../config/index.ts';
+import { DEFAULT_LISTEN } from '../../web/listen.ts';
 import { waitForSignal } from '../../web/signals.ts';
 import type { DashboardView } from '../../web/view.ts';
 

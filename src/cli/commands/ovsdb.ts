@@ -1,5 +1,5 @@
 import type { Command } from '../command.ts';
-import { parseCommandArgs, requireOption } from '../args.ts';
+import { parseCommandArgs, parseSeconds, requireOption } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
 import {
   defaultDatabase, dumpDatabase, dumpToJson, dumpToText, OvsdbClient, OvsdbRemoteError, parseRemotes,
@@ -32,12 +32,7 @@ Exit status: 0 ok, 1 the server failed or is unreachable, 2 bad usage.`,
       if (err instanceof OvsdbRemoteError) throw new UsageError(`--db: ${err.message}`, remote);
       throw err;
     }
-    const timeoutText = values.timeout ?? '30';
-    const seconds = Number(timeoutText);
-    if (!/^\d+(\.\d+)?$/.test(timeoutText) || seconds <= 0) {
-      throw new UsageError(`--timeout: '${timeoutText}' is not a positive number of seconds`, timeoutText);
-    }
-    const timeoutMs = Math.round(seconds * 1000);
+    const timeoutMs = parseSeconds(values.timeout ?? '30')!;
     const client = await OvsdbClient.connect(remote, { reconnect: false, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs });
     try {
       const [first, ...rest] = positionals;

@@ -1,5 +1,5 @@
 import type { Command } from '../command.ts';
-import { parseCommandArgs } from '../args.ts';
+import { parseCommandArgs, parseSeconds } from '../args.ts';
 import { UsageError, MvtepError } from '../../util/errors.ts';
 import { formatReport, makeReport, readSnapshot, runChecks, writeSnapshot, type GatheredState } from '../../verify/index.ts';
 import { gatherState } from '../../observe/index.ts';
@@ -43,8 +43,7 @@ async function loadState(values: Record<string, string | boolean | undefined>): 
   }
   const version = s('ovn-version');
   if (version !== undefined && !/^\d+\.\d+(\.\d+)?/.test(version)) throw new UsageError(`--ovn-version: not a version: ${version}`, version);
-  const timeout = s('timeout');
-  if (timeout !== undefined && !(Number(timeout) > 0)) throw new UsageError(`--timeout: not a positive number: ${timeout}`, timeout);
+  const timeoutMs = parseSeconds(s('timeout'));
   return gatherState({
     ...(s('ovsdb') ? { ovsdb: s('ovsdb')! } : {}),
     ...(s('sb') ? { sb: s('sb')! } : {}),
@@ -53,7 +52,7 @@ async function loadState(values: Record<string, string | boolean | undefined>): 
     ...(values['routing'] === true ? { routing: true } : {}),
     ...(s('spec') ? { spec: s('spec')! } : {}),
     ...(s('ovn-version') ? { ovnVersion: s('ovn-version')! } : {}),
-    ...(timeout ? { timeoutMs: Number(timeout) * 1000 } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   });
 }
 

@@ -1,27 +1,20 @@
 import { createServer, type Server } from 'node:http';
-import { isIP } from 'node:net';
+import { isLoopback, parseListen, type ListenAddress } from '../../config/index.ts';
 import { MvtepError } from '../../util/errors.ts';
 import type { AgentHandle } from './agent.ts';
 
 export class ListenError extends MvtepError {}
 
-/** `127.0.0.1:9476` / `[::1]:9476`: loopback only (metrics are not for the network). */
-export function parseListen(text: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
-  const host = m?.[1] ?? m?.[2];
-  const port = Number(m?.[3]);
-  if (!m || host === undefined || !Number.isInteger(port) || port > 65535) {
-    throw new ListenError('agent-bad-listen', `--listen '${text}' is not HOST:PORT`, text);
-  }
-  if (!(host === 'localhost' || (isIP(host) === 4 && host.startsWith('127.')) || host === '::1')) {
-    throw new ListenError('agent-bad-listen', `--listen '${text}': only loopback addresses are allowed`, text);
-  }
-  return { host, port };
+/** The agent's --listen: config's one grammar, and loopback only (metrics and health are not for the network). */
+export function agentListen(text: string): ListenAddress {
+  const addr = parseListen(text);
+  if (!isLoopback(addr.host)) throw new ListenError('agent-bad-listen', `--listen '${text}': only loopback addresses are allowed`, text);
+  return addr;
 }
 
 /** /healthz (200 when connected and synced, else 503) and /metrics (Prometheus text). */
 export async function serveAgentHttp(agent: AgentHandle, listen: string): Promise<{ server: Server; port: number; close(): Promise<void> }> {
-  const { host, port } = parseListen(listen);
+  const { host, port } = agentListen(listen);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -2,5 +2,5 @@
 export { startAgent, type AgentHandle, type AgentOptions, type AgentStats } from './agent.ts';
 export { reconcile, configFingerprint, type EncapMutation, type Problem, type RepLookup, type ReconcileResult } from './reconcile.ts';
 export { jsonLogger, silentLog, type AgentLog, type LogLevel } from './log.ts';
-export { serveAgentHttp, parseListen, ListenError } from './http.ts';
+export { serveAgentHttp, agentListen, ListenError } from './http.ts';
 export * from './ovsView.ts';

@@ -1,4 +1,5 @@
 import { validateNodeSpec, type NodeSpec, type NodeSpecInput, type DatapathType } from '../../config/nodeSpec.ts';
+import { defaultBridgeName } from '../../config/names.ts';
 
 /** What the lab (or a demo) knows about a chassis' NICs. */
 export interface ChassisUnderlay {
@@ -21,12 +22,6 @@ export interface ChassisUnderlay {
   readonly classes?: readonly (string | undefined)[];
 }
 
-/** Bridge name for a PF within Linux' 15 characters. */
-function bridgeFor(pf: string): string {
-  const name = `br${pf}`;
-  return name.length <= 15 ? name : `br${pf.slice(-13)}`;
-}
-
 /** Builds (and validates, like a YAML file) the node spec of a chassis. */
 export function nodeSpecFromChassis(c: ChassisUnderlay): NodeSpec {
   const input: NodeSpecInput = {
@@ -41,7 +36,7 @@ export function nodeSpecFromChassis(c: ChassisUnderlay): NodeSpec {
       const withLen = ip.includes('/') || ip === '' ? ip : `${ip}/${ip.includes(':') ? 64 : 24}`;
       const cls = c.classes?.[i];
       return {
-        pf, bridge: bridgeFor(pf), vtep: `vtep${i}`, ip: withLen,
+        pf, bridge: defaultBridgeName(pf), vtep: `vtep${i}`, ip: withLen,
         ...(c.vlan !== undefined ? { vlan: c.vlan } : {}),
         ...(cls !== undefined ? { class: cls } : {}),
       };
