@@ -77,10 +77,6 @@ export function parsePrefix(text: string, requirePrefix = true): PrefixParse {
   return { ok: true, value: makePrefix(addr, len) };
 }
 
-export function prefixText(p: IpPrefix): string {
-  return `${p.address}/${p.prefixLength}`;
-}
-
 export function networkText(p: IpPrefix): string {
   return `${p.network}/${p.prefixLength}`;
 }

@@ -228,13 +228,3 @@ export class NodeAttacher {
     });
   }
 }
-
-/** One-shot attach (opens, attaches, closes): what `mvtep attach` runs. */
-export async function attachOnce(opts: AttacherOptions, input: AttachInput): Promise<AttachResult> {
-  const a = await NodeAttacher.open(opts);
-  try {
-    return await a.attach(input);
-  } finally {
-    a.close();
-  }
-}

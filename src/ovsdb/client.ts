@@ -138,11 +138,6 @@ export class OvsdbClient extends EventEmitter<ClientEvents> implements Transacto
     return p;
   }
 
-  /** Same as schema(): RFC 7047 get_schema. */
-  getSchema(db: string, opts?: RequestOptions): Promise<DatabaseSchema> {
-    return this.schema(db, opts);
-  }
-
   echo(params: unknown[] = [], opts?: RequestOptions): Promise<unknown> {
     return this.request('echo', params, opts);
   }

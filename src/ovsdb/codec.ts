@@ -219,7 +219,3 @@ export function encodeKeySet(col: ColumnSchema, keys: unknown, table?: TableSche
   return setWire(elems.map((e) => encodeAtom(col.type.key, e, `${label} key`)));
 }
 
-/** Encodes a single atom of a column's key type (arithmetic mutations, scalar comparisons). */
-export function encodeKeyAtom(col: ColumnSchema, value: unknown, table?: TableSchema): WireAtom {
-  return encodeAtom(col.type.key, value, where(col, table));
-}

@@ -6,7 +6,6 @@
 
 /** The seed's traffic classes; any other label is shown as "other". */
 export const TRAFFIC_CLASSES = ['management', 'streaming', 'storage'] as const;
-export type KnownTrafficClass = (typeof TRAFFIC_CLASSES)[number];
 
 export type Severity = 'error' | 'warning' | 'info';
 

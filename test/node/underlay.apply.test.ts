@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseNodeSpec, type NodeSpec } from '../../src/config/nodeSpec.ts';
 import {
-  applyNodeSpec, applyPlan, diffNodeSpec, observeUnderlay, planNodeSpec, planUnderlay, UnderlayError, OvsdbUnderlay, type Change,
+  applyNodeSpec, applyPlan, observeUnderlay, planNodeSpec, planUnderlay, UnderlayError, OvsdbUnderlay, type Change,
 } from '../../src/node/underlay/index.ts';
 import { Iproute2, MVTEP_PROTO } from '../../src/routing/index.ts';
 import { run } from '../../src/util/exec.ts';
@@ -141,7 +141,7 @@ describe('node underlay apply against a real vswitchd and kernel', { timeout: 15
     await env.ip(['rule', 'add', 'from', '192.0.2.99', 'lookup', '6099', 'pref', '7000', 'proto', String(MVTEP_PROTO)]);
     await env.ip(['rule', 'add', 'from', '192.0.2.98', 'lookup', '6098', 'pref', '7001', 'proto', 'static']);
     await env.vsctl(['--no-wait', 'set', 'Open_vSwitch', '.', 'external_ids:ovn-encap-ip="2001:db8:1::1,192.0.2.2,192.0.2.1"']);
-    const { drift } = await diffNodeSpec(spec, target());
+    const { changes: drift } = await planNodeSpec(spec, target());
     assert.deepEqual(drift.map((c) => c.kind).sort(), ['route-add', 'rule-del']);
     await applyNodeSpec(spec, target());
     const net = new Iproute2({ netns: env.ns });
@@ -151,7 +151,7 @@ describe('node underlay apply against a real vswitchd and kernel', { timeout: 15
     assert.equal((await net.routeGet('198.51.100.9', '192.0.2.1')).dev, 'vtep0');
     const ovs = await new OvsdbUnderlay(env.client).read();
     assert.equal(ovs.externalIds.get('ovn-encap-ip'), '2001:db8:1::1,192.0.2.2,192.0.2.1', 'same set in another order is preserved');
-    assert.equal((await diffNodeSpec(spec, target())).drift.length, 0);
+    assert.equal((await planNodeSpec(spec, target())).changes.length, 0);
   });
 
   test('a key changed by someone else between plan and apply is not overwritten; the run rolls back', async () => {

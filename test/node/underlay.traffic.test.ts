@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseNodeSpec } from '../../src/config/nodeSpec.ts';
-import { applyNodeSpec, awaitCondition, diffNodeSpec } from '../../src/node/underlay/index.ts';
+import { applyNodeSpec, awaitCondition, planNodeSpec } from '../../src/node/underlay/index.ts';
 import { run } from '../../src/util/exec.ts';
 import { startUnderlayEnv, type UnderlayEnv } from './underlayEnv.ts';
 
@@ -65,7 +65,7 @@ describe('tunnel-like traffic leaves through the NIC of its source VTEP', { time
     }
     // The main table holds 192.0.2.0/24 once per VTEP device and uses the first for every source.
     assert.equal(await egress('192.0.2.2', '192.0.2.254'), 'fp0', 'the main table sends every VTEP out of one device');
-    const { drift } = await diffNodeSpec(spec, { ovsdb: env.client, netns: env.ns });
+    const { changes: drift } = await planNodeSpec(spec, { ovsdb: env.client, netns: env.ns });
     assert.deepEqual(drift.map((c) => c.kind), ['rule-add', 'rule-add']);
     await applyNodeSpec(spec, { ovsdb: env.client, netns: env.ns });
     assert.equal(await egress('192.0.2.2', '192.0.2.254'), 'fp1');

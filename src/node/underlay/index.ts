@@ -2,7 +2,6 @@ import type { NodeSpec } from '../../config/nodeSpec.ts';
 import { OvsdbClient } from '../../ovsdb/index.ts';
 import { Iproute2, type RoutingBackend } from '../../routing/index.ts';
 import { applyPlan, type ApplyOptions, type ApplyOutcome } from './apply.ts';
-import type { Change, Problem } from './changes.ts';
 import { observeUnderlay } from './observe.ts';
 import { OvsdbUnderlay, type OvsBackend, type OvsTransactor } from './ovsBackend.ts';
 import { planUnderlay, type UnderlayPlan } from './plan.ts';
@@ -75,8 +74,3 @@ export async function applyNodeSpec(spec: NodeSpec, options: UnderlayRunOptions)
   }
 }
 
-/** Drift between the spec and the node: the changes apply would make, plus the checks' findings. */
-export async function diffNodeSpec(spec: NodeSpec, options: UnderlayRunOptions): Promise<{ drift: readonly Change[]; problems: readonly Problem[] }> {
-  const plan = await planNodeSpec(spec, options);
-  return { drift: plan.changes, problems: plan.problems };
-}
