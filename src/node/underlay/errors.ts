@@ -1,7 +1,6 @@
 import { MvtepError } from '../../util/errors.ts';
 
 export type UnderlayErrorCode =
-  | 'underlay-ovsdb-bad-reply'
   | 'underlay-ovsdb-no-root'
   | 'underlay-ovsdb-failed'
   | 'underlay-check-failed'

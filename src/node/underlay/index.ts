@@ -3,14 +3,14 @@ import { OvsdbClient } from '../../ovsdb/index.ts';
 import { Iproute2, type RoutingBackend } from '../../routing/index.ts';
 import { applyPlan, type ApplyOptions, type ApplyOutcome } from './apply.ts';
 import { observeUnderlay } from './observe.ts';
-import { OvsdbUnderlay, type OvsBackend, type OvsTransactor } from './ovsBackend.ts';
+import { OvsdbUnderlay, type OvsBackend } from './ovsBackend.ts';
 import { planUnderlay, type UnderlayPlan } from './plan.ts';
 
 export { applyPlan, awaitCondition, type ApplyOptions, type ApplyOutcome, type UnderlayBackends } from './apply.ts';
 export { describeChange, describeDrift, type Change, type ChangeKind, type Problem, type Severity } from './changes.ts';
 export { planUnderlay, type PlanOptions, type UnderlayPlan } from './plan.ts';
 export { observeUnderlay, type ObservedUnderlay } from './observe.ts';
-export { OvsdbUnderlay, OWNER_KEY, OWNER_VALUE, type OvsBackend, type OvsTransactor } from './ovsBackend.ts';
+export { OvsdbUnderlay, OWNER_KEY, OWNER_VALUE, type OvsBackend } from './ovsBackend.ts';
 export type { OvsState, OvsBridge, OvsPort, OvsInterface } from './ovsState.ts';
 export { vtepRule, vtepRoutes, desiredKeys } from './desired.ts';
 export { UnderlayError, type UnderlayErrorCode } from './errors.ts';
@@ -18,8 +18,8 @@ export { nodeSpecFromChassis, labChassisUnderlay, type ChassisUnderlay, type Lab
 export { exportNmstate, exportNetworkManager, type ExportFile } from './export.ts';
 
 export interface UnderlayTarget {
-  /** OVSDB remote (`unix:/run/openvswitch/db.sock`), or a connected transactor (e.g. an OvsdbClient). */
-  readonly ovsdb: string | OvsTransactor;
+  /** OVSDB remote (`unix:/run/openvswitch/db.sock`), or a connected client (left open). */
+  readonly ovsdb: string | OvsdbClient;
   /** Network namespace holding the VTEP devices; the current one when absent. */
   readonly netns?: string;
   /** argv prefix for iproute2 (default ['ip']). */
@@ -40,9 +40,8 @@ export interface UnderlayResult extends ApplyOutcome {
 /** Opens the backends for a target; `close` ends an OVSDB session opened here. */
 export async function openUnderlay(target: UnderlayTarget): Promise<{ ovs: OvsBackend; net: RoutingBackend; close: () => void }> {
   const client = typeof target.ovsdb === 'string' ? await OvsdbClient.connect(target.ovsdb, { reconnect: false, requestTimeoutMs: 30_000 }) : undefined;
-  const transactor = client ?? (target.ovsdb as OvsTransactor);
   return {
-    ovs: new OvsdbUnderlay(transactor),
+    ovs: new OvsdbUnderlay(client ?? (target.ovsdb as OvsdbClient)),
     net: new Iproute2({ ...(target.netns !== undefined ? { netns: target.netns } : {}), ...(target.ip ? { ip: target.ip } : {}) }),
     close: () => client?.close(),
   };

@@ -1,16 +1,14 @@
-import type { OperationResult, WireCondition, WireOperation } from '../../ovsdb/index.ts';
+import { OvsdbTransactionError, type OvsdbClient, type Transaction } from '../../ovsdb/index.ts';
+import { readRows } from '../../observe/index.ts';
+import type { OpenVSwitchTables } from '../../schema/index.ts';
+import { errorMessage } from '../../util/errors.ts';
 import { UnderlayError } from './errors.ts';
-import { decodeOvsState, type OvsState } from './ovsState.ts';
+import { ovsStateFromRows, UNDERLAY_COLUMNS, type OvsState } from './ovsState.ts';
 
 const DB = 'Open_vSwitch';
 /** external_ids key on bridges and ports mvtep created, so it only ever deletes its own. */
 export const OWNER_KEY = 'mvtep-owner';
 export const OWNER_VALUE = 'underlay';
-
-/** The one OVSDB call the underlay needs (OvsdbClient satisfies it). */
-export interface OvsTransactor {
-  transact(db: string, ops: WireOperation[]): Promise<OperationResult[]>;
-}
 
 /** Everything the underlay changes in OVS, each call one transaction. */
 export interface OvsBackend {
@@ -30,121 +28,102 @@ export interface OvsBackend {
   setExternalId(key: string, value: string | undefined, expected?: string): Promise<void>;
 }
 
-const byName = (name: string): [string, '==', string] => ['name', '==', name];
-const optional = (v: number | undefined): number | ['set', []] => (v === undefined ? ['set', []] : v);
+type Tx = Transaction<OpenVSwitchTables>;
+const byName = (name: string) => [['name', '==', name]] as const;
 
 export class OvsdbUnderlay implements OvsBackend {
-  constructor(private readonly db: OvsTransactor) {}
+  constructor(private readonly client: OvsdbClient) {}
 
-  private async tx(ops: WireOperation[], what: string, expectCounts = true): Promise<OperationResult[]> {
-    let results: OperationResult[];
+  /**
+   * Commits one step. `build` returns the operations (update/mutate by
+   * name) that must match a row: one matching nothing would be a silent no-op.
+   */
+  private async commit(what: string, build: (tx: Tx) => readonly number[] | void): Promise<void> {
+    const tx = this.client.transaction<OpenVSwitchTables>(DB);
+    const counted = build(tx) ?? [];
+    tx.comment(`mvtep underlay: ${what}`);
+    let res;
     try {
-      results = await this.db.transact(DB, [...ops, { op: 'comment', comment: `mvtep underlay: ${what}` }]);
+      res = await tx.commit();
     } catch (err) {
-      throw new UnderlayError('underlay-ovsdb-failed', `${what}: ${(err as Error).message}`, ops, { cause: err });
+      throw new UnderlayError('underlay-ovsdb-failed', `${what}: ${errorMessage(err)}`, err instanceof OvsdbTransactionError ? err.op : what, { cause: err });
     }
-    const failed = results.findIndex((r) => r && typeof r.error === 'string');
-    if (failed >= 0) {
-      const r = results[failed]!;
-      throw new UnderlayError('underlay-ovsdb-failed', `${what}: ${r.error}${r.details ? `: ${r.details}` : ''}`, ops[failed]);
+    for (const i of counted) {
+      if (res.count(i) === 0) throw new UnderlayError('underlay-ovsdb-failed', `${what}: no row matches`, what);
     }
-    if (expectCounts) {
-      // update/mutate with a name condition that matched nothing would be a silent no-op.
-      ops.forEach((op, i) => {
-        if ((op.op === 'update' || op.op === 'mutate') && op.where.length > 0 && results[i]?.count === 0) {
-          throw new UnderlayError('underlay-ovsdb-failed', `${what}: no ${op.table} row matches ${JSON.stringify(op.where)}`, op);
-        }
-      });
-    }
-    return results;
   }
 
   async read(): Promise<OvsState> {
-    const r = await this.tx([
-      { op: 'select', table: 'Open_vSwitch', where: [], columns: ['_uuid', 'external_ids'] },
-      { op: 'select', table: 'Bridge', where: [], columns: ['_uuid', 'name', 'datapath_type', 'ports', 'external_ids'] },
-      { op: 'select', table: 'Port', where: [], columns: ['_uuid', 'name', 'interfaces', 'tag', 'external_ids'] },
-      { op: 'select', table: 'Interface', where: [], columns: ['_uuid', 'name', 'type', 'mtu_request', 'mtu', 'ofport'] },
-    ], 'reading bridges, ports and external_ids');
-    return decodeOvsState(r[0]?.rows ?? [], r[1]?.rows ?? [], r[2]?.rows ?? [], r[3]?.rows ?? []);
+    try {
+      return ovsStateFromRows(await readRows<OpenVSwitchTables>(this.client, DB, UNDERLAY_COLUMNS));
+    } catch (err) {
+      if (err instanceof UnderlayError) throw err;
+      throw new UnderlayError('underlay-ovsdb-failed', `reading bridges, ports and external_ids: ${errorMessage(err)}`, DB, { cause: err });
+    }
   }
 
   async addBridge(name: string, datapathType: string): Promise<void> {
-    await this.tx([
-      { op: 'insert', table: 'Interface', row: { name, type: 'internal' }, 'uuid-name': 'iface' },
-      { op: 'insert', table: 'Port', row: { name, interfaces: ['named-uuid', 'iface'] }, 'uuid-name': 'port' },
-      {
-        op: 'insert', table: 'Bridge', 'uuid-name': 'br',
-        row: { name, ports: ['named-uuid', 'port'], datapath_type: datapathType, external_ids: ['map', [[OWNER_KEY, OWNER_VALUE]]] },
-      },
-      { op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['bridges', 'insert', ['set', [['named-uuid', 'br']]]]] },
-    ], `adding bridge ${name}`);
+    await this.commit(`adding bridge ${name}`, (tx) => {
+      const iface = tx.insert('Interface', { name, type: 'internal' });
+      const port = tx.insert('Port', { name, interfaces: [iface] });
+      const br = tx.insert('Bridge', { name, ports: [port], datapath_type: datapathType, external_ids: { [OWNER_KEY]: OWNER_VALUE } });
+      tx.addToSet('Open_vSwitch', [], 'bridges', [br]);
+    });
   }
 
   async deleteBridge(name: string): Promise<void> {
-    const state = await this.read();
-    const br = state.bridges.get(name);
+    const br = (await this.read()).bridges.get(name);
     if (!br) return;
     // Bridge, Port and Interface are not root tables: dropping the reference deletes them.
-    await this.tx([
-      { op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['bridges', 'delete', ['set', [['uuid', br.uuid]]]]] },
-    ], `deleting bridge ${name}`);
+    await this.commit(`deleting bridge ${name}`, (tx) => {
+      tx.removeFromSet('Open_vSwitch', [], 'bridges', [br.uuid]);
+    });
   }
 
   async setBridgeDatapath(name: string, datapathType: string): Promise<void> {
-    await this.tx([{ op: 'update', table: 'Bridge', where: [byName(name)], row: { datapath_type: datapathType } }], `setting datapath_type of ${name}`);
+    await this.commit(`setting datapath_type of ${name}`, (tx) => (tx.update('Bridge', byName(name), { datapath_type: datapathType }), [0]));
   }
 
   async addPort(bridge: string, port: { name: string; type: string; tag?: number; mtuRequest?: number }): Promise<void> {
-    await this.tx([
-      {
-        op: 'insert', table: 'Interface', 'uuid-name': 'iface',
-        row: { name: port.name, type: port.type, ...(port.mtuRequest !== undefined ? { mtu_request: port.mtuRequest } : {}) },
-      },
-      {
-        op: 'insert', table: 'Port', 'uuid-name': 'port',
-        row: {
-          name: port.name, interfaces: ['named-uuid', 'iface'], external_ids: ['map', [[OWNER_KEY, OWNER_VALUE]]],
-          ...(port.tag !== undefined ? { tag: port.tag } : {}),
-        },
-      },
-      { op: 'mutate', table: 'Bridge', where: [byName(bridge)], mutations: [['ports', 'insert', ['set', [['named-uuid', 'port']]]]] },
-    ], `adding port ${port.name} to ${bridge}`);
+    await this.commit(`adding port ${port.name} to ${bridge}`, (tx) => {
+      const iface = tx.insert('Interface', { name: port.name, type: port.type, ...(port.mtuRequest !== undefined ? { mtu_request: port.mtuRequest } : {}) });
+      const p = tx.insert('Port', {
+        name: port.name, interfaces: [iface], external_ids: { [OWNER_KEY]: OWNER_VALUE }, ...(port.tag !== undefined ? { tag: port.tag } : {}),
+      });
+      tx.addToSet('Bridge', byName(bridge), 'ports', [p]);
+      return [tx.size - 1];
+    });
   }
 
   async deletePort(bridge: string, name: string): Promise<void> {
-    const state = await this.read();
-    const port = state.ports.get(name);
+    const port = (await this.read()).ports.get(name);
     if (!port) return;
-    await this.tx([
-      { op: 'mutate', table: 'Bridge', where: [byName(bridge)], mutations: [['ports', 'delete', ['set', [['uuid', port.uuid]]]]] },
-    ], `deleting port ${name} from ${bridge}`);
+    await this.commit(`deleting port ${name} from ${bridge}`, (tx) => (tx.removeFromSet('Bridge', byName(bridge), 'ports', [port.uuid]), [0]));
   }
 
   async setPortTag(name: string, tag: number | undefined): Promise<void> {
-    await this.tx([{ op: 'update', table: 'Port', where: [byName(name)], row: { tag: optional(tag) } }], `setting tag of ${name}`);
+    await this.commit(`setting tag of ${name}`, (tx) => (tx.update('Port', byName(name), { tag: tag === undefined ? [] : [tag] }), [0]));
   }
 
   async setMtuRequest(iface: string, mtu: number | undefined): Promise<void> {
-    await this.tx([{ op: 'update', table: 'Interface', where: [byName(iface)], row: { mtu_request: optional(mtu) } }], `setting mtu_request of ${iface}`);
+    await this.commit(`setting mtu_request of ${iface}`, (tx) => (tx.update('Interface', byName(iface), { mtu_request: mtu === undefined ? [] : [mtu] }), [0]));
   }
 
   async setExternalId(key: string, value: string | undefined, expected?: string): Promise<void> {
-    const where: WireCondition[] = expected === undefined ? [] : [['external_ids', 'includes', ['map', [[key, expected]]]]];
-    const ops: WireOperation[] = [];
-    if (expected !== undefined) {
-      // Aborts the whole transaction (timeout 0) when the key no longer holds `expected`.
-      ops.push({ op: 'wait', table: 'Open_vSwitch', where, columns: [], until: '!=', rows: [], timeout: 0 });
-    }
-    ops.push({ op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['external_ids', 'delete', ['set', [key]]]] });
-    if (value !== undefined) {
-      ops.push({ op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['external_ids', 'insert', ['map', [[key, value]]]]] });
-    }
     const what = value === undefined ? `removing external_ids:${key}` : `setting external_ids:${key}=${value}`;
     try {
-      await this.tx(ops, what);
+      await this.commit(what, (tx) => {
+        // Aborts the whole transaction (timeout 0) when the key no longer holds `expected`.
+        if (expected !== undefined) {
+          tx.wait('Open_vSwitch', [['external_ids', 'includes', { [key]: expected }]], { columns: [], until: '!=', rows: [], timeoutMs: 0 });
+        }
+        if (value === undefined) tx.deleteMapKeys('Open_vSwitch', [], 'external_ids', [key]);
+        else tx.setMapKeys('Open_vSwitch', [], 'external_ids', new Map([[key, value]]));
+      });
     } catch (err) {
-      if (expected !== undefined && err instanceof UnderlayError && /timed out/.test(err.message)) {
+      const cause = err instanceof UnderlayError ? err.cause : undefined;
+      // The wait (operation 0) failing is the typed sign that another writer changed the key.
+      if (expected !== undefined && cause instanceof OvsdbTransactionError && cause.index === 0 && cause.error === 'timed out') {
         throw new UnderlayError('underlay-ovsdb-failed', `${what}: external_ids:${key} no longer is ${JSON.stringify(expected)} (changed by another writer since it was read); not overwritten`, { key, expected }, { cause: err });
       }
       throw err;
