@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse, stringify } from 'yaml';
-import { parseScenario, type PodInput, type Scenario } from '../lab/index.ts';
+import { parseScenario, type AddPodInput, type Scenario } from '../lab/index.ts';
 import type { NodeSpec } from '../config/nodeSpec.ts';
 import { nodeSpecFromChassis } from '../node/underlay/index.ts';
 import type { NicInput } from '../web/inputs.ts';
@@ -23,7 +23,7 @@ export const DEMO_OVERLAY_MTU = 1400;
 export interface DemoPlan {
   readonly scenario: Scenario;
   /** Pods to add after the agents run; none carries encap-ip. */
-  readonly pods: readonly PodInput[];
+  readonly pods: readonly AddPodInput[];
   /** The underlay of each chassis (validated node specs). */
   readonly specs: ReadonlyMap<string, NodeSpec>;
   /** NICs with class and VTEP device per chassis, for the dashboard. */
@@ -135,8 +135,8 @@ export function planDemoFromText(seedText: string, file: string, nodes: number):
     })));
   }
   const expectedVtep = new Map<string, string>();
-  const podInputs: PodInput[] = podsNoEncap.map((p) => {
-    const pod: PodInput = {
+  const podInputs: AddPodInput[] = podsNoEncap.map((p) => {
+    const pod: AddPodInput = {
       name: String(p['name']), chassis: String(p['chassis']), pf: String(p['pf']), vf: Number(p['vf']),
       switch: String(p['switch']), ip: String(p['ip']),
       ...(p['mac'] !== undefined ? { mac: String(p['mac']) } : {}),

@@ -8,8 +8,8 @@ import { defaultLabRoot, listStates, readState, teardownState, type LabState } f
 import { Lab, LabUsageError } from './labHandle.ts';
 
 export { startLab, LabError, type StartLabOptions } from './lab.ts';
-export { Lab, LabUsageError, type LabStatus, type PodInput } from './labHandle.ts';
-export { loadScenario, parseScenario, ScenarioError, type Scenario, type ChassisSpec, type NicSpec, type PodSpec,
+export { Lab, LabUsageError, type LabStatus, type AddPodInput } from './labHandle.ts';
+export { loadScenario, parseScenario, ScenarioError, type Scenario, type ChassisSpec, type ScenarioNic, type PodSpec,
   type SwitchSpec, type FabricSpec, type EncapType } from './scenario.ts';
 export { defaultLabRoot, listStates, readState, type LabState, type ChassisHandle, type PodHandle, type NicHandle,
   type FabricHandle } from './state.ts';

@@ -9,13 +9,13 @@ import { awaitReady, bindingsByPort, missing, readLabNode, readLabSouthbound } f
 import type { OvnRuntime } from './runtime.ts';
 import { parsePodSpec, type PodSpec, type Scenario } from './scenario.ts';
 import { teardownState, type ChassisHandle, type FabricHandle, type LabState, type PodHandle } from './state.ts';
-import { classifyEgress, traceFlow, type EgressResult } from './trace.ts';
+import { classifyEgress, podTraceFlow, type EgressResult } from './trace.ts';
 import { gatewayMac } from './icTopology.ts';
 
 export class LabUsageError extends MvtepError {}
 
 /** What `addPod` takes: a scenario pod entry whose mac and lport may be left to defaults. */
-export type PodInput = Omit<PodSpec, 'mac' | 'lport'> & Partial<Pick<PodSpec, 'mac' | 'lport'>>;
+export type AddPodInput = Omit<PodSpec, 'mac' | 'lport'> & Partial<Pick<PodSpec, 'mac' | 'lport'>>;
 
 export interface LabStatus {
   readonly id: string;
@@ -134,7 +134,7 @@ export class Lab {
   }
 
   /** Adds a pod at run time (NB port + representor on br-int) and, by default, waits until it is bound. */
-  async addPod(input: PodInput, opts: { wait?: boolean; timeoutMs?: number } = {}): Promise<PodHandle> {
+  async addPod(input: AddPodInput, opts: { wait?: boolean; timeoutMs?: number } = {}): Promise<PodHandle> {
     if (!this.scenario) throw new LabUsageError('lab-no-scenario', 'addPod needs the scenario, and this lab handle has none', input);
     const spec = parsePodSpec(this.scenario, input, `addPod(${input.name})`);
     for (const p of Object.values(this.pods)) {
@@ -183,7 +183,7 @@ export class Lab {
     // Routed (L3 interconnect) traffic is addressed to the source switch's router port.
     const fromSwitch = this.scenario?.switches.find((s) => s.name === from.switch);
     const routed = this.scenario && fromSwitch && from.switch !== to.switch ? gatewayMac(this.scenario, fromSwitch) : undefined;
-    const flow = traceFlow(routed ? { ...from } : from, routed ? { ...to, mac: routed } : to, inPort);
+    const flow = podTraceFlow(routed ? { ...from } : from, routed ? { ...to, mac: routed } : to, inPort);
     const trace = await this.appctl(from.chassis, ['ofproto/trace', 'br-int', flow]);
     return classifyEgress(trace, await this.chassisView(from.chassis));
   }

@@ -16,7 +16,7 @@ export interface FabricSpec {
   readonly vlan?: number;
 }
 
-export interface NicSpec {
+export interface ScenarioNic {
   /** PF uplink netdev name (also the veth end in the chassis netns). */
   readonly pf: string;
   readonly pci: string;
@@ -34,7 +34,7 @@ export interface ChassisSpec {
   readonly encapIpDefault?: string;
   /** Write ovn-pf-encap-ip-mapping from nics[].vtep (for tests that skip the underlay/agent). */
   readonly writePfMapping: boolean;
-  readonly nics: readonly NicSpec[];
+  readonly nics: readonly ScenarioNic[];
 }
 
 export interface SwitchSpec {
@@ -92,7 +92,7 @@ export function podMac(chassisIndex: number, nicIndex: number, vf: number): stri
   return `0a:58:${h(chassisIndex + 1)}:${h(nicIndex + 1)}:${h(vf >> 8)}:${h(vf & 0xff)}`;
 }
 
-function parseNic(r: ScenarioReader, v: unknown, path: (string | number)[]): NicSpec {
+function parseNic(r: ScenarioReader, v: unknown, path: (string | number)[]): ScenarioNic {
   const o = r.object(v, path, ['pf', 'pci', 'purpose', 'vtep', 'totalVfs', 'numVfs']);
   const pf = r.string(o['pf'], [...path, 'pf'], NETDEV, 'a netdev name of at most 12 characters');
   const pci = r.optString(o['pci'], [...path, 'pci'], PCI_ADDRESS, 'a PCI address like 0000:01:00.0') ?? pciFromNetdevName(pf);

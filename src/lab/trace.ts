@@ -35,7 +35,7 @@ export type EgressResult =
   | { readonly kind: 'other'; readonly ofports: readonly number[]; readonly trace: string };
 
 /** The ofproto/trace flow for an ICMP echo from `from` to `to`, entering at `inPort`. */
-export function traceFlow(from: PodHandle, to: PodHandle, inPort: number): string {
+export function podTraceFlow(from: PodHandle, to: PodHandle, inPort: number): string {
   return icmpEchoFlow(inPort, [from.mac, from.ip], [to.mac, to.ip]);
 }
 

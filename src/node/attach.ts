@@ -7,7 +7,7 @@ import { AttachError } from './attachErrors.ts';
 import {
   decideAttachEncap, planAttach, planDetach, type AttachEncap, type AttachPlan, type AttachRequest, type AttachState,
 } from './attachPlan.ts';
-import { bridgeView, ifaceView, openVswitchView, portView, VIEW_COLUMNS } from './agent/ovsView.ts';
+import { vswitchBridge, vswitchIface, vswitchRoot, vswitchPort, VIEW_COLUMNS } from './agent/ovsView.ts';
 
 const DB = 'Open_vSwitch';
 
@@ -100,22 +100,22 @@ export class NodeAttacher {
   /** Current encap config as the node has it (lenient: errors are per entry). */
   config(): { config: NodeEncapConfig; warnings: readonly ConfigWarning[] } {
     const ovs = [...this.cache.rows('Open_vSwitch').values()][0];
-    const ids = ovs ? openVswitchView(ovs).externalIds : new Map<string, string>();
+    const ids = ovs ? vswitchRoot(ovs).externalIds : new Map<string, string>();
     const c = checkNodeEncapConfig(ids, this.chassis === undefined ? {} : { chassis: this.chassis });
     return { config: c.value, warnings: c.warnings };
   }
 
   /** The rows planAttach/planDetach need: all bridges, and the ports and interfaces of this name. */
   state(iface?: string): AttachState {
-    const bridges = [...this.cache.rows('Bridge').values()].map(bridgeView);
+    const bridges = [...this.cache.rows('Bridge').values()].map(vswitchBridge);
     if (iface === undefined) {
-      return { bridges, ports: [...this.cache.rows('Port').values()].map(portView), interfaces: [...this.cache.rows('Interface').values()].map(ifaceView) };
+      return { bridges, ports: [...this.cache.rows('Port').values()].map(vswitchPort), interfaces: [...this.cache.rows('Interface').values()].map(vswitchIface) };
     }
     const interfaces = this.cache.lookup('Interface', 'name', iface);
     const ports = new Map<string, Row>();
     for (const p of this.cache.lookup('Port', 'name', iface)) ports.set(p._uuid.value, p);
     for (const i of interfaces) for (const p of this.cache.lookup('Port', 'iface', i._uuid.value)) ports.set(p._uuid.value, p);
-    return { bridges, ports: [...ports.values()].map(portView), interfaces: interfaces.map(ifaceView) };
+    return { bridges, ports: [...ports.values()].map(vswitchPort), interfaces: interfaces.map(vswitchIface) };
   }
 
   /**

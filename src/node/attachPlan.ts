@@ -1,5 +1,5 @@
 import { decidePfEncapIp, IFACE_ENCAP_IP_KEY, type NodeEncapConfig } from '../config/index.ts';
-import type { BridgeView, IfaceView, PortView } from './agent/ovsView.ts';
+import type { VswitchBridge, VswitchIface, VswitchPort } from './agent/ovsView.ts';
 import { AttachError } from './attachErrors.ts';
 
 export const IFACE_ID_KEY = 'iface-id';
@@ -31,9 +31,9 @@ export type AttachEncap =
   | { readonly kind: 'none' };
 
 export interface AttachState {
-  readonly bridges: readonly BridgeView[];
-  readonly ports: readonly PortView[];
-  readonly interfaces: readonly IfaceView[];
+  readonly bridges: readonly VswitchBridge[];
+  readonly ports: readonly VswitchPort[];
+  readonly interfaces: readonly VswitchIface[];
 }
 
 export type AttachPlan =

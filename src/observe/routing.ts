@@ -1,6 +1,6 @@
 import { Iproute2, type RoutingBackend } from '../routing/index.ts';
 import { errorMessage } from '../util/errors.ts';
-import type { RouteLookup, RoutingState } from './state.ts';
+import type { RouteLookupState, RoutingState } from './state.ts';
 import { isIP } from 'node:net';
 
 export interface RoutingReadOptions {
@@ -27,7 +27,7 @@ export async function readRouting(opts: RoutingReadOptions): Promise<RoutingStat
       }
     }
   }
-  const lookups: RouteLookup[] = [];
+  const lookups: RouteLookupState[] = [];
   for (const from of opts.vteps) {
     const fam = isIP(from);
     if (fam === 0) continue;

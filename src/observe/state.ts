@@ -80,12 +80,12 @@ export interface RoutingState {
   readonly addresses: readonly { readonly dev: string; readonly ip: string; readonly prefixLen: number }[];
   readonly links: readonly { readonly name: string; readonly mtu: number; readonly up: boolean }[];
   /** `ip route get <to> from <from>` results. */
-  readonly lookups: readonly RouteLookup[];
+  readonly lookups: readonly RouteLookupState[];
   /** Effective rp_filter of the VTEP devices (max of conf.all and conf.<dev>). */
   readonly rpFilter?: readonly { readonly dev: string; readonly effective: number }[];
 }
 
-export interface RouteLookup {
+export interface RouteLookupState {
   readonly from: string;
   readonly to: string;
   readonly dev: string | undefined;

@@ -4,7 +4,7 @@ import {
   chassisConfigFromExternalIds, modelChassis, parseTunnelChassisId, tunnelMesh, unicastEgress,
   type ChassisModel, type TunnelSpec,
 } from '../ovn/index.ts';
-import { buildContext, type GatheredState, type NodeState, type RouteLookup, type SbEncap } from '../verify/index.ts';
+import { buildContext, type GatheredState, type NodeState, type RouteLookupState, type SbEncap } from '../verify/index.ts';
 import { MvtepError } from '../util/errors.ts';
 import type { TraceEndpoints, TraceResult, TraceRoute, TraceStep, TraceTunnel } from './types.ts';
 
@@ -34,7 +34,7 @@ function observedTunnels(node: NodeState): TunnelSpec[] {
 }
 
 function routeFor(node: NodeState | undefined, e: TraceEndpoints): TraceRoute | null {
-  const l: RouteLookup | undefined = node?.routing?.lookups.find((x) => canonical(x.from) === canonical(e.local_ip) && canonical(x.to) === canonical(e.remote_ip));
+  const l: RouteLookupState | undefined = node?.routing?.lookups.find((x) => canonical(x.from) === canonical(e.local_ip) && canonical(x.to) === canonical(e.remote_ip));
   if (!l) return null;
   return { from: l.from, to: l.to, table: l.table ?? null, device: l.dev ?? null, gateway: l.gateway ?? null, ...(l.error ? { error: l.error } : {}) };
 }

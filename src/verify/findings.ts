@@ -1,4 +1,5 @@
-export type Severity = 'error' | 'warning' | 'info';
+import type { Severity } from '../util/severity.ts';
+export type { Severity };
 
 /** Every check verify runs; the ids are stable (documented in docs/verify.md). */
 export const CHECK_IDS = [

@@ -7,7 +7,8 @@
 /** The seed's traffic classes; any other label is shown as "other". */
 export const TRAFFIC_CLASSES = ['management', 'streaming', 'storage'] as const;
 
-export type Severity = 'error' | 'warning' | 'info';
+import type { Severity } from '../util/severity.ts';
+export type { Severity };
 
 /**
  * How one pod-to-pod path compares with what the underlay intends:

@@ -1,7 +1,7 @@
 // Pure: how a trace's output actions map to tunnels, local ports or nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyEgress, traceFlow } from '../../src/lab/trace.ts';
+import { classifyEgress, podTraceFlow } from '../../src/lab/trace.ts';
 import { outputOfports } from '../../src/ovn/index.ts';
 import type { NodeState } from '../../src/observe/index.ts';
 import type { PodHandle } from '../../src/lab/state.ts';
@@ -62,8 +62,8 @@ test('the trace flow carries in_port, MACs and IPs of both pods', () => {
   const pod = (name: string, mac: string, ip: string): PodHandle => ({
     name, chassis: 'hv1', lport: name, switch: 's', mac, ip, pf: 'enp1s0f0', vf: 0, vfPci: '0000:01:00.2', representor: 'enp1s0f0_0',
   });
-  assert.equal(traceFlow(pod('a', '0a:58:01:01:00:00', '203.0.113.1'), pod('b', '0a:58:02:01:00:00', '203.0.113.2'), 7),
+  assert.equal(podTraceFlow(pod('a', '0a:58:01:01:00:00', '203.0.113.1'), pod('b', '0a:58:02:01:00:00', '203.0.113.2'), 7),
     'in_port=7,dl_src=0a:58:01:01:00:00,dl_dst=0a:58:02:01:00:00,icmp,nw_src=203.0.113.1,nw_dst=203.0.113.2,nw_ttl=64,icmp_type=8,icmp_code=0');
-  assert.match(traceFlow(pod('a', '0a:58:01:01:00:00', '2001:db8::1'), pod('b', '0a:58:02:01:00:00', '2001:db8::2'), 7),
+  assert.match(podTraceFlow(pod('a', '0a:58:01:01:00:00', '2001:db8::1'), pod('b', '0a:58:02:01:00:00', '2001:db8::2'), 7),
     /,icmp6,ipv6_src=2001:db8::1,ipv6_dst=2001:db8::2,nw_ttl=64,icmpv6_type=128/);
 });

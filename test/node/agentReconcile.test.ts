@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkNodeEncapConfig } from '../../src/config/index.ts';
 import { configFingerprint, reconcile, type RepLookup } from '../../src/node/agent/reconcile.ts';
-import type { IfaceView } from '../../src/node/agent/ovsView.ts';
+import type { VswitchIface } from '../../src/node/agent/ovsView.ts';
 
 const cfg = (mapping: string, encap = '192.0.2.1,192.0.2.2,192.0.2.3') =>
   checkNodeEncapConfig({ 'ovn-encap-ip': encap, 'ovn-pf-encap-ip-mapping': mapping }).value;
@@ -18,9 +18,9 @@ const reps: Record<string, RepLookup> = {
 };
 const lookup = (n: string): RepLookup => reps[n] ?? { kind: 'not-representor' };
 let n = 0;
-const vif = (name: string, ids: Record<string, string>): IfaceView => ({ uuid: `u-${name}-${n++}`, name, externalIds: new Map(Object.entries(ids)) });
+const vif = (name: string, ids: Record<string, string>): VswitchIface => ({ uuid: `u-${name}-${n++}`, name, externalIds: new Map(Object.entries(ids)) });
 
-const cases: Array<{ name: string; mapping?: string; iface: IfaceView; want: unknown[]; problem?: string; managed: boolean }> = [
+const cases: Array<{ name: string; mapping?: string; iface: VswitchIface; want: unknown[]; problem?: string; managed: boolean }> = [
   { name: 'adds missing encap-ip', iface: vif('a0', { 'iface-id': 'p1' }), want: [['set', 'a0', '192.0.2.1', undefined]], managed: true },
   { name: 'fixes drift', iface: vif('b0', { 'iface-id': 'p2', 'encap-ip': '192.0.2.1' }), want: [['set', 'b0', '192.0.2.2', '192.0.2.1']], managed: true },
   { name: 'leaves a correct VIF alone', iface: vif('c0', { 'iface-id': 'p3', 'encap-ip': '192.0.2.3' }), want: [], managed: true },

@@ -5,8 +5,8 @@ import { errorMessage } from '../../util/errors.ts';
 import { silentLog, type AgentLog } from './log.ts';
 import { Histogram, renderAgentMetrics } from './metrics.ts';
 import { appendedTail, portList, uuids } from './rows.ts';
-import { ifaceView, openVswitchView, VIEW_COLUMNS } from './ovsView.ts';
-import { configFingerprint, reconcile, type EncapMutation, type Problem, type RepLookup } from './reconcile.ts';
+import { vswitchIface, vswitchRoot, VIEW_COLUMNS } from './ovsView.ts';
+import { configFingerprint, reconcile, type EncapMutation, type AgentProblem, type RepLookup } from './reconcile.ts';
 
 const DB = 'Open_vSwitch';
 /** Write transactions the agent keeps outstanding at once. */
@@ -35,7 +35,7 @@ export interface AgentStats {
   readonly removes: number;
   readonly writeErrors: number;
   readonly managed: number;
-  readonly problems: readonly Problem[];
+  readonly problems: readonly AgentProblem[];
   readonly configErrors: number;
   readonly configWarnings: number;
 }
@@ -55,7 +55,7 @@ export interface AgentHandle {
 
 interface IfaceState {
   managed: boolean;
-  problem?: Problem;
+  problem?: AgentProblem;
 }
 
 /**
@@ -136,7 +136,7 @@ class Agent implements AgentHandle {
   }
 
   get stats(): AgentStats {
-    const problems: Problem[] = [];
+    const problems: AgentProblem[] = [];
     let managed = 0;
     for (const s of this.state.values()) {
       if (s.managed) managed++;
@@ -290,7 +290,7 @@ class Agent implements AgentHandle {
 
   private ovsIds(): ReadonlyMap<string, string> {
     const row = [...this.cache.rows('Open_vSwitch').values()][0];
-    return row ? openVswitchView(row).externalIds : new Map();
+    return row ? vswitchRoot(row).externalIds : new Map();
   }
 
   private configChanged(): boolean {
@@ -372,7 +372,7 @@ class Agent implements AgentHandle {
         else this.state.delete(u);
       }
     }
-    const rows = targets.map((u) => this.cache.get('Interface', u)).filter((r): r is Row => r !== undefined).map(ifaceView);
+    const rows = targets.map((u) => this.cache.get('Interface', u)).filter((r): r is Row => r !== undefined).map(vswitchIface);
     const result = reconcile(config, rows, this.lookup);
     const managed = new Set(result.managed);
     const problems = new Map(result.problems.map((p) => [p.iface, p]));

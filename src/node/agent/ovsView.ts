@@ -5,25 +5,25 @@ import { uuids } from './rows.ts';
  * The slice of the local Open_vSwitch database the attach planner and the
  * agent reason about, as plain data (so both are testable without a server).
  */
-export interface IfaceView {
+export interface VswitchIface {
   readonly uuid: string;
   readonly name: string;
   readonly externalIds: ReadonlyMap<string, string>;
 }
 
-export interface PortView {
+export interface VswitchPort {
   readonly uuid: string;
   readonly name: string;
   readonly interfaces: readonly string[];
 }
 
-export interface BridgeView {
+export interface VswitchBridge {
   readonly uuid: string;
   readonly name: string;
   readonly ports: readonly string[];
 }
 
-export interface OpenVswitchView {
+export interface VswitchRoot {
   readonly uuid: string;
   readonly externalIds: ReadonlyMap<string, string>;
 }
@@ -42,7 +42,7 @@ export function stringMap(v: unknown): Map<string, string> {
   return out;
 }
 
-export const ifaceView = (r: Row): IfaceView => ({ uuid: r._uuid.value, name: String(r['name'] ?? ''), externalIds: stringMap(r['external_ids']) });
-export const portView = (r: Row): PortView => ({ uuid: r._uuid.value, name: String(r['name'] ?? ''), interfaces: uuids(r['interfaces']) });
-export const bridgeView = (r: Row): BridgeView => ({ uuid: r._uuid.value, name: String(r['name'] ?? ''), ports: uuids(r['ports']) });
-export const openVswitchView = (r: Row): OpenVswitchView => ({ uuid: r._uuid.value, externalIds: stringMap(r['external_ids']) });
+export const vswitchIface = (r: Row): VswitchIface => ({ uuid: r._uuid.value, name: String(r['name'] ?? ''), externalIds: stringMap(r['external_ids']) });
+export const vswitchPort = (r: Row): VswitchPort => ({ uuid: r._uuid.value, name: String(r['name'] ?? ''), interfaces: uuids(r['interfaces']) });
+export const vswitchBridge = (r: Row): VswitchBridge => ({ uuid: r._uuid.value, name: String(r['name'] ?? ''), ports: uuids(r['ports']) });
+export const vswitchRoot = (r: Row): VswitchRoot => ({ uuid: r._uuid.value, externalIds: stringMap(r['external_ids']) });

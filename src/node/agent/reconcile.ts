@@ -1,5 +1,5 @@
 import { decidePfEncapIp, IFACE_ENCAP_IP_KEY, type NodeEncapConfig } from '../../config/index.ts';
-import type { IfaceView } from './ovsView.ts';
+import type { VswitchIface } from './ovsView.ts';
 
 export const IFACE_ID_KEY = 'iface-id';
 
@@ -18,7 +18,7 @@ export type EncapMutation =
 export type ProblemKind = 'not-listed' | 'unusable' | 'sriov';
 
 /** Something the agent refuses to fix by itself; reported, never guessed. */
-export interface Problem {
+export interface AgentProblem {
   readonly kind: ProblemKind;
   readonly iface: string;
   readonly pf?: string;
@@ -28,7 +28,7 @@ export interface Problem {
 
 export interface ReconcileResult {
   readonly mutations: readonly EncapMutation[];
-  readonly problems: readonly Problem[];
+  readonly problems: readonly AgentProblem[];
   /** Representor VIFs with an iface-id that the agent is responsible for. */
   readonly managed: readonly string[];
 }
@@ -40,9 +40,9 @@ export interface ReconcileResult {
  * that OVN does not list, or a malformed mapping entry, is reported and the
  * VIF is left as it is. Other VIFs are never touched.
  */
-export function reconcile(config: NodeEncapConfig, ifaces: readonly IfaceView[], lookup: (name: string) => RepLookup): ReconcileResult {
+export function reconcile(config: NodeEncapConfig, ifaces: readonly VswitchIface[], lookup: (name: string) => RepLookup): ReconcileResult {
   const mutations: EncapMutation[] = [];
-  const problems: Problem[] = [];
+  const problems: AgentProblem[] = [];
   const managed: string[] = [];
   for (const iface of ifaces) {
     const ifaceId = iface.externalIds.get(IFACE_ID_KEY);

@@ -62,7 +62,8 @@ export function describeDrift(c: Change): string {
   }
 }
 
-export type Severity = 'error' | 'warning' | 'info';
+import type { Severity } from '../../util/severity.ts';
+export type { Severity };
 
 /** A finding of the pre-apply checks; errors block apply. */
 export interface Problem {
