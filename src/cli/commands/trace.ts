@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { camelCaseKeys } from '../jsonCase.ts';
 import { parseCommandArgs, requireOption } from '../args.ts';
 import { MvtepError, UsageError } from '../../util/errors.ts';
 import { explainPath, formatTrace, TraceError, type TraceResult } from '../../trace/index.ts';
@@ -61,7 +62,7 @@ export const traceCommand: Command = {
       io.stderr.write(`mvtep trace: [${err.code}] ${err.message}\n`);
       return 2;
     }
-    io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatTrace(result));
+    io.stdout.write(values.json ? JSON.stringify(camelCaseKeys(result, true), null, 2) + '\n' : formatTrace(result));
     return result.confirm && !result.confirm.agrees ? 1 : 0;
   },
 };
