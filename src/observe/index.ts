@@ -8,7 +8,7 @@ export { readRows, type RowSource, type TableColumns, type ReadRowsOptions } fro
 export { recordOf, uuidsOf, optionalOf, firstRow, byKey } from './rowValues.ts';
 export { NODE_COLUMNS, nodeStateFromRows, readNodeState, type NodeReadOptions } from './openVswitch.ts';
 export { SOUTHBOUND_COLUMNS, southboundFromRows, readSouthbound, type SouthboundRead, type SouthboundReadOptions } from './southbound.ts';
-export { readRouting, type RoutingReadOptions } from './routing.ts';
+export { lookupRoute, readRouting, type RoutingReadOptions } from './routing.ts';
 export { readSriov } from './sriov.ts';
 export { readSpec, specState } from './nodeSpec.ts';
 export { gatherState, remoteVteps, withRouting, type GatherOptions } from './gather.ts';

@@ -13,6 +13,16 @@ export interface RoutingReadOptions {
   readonly backend?: RoutingBackend;
 }
 
+/** `ip route get <to> from <from>` as observed state; a failing lookup is recorded, not thrown. */
+export async function lookupRoute(ip: RoutingBackend, from: string, to: string): Promise<RouteLookupState> {
+  try {
+    const r = await ip.routeGet(to, from);
+    return { from, to, dev: r.dev, gateway: r.gateway, table: r.table };
+  } catch (err) {
+    return { from, to, dev: undefined, gateway: undefined, table: undefined, error: errorMessage(err) };
+  }
+}
+
 /** Rules, the tables they point at, addresses, MTUs and route lookups of one netns. */
 export async function readRouting(opts: RoutingReadOptions): Promise<RoutingState> {
   const ip = opts.backend ?? new Iproute2(opts.netns ? { netns: opts.netns } : {});
@@ -31,15 +41,7 @@ export async function readRouting(opts: RoutingReadOptions): Promise<RoutingStat
   for (const from of opts.vteps) {
     const fam = isIP(from);
     if (fam === 0) continue;
-    for (const to of opts.remotes) {
-      if (isIP(to) !== fam) continue;
-      try {
-        const r = await ip.routeGet(to, from);
-        lookups.push({ from, to, dev: r.dev, gateway: r.gateway, table: r.table });
-      } catch (err) {
-        lookups.push({ from, to, dev: undefined, gateway: undefined, table: undefined, error: errorMessage(err) });
-      }
-    }
+    for (const to of opts.remotes) if (isIP(to) === fam) lookups.push(await lookupRoute(ip, from, to));
   }
   // rp_filter of the devices that hold a VTEP address.
   const vtepDevs = new Set(links.filter((l) => l.addresses.some((a) => opts.vteps.includes(a.address))).map((l) => l.name));

@@ -1,7 +1,8 @@
 import { icmpEchoFlow, outputOfports } from '../ovn/index.ts';
+import { lookupRoute } from '../observe/index.ts';
+import { traceRoute } from './explain.ts';
 import type { RoutingBackend } from '../routing/index.ts';
 import type { NodeState } from '../verify/index.ts';
-import { errorMessage } from '../util/errors.ts';
 import type { ConfirmResult, TraceResult, TraceRoute } from './types.ts';
 
 /** The ofproto/trace flow for the traced packet: ICMP echo when IPs are known, else plain Ethernet. */
@@ -55,10 +56,5 @@ export function compareWithObserved(result: TraceResult, obs: ConfirmInputs): Co
 
 /** `ip route get` through the routing backend, as a TraceRoute. */
 export async function kernelRoute(backend: RoutingBackend, from: string, to: string): Promise<TraceRoute> {
-  try {
-    const r = await backend.routeGet(to, from);
-    return { from, to, table: r.table ?? null, device: r.dev ?? null, gateway: r.gateway ?? null };
-  } catch (err) {
-    return { from, to, table: null, device: null, gateway: null, error: errorMessage(err) };
-  }
+  return traceRoute(await lookupRoute(backend, from, to));
 }

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { canonicalIp, checkNodeEncapConfig } from '../config/index.ts';
 import {
-  chassisConfigFromExternalIds, modelChassis, parseTunnelChassisId, tunnelMesh, unicastEgress,
+  parseTunnelChassisId, tunnelMesh, unicastEgress,
   type ChassisModel, type TunnelSpec,
 } from '../ovn/index.ts';
 import { buildContext, type GatheredState, type NodeState, type RouteLookupState, type SbEncap } from '../verify/index.ts';
@@ -33,10 +33,14 @@ function observedTunnels(node: NodeState): TunnelSpec[] {
   return out;
 }
 
-function routeFor(node: NodeState | undefined, e: TraceEndpoints): TraceRoute | null {
-  const l: RouteLookupState | undefined = node?.routing?.lookups.find((x) => canonical(x.from) === canonical(e.local_ip) && canonical(x.to) === canonical(e.remote_ip));
-  if (!l) return null;
+/** The one conversion from an observed route lookup to the trace's route. */
+export function traceRoute(l: RouteLookupState): TraceRoute {
   return { from: l.from, to: l.to, table: l.table ?? null, device: l.dev ?? null, gateway: l.gateway ?? null, ...(l.error ? { error: l.error } : {}) };
+}
+
+function routeFor(node: NodeState | undefined, e: TraceEndpoints): TraceRoute | null {
+  const l = node?.routing?.lookups.find((x) => canonical(x.from) === canonical(e.local_ip) && canonical(x.to) === canonical(e.remote_ip));
+  return l ? traceRoute(l) : null;
 }
 
 /**
@@ -60,9 +64,7 @@ export function explainPath(state: GatheredState, from: string, to: string): Tra
   if (ctx.nodes.length > 0 && !nodeCtx) warnings.push(`the node view is not of ${src.chassis} (the source chassis): tunnels come from the model`);
   // The local encap order comes from the chassis' own config when we see it (it can list IPs the SB lacks).
   const sbModel = sb.models.get(src.chassis);
-  const local: ChassisModel | undefined = nodeCtx
-    ? modelChassis(chassisConfigFromExternalIds(node!.openVswitch.externalIds), ctx.features)
-    : sbModel;
+  const local: ChassisModel | undefined = nodeCtx ? nodeCtx.model : sbModel;
   if (!local || !sbModel) throw new TraceError('trace-unknown-chassis', `no Chassis row for '${src.chassis}'`, src.chassis);
   const tunnels = node ? observedTunnels(node) : tunnelMesh(sbModel, sb.models.values());
   const srcEncap: SbEncap | undefined = src.encap === undefined ? undefined : sb.encapByUuid.get(src.encap);

@@ -2,7 +2,7 @@ import { access, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Iproute2 } from '../routing/index.ts';
 import { readNodeState, readRouting, readSouthbound, readSpec, readSriov, STATE_FORMAT, type GatheredState, type NodeState } from '../observe/index.ts';
-import { tracedTunnel } from '../ovn/index.ts';
+import { chassisEncapIps, tracedTunnel } from '../ovn/index.ts';
 import { compareWithObserved, kernelRoute, traceFlow } from './confirm.ts';
 import { explainPath, TraceError } from './explain.ts';
 import { unixctl } from './unixctl.ts';
@@ -56,20 +56,17 @@ export async function traceLive(opts: LiveTraceOptions): Promise<{ result: Trace
     ...(opts.ovnVersion ?? sb.ovnVersion ? { ovnVersion: opts.ovnVersion ?? sb.ovnVersion! } : {}),
     nodes: node ? [node] : [],
   };
-  let result = explainPath(base, opts.from, opts.to);
   let state = base;
   if (node && opts.netns !== undefined) {
-    const backend = new Iproute2({ netns: opts.netns });
-    const routing = await readRouting({ netns: opts.netns, vteps: [], remotes: [], backend });
-    const lookups = [];
-    for (const c of result.candidates) {
-      const r = await kernelRoute(backend, c.local_ip, c.remote_ip);
-      lookups.push({ from: r.from, to: r.to, dev: r.device ?? undefined, gateway: r.gateway ?? undefined, table: r.table ?? undefined, ...(r.error ? { error: r.error } : {}) });
-    }
-    node = { ...node, routing: { ...routing, lookups } };
+    // Every local VTEP towards every VTEP of the destination chassis: the candidates are among these
+    // pairs, so the explanation is computed once, with the routes already in the state.
+    const dstChassis = sb.southbound.portBindings.find((p) => p.logicalPort === opts.to)?.chassis;
+    const remotes = [...new Set(sb.southbound.encaps.filter((e) => e.chassisName === dstChassis).map((e) => e.ip))];
+    const vteps = chassisEncapIps(node.openVswitch.externalIds);
+    node = { ...node, routing: await readRouting({ netns: opts.netns, vteps, remotes, backend: new Iproute2({ netns: opts.netns }) }) };
     state = { ...base, nodes: [node] };
-    result = explainPath(state, opts.from, opts.to);
   }
+  let result = explainPath(state, opts.from, opts.to);
   if (opts.confirm) {
     if (!node || !opts.ovsdb) throw new TraceError('trace-confirm-needs-ovsdb', '--confirm needs --ovsdb of the source chassis');
     if (node.openVswitch.externalIds['system-id'] !== result.source_chassis) {
