@@ -14,6 +14,7 @@ export interface EncapIp {
 export interface EncapIpList {
   /** Key the value came from (`ovn-encap-ip` or `ovn-encap-ip-<chassis>`). */
   readonly key: string;
+  /** The value exactly as stored (OVN reads it untrimmed). */
   readonly raw: string;
   /** Valid addresses, duplicates removed, in written order. */
   readonly ips: readonly EncapIp[];

@@ -15,6 +15,7 @@ export interface VifConfig {
 }
 
 export interface TopologyInput {
+  /** The release's behaviour switches (ovnFeatures). */
   readonly features: OvnFeatures;
   /** In registration order (matters only for duplicate (type, ip) conflicts). */
   readonly chassis: readonly ChassisConfig[];

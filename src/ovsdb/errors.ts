@@ -33,7 +33,9 @@ export class OvsdbProtocolError extends OvsdbError {
 
 /** A JSON-RPC request answered with an error (not transact: see OvsdbTransactionError). */
 export class OvsdbRpcError extends OvsdbError {
+  /** The JSON-RPC method that failed (get_schema, monitor_cond, ...). */
   readonly method: string;
+  /** The server's error member as sent. */
   readonly error: unknown;
   constructor(method: string, error: unknown) {
     super('ovsdb-rpc', `${method} failed: ${describeRpcError(error)}`, { method, error });

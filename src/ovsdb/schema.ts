@@ -92,18 +92,10 @@ function parseBase(json: unknown, where: string): BaseType {
     -readonly [K in keyof BaseType]: BaseType[K];
   } = { type: json['type'] as AtomicType };
   if (json['enum'] !== undefined) base.enum = parseEnum(json['enum'], where);
-  const mi = num(json['minInteger'], where);
-  if (mi !== undefined) base.minInteger = mi;
-  const ma = num(json['maxInteger'], where);
-  if (ma !== undefined) base.maxInteger = ma;
-  const mr = num(json['minReal'], where);
-  if (mr !== undefined) base.minReal = mr;
-  const xr = num(json['maxReal'], where);
-  if (xr !== undefined) base.maxReal = xr;
-  const ml = num(json['minLength'], where);
-  if (ml !== undefined) base.minLength = ml;
-  const xl = num(json['maxLength'], where);
-  if (xl !== undefined) base.maxLength = xl;
+  for (const bound of ['minInteger', 'maxInteger', 'minReal', 'maxReal', 'minLength', 'maxLength'] as const) {
+    const v = num(json[bound], where);
+    if (v !== undefined) base[bound] = v;
+  }
   if (typeof json['refTable'] === 'string') {
     base.refTable = json['refTable'];
     base.refType = json['refType'] === 'weak' ? 'weak' : 'strong';

@@ -71,14 +71,7 @@ function buildVteps(chassis: readonly ChassisInput[], features: OvnFeatures): Vt
 }
 
 function buildTunnels(chassis: readonly ChassisInput[]): TunnelPortView[] {
-  return chassis.flatMap((c) => (c.tunnels ?? []).map((t) => ({
-    chassis: c.name,
-    remoteChassis: t.remoteChassis,
-    localIp: t.localIp,
-    remoteIp: t.remoteIp,
-    name: t.name ?? null,
-    ofport: t.ofport ?? null,
-  })));
+  return chassis.flatMap((c) => (c.tunnels ?? []).map((t) => ({ chassis: c.name, ...t, name: t.name ?? null, ofport: t.ofport ?? null })));
 }
 
 /** The expected full mesh between OVN VTEPs of different chassis, plus any observed extra pair. */
@@ -202,14 +195,7 @@ export function buildDashboardView(inputs: ViewInputs): DashboardView {
     };
   });
 
-  const findings: FindingView[] = (inputs.findings ?? []).map((f) => ({
-    check: f.check,
-    severity: f.severity,
-    subject: f.subject,
-    message: f.message,
-    hint: f.hint ?? null,
-    chassis: f.chassis ?? null,
-  })).sort((x, y) => SEVERITY_RANK[x.severity] - SEVERITY_RANK[y.severity] || x.check.localeCompare(y.check)
+  const findings: FindingView[] = (inputs.findings ?? []).map((f) => ({ ...f, hint: f.hint ?? null, chassis: f.chassis ?? null })).sort((x, y) => SEVERITY_RANK[x.severity] - SEVERITY_RANK[y.severity] || x.check.localeCompare(y.check)
     || x.subject.localeCompare(y.subject));
 
   const chassisViews: ChassisView[] = inputs.chassis.map((c) => {

@@ -39,10 +39,13 @@ export interface NicInput {
   readonly vlan?: number | null;
 }
 
+/** One br-int tunnel port as observed (ovn-chassis-id and options). */
 export interface TunnelInput {
+  /** The chassis before '@' in ovn-chassis-id. */
   readonly remoteChassis: string;
   readonly localIp: string;
   readonly remoteIp: string;
+  /** Port name; OVN's names say nothing about the endpoints. */
   readonly name?: string | null;
   readonly ofport?: number | null;
 }

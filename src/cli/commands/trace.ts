@@ -26,16 +26,18 @@ determined or arbitrary (then: the candidate set).
 Exit status: 0 explained (and confirmed when asked), 1 --confirm disagrees,
 2 bad usage, unknown port or unreadable input.`;
 
+const TRACE_OPTIONS = {
+  from: { type: 'string' }, to: { type: 'string' }, sb: { type: 'string' }, ovsdb: { type: 'string' },
+  netns: { type: 'string' }, sysfs: { type: 'string' }, spec: { type: 'string' }, snapshot: { type: 'string' },
+  confirm: { type: 'boolean' }, 'appctl-target': { type: 'string' }, 'ovn-version': { type: 'string' }, json: { type: 'boolean' },
+} as const;
+
 export const traceCommand: Command = {
   name: 'trace',
   summary: 'explain (and confirm) the tunnel a pod-to-pod packet takes',
   usage,
   async run(argv, io) {
-    const { values } = parseCommandArgs(argv, {
-      from: { type: 'string' }, to: { type: 'string' }, sb: { type: 'string' }, ovsdb: { type: 'string' },
-      netns: { type: 'string' }, sysfs: { type: 'string' }, spec: { type: 'string' }, snapshot: { type: 'string' },
-      confirm: { type: 'boolean' }, 'appctl-target': { type: 'string' }, 'ovn-version': { type: 'string' }, json: { type: 'boolean' },
-    });
+    const { values } = parseCommandArgs(argv, TRACE_OPTIONS);
     const from = requireOption(values.from, 'from');
     const to = requireOption(values.to, 'to');
     if (!values.sb && !values.snapshot) throw new UsageError('give --sb REMOTE (or --snapshot FILE)');

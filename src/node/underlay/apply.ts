@@ -100,6 +100,12 @@ async function rollback(undos: { change: Change; undo: Undo }[], log?: (line: st
   return failures;
 }
 
+/** Runs one change and hands back its undo. */
+async function step(run: () => Promise<unknown>, undo: Undo): Promise<Undo> {
+  await run();
+  return undo;
+}
+
 async function execute(c: Change, { ovs, net }: UnderlayBackends, timeoutMs: number): Promise<Undo> {
   switch (c.kind) {
     case 'ovs-bridge-add':
@@ -157,17 +163,10 @@ async function execute(c: Change, { ovs, net }: UnderlayBackends, timeoutMs: num
     case 'rp-filter':
       await net.writeRpFilter(c.dev, c.to);
       return () => net.writeRpFilter(c.dev, c.from);
-    case 'rule-add':
-      await net.addRule(c.rule);
-      return () => net.deleteRule({ ...c.rule, protocol: String(MVTEP_PROTO) });
-    case 'rule-del':
-      await net.deleteRule(c.rule);
-      return () => net.addRule(c.rule);
-    case 'route-add':
-      await net.addRoute(c.route);
-      return () => net.deleteRoute({ ...c.route, protocol: String(MVTEP_PROTO) });
-    case 'route-del':
-      await net.deleteRoute(c.route);
-      return () => net.addRoute(c.route);
+    // Added rules and routes carry mvtep's protocol mark: the undo deletes exactly that one.
+    case 'rule-add': return step(() => net.addRule(c.rule), () => net.deleteRule({ ...c.rule, protocol: String(MVTEP_PROTO) }));
+    case 'rule-del': return step(() => net.deleteRule(c.rule), () => net.addRule(c.rule));
+    case 'route-add': return step(() => net.addRoute(c.route), () => net.deleteRoute({ ...c.route, protocol: String(MVTEP_PROTO) }));
+    case 'route-del': return step(() => net.deleteRoute(c.route), () => net.addRoute(c.route));
   }
 }

@@ -11,6 +11,7 @@ export interface RpFilterState {
 
 /** Everything the planner looks at, gathered once. */
 export interface ObservedUnderlay {
+  /** Bridges, ports, interfaces and external_ids (ovsStateFromRows). */
   readonly ovs: OvsState;
   readonly links: readonly LinkState[];
   readonly rules: readonly IpRule[];

@@ -30,6 +30,7 @@ export interface OvsInterface {
 }
 
 export interface OvsState {
+  /** The Open_vSwitch row (external_ids mutates address it). */
   readonly rootUuid: string;
   readonly externalIds: ReadonlyMap<string, string>;
   readonly bridges: ReadonlyMap<string, OvsBridge>;
