@@ -16,7 +16,7 @@ import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { OvsdbClient } from '../src/ovsdb/index.ts';
-import { stringMap } from '../src/node/agent/ovsView.ts';
+import { mapOf } from '../src/observe/index.ts';
 import type { FixtureNicSpec } from '../src/sriov/index.ts';
 import { startOvs } from '../test/node/agentHarness.ts';
 import { plug } from '../test/node/agentTestKit.ts';
@@ -92,7 +92,7 @@ try {
       const t = sent.get(name);
       if (t === undefined) continue;
       if (c.kind === 'insert') seenInsert.push(now - t);
-      const ip = stringMap(c.row['external_ids']).get('encap-ip');
+      const ip = mapOf(c.row['external_ids']).get('encap-ip');
       if (ip !== undefined && !done.has(name)) {
         done.add(name);
         reaction.push(now - t);

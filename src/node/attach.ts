@@ -3,6 +3,7 @@ import {
   bumpNextCfgAndWait, NamedUuid, OvsdbClient, OvsdbTransactionError, waitForCurCfg, type MonitorCache, type Row, type Transaction,
 } from '../ovsdb/index.ts';
 import { resolveDevice, resolveRepresentor, SriovError, Sysfs, type Resolution } from '../sriov/index.ts';
+import { uuidsOf } from '../observe/index.ts';
 import { AttachError } from './attachErrors.ts';
 import {
   decideAttachEncap, planAttach, planDetach, type AttachEncap, type AttachPlan, type AttachRequest, type AttachState,
@@ -76,7 +77,7 @@ export class NodeAttacher {
     // Planning one attach must not scan every port of a busy bridge.
     this.cache.addIndex('Interface', 'name', (r) => String(r['name']));
     this.cache.addIndex('Port', 'name', (r) => String(r['name']));
-    this.cache.addIndex('Port', 'iface', (r) => (r['interfaces'] as { value: string }[] | undefined)?.map((u) => u.value));
+    this.cache.addIndex('Port', 'iface', (r) => uuidsOf(r['interfaces']));
   }
 
   static async open(opts: AttacherOptions): Promise<NodeAttacher> {

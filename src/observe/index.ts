@@ -5,7 +5,7 @@
 export * from './state.ts';
 export * from './snapshot.ts';
 export { readRows, type RowSource, type TableColumns, type ReadRowsOptions } from './rowSource.ts';
-export { recordOf, uuidsOf, optionalOf, firstRow, byKey } from './rowValues.ts';
+export { recordOf, mapOf, uuidsOf, eachUuid, appendedUuids, optionalOf, firstRow, byKey } from './rowValues.ts';
 export { NODE_COLUMNS, nodeStateFromRows, readNodeState, type NodeReadOptions } from './openVswitch.ts';
 export { SOUTHBOUND_COLUMNS, southboundFromRows, readSouthbound, type SouthboundRead, type SouthboundReadOptions } from './southbound.ts';
 export { lookupRoute, readRouting, type RoutingReadOptions } from './routing.ts';

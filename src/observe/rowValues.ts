@@ -1,19 +1,46 @@
-import type { Uuid } from '../ovsdb/index.ts';
+import { Uuid } from '../ovsdb/index.ts';
 
-// The only conversions from decoded OVSDB values (typed rows from src/schema)
-// to plain data. Columns a reader did not ask for are undefined at run time
-// even though the row type lists them, hence the `| undefined` everywhere.
+// The only conversions from decoded OVSDB values to plain data, for typed
+// rows (src/schema) and untyped caches alike: a MonitorCache decodes against
+// the schema, so a set column is always an array and a map a Map. Columns a
+// reader did not ask for are undefined at run time even though the row type
+// lists them, hence `undefined` is accepted everywhere.
 
 /** A map column (external_ids, options) as a plain object. */
-export function recordOf(m: ReadonlyMap<string, string> | undefined): Record<string, string> {
+export function recordOf(m: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (m) for (const [k, v] of m) out[k] = v;
+  if (m instanceof Map) for (const [k, v] of m) out[String(k)] = String(v);
+  return out;
+}
+
+/** A map column as a Map (a copy: callers may keep it after the row changes). */
+export function mapOf(m: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  if (m instanceof Map) for (const [k, v] of m) out.set(String(k), String(v));
   return out;
 }
 
 /** A set column of UUIDs as UUID strings. */
-export function uuidsOf(v: readonly Uuid[] | undefined): string[] {
-  return v ? v.map((u) => u.value) : [];
+export function uuidsOf(v: unknown): string[] {
+  if (!Array.isArray(v)) return [];
+  const out: string[] = [];
+  for (const u of v) if (u instanceof Uuid) out.push(u.value);
+  return out;
+}
+
+/** The UUID strings of a set column, lazily (bridges can hold thousands of ports). */
+export function* eachUuid(v: unknown): Generator<string> {
+  if (Array.isArray(v)) for (const u of v) if (u instanceof Uuid) yield u.value;
+}
+
+/**
+ * The UUIDs appended when `next` is `prev` plus elements at the end (the
+ * cache keeps the old elements, same objects, same order), else undefined.
+ */
+export function appendedUuids(prev: unknown, next: unknown): string[] | undefined {
+  if (!Array.isArray(prev) || !Array.isArray(next) || next.length < prev.length) return undefined;
+  for (let i = 0; i < prev.length; i++) if (prev[i] !== next[i]) return undefined;
+  return uuidsOf(next.slice(prev.length));
 }
 
 /** A 0..1 set column (ofport, Port_Binding.chassis): its element or undefined. */

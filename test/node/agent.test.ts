@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { OvsdbClient } from '../../src/ovsdb/index.ts';
 import { serveAgentHttp, startAgent, type AgentHandle, type AgentLog } from '../../src/node/agent/index.ts';
 import { startOvs, type OvsHarness } from './agentHarness.ts';
-import { stringMap } from '../../src/node/agent/ovsView.ts';
+import { mapOf } from '../../src/observe/index.ts';
 import { waitFor, ready, notYet } from '../../src/lab/wait.ts';
 import { IfaceWatch, plug, setIfaceKeys, setOvsKeys, unplug } from './agentTestKit.ts';
 
@@ -193,7 +193,7 @@ test('keys another client writes to the same external_ids at the same time are n
     const tx = other.transaction('Open_vSwitch');
     const sel = tx.select('Interface', [], ['name', 'external_ids']);
     await tx.commit();
-    const now = new Map(sel.rows.map((r) => [String(r['name']), stringMap(r['external_ids'])]));
+    const now = new Map(sel.rows.map((r) => [String(r['name']), mapOf(r['external_ids'])]));
     for (const [name, key] of written) assert.ok(now.get(name)?.has(key), `${name} lost ${key}`);
     assert.equal(now.get('enp1s0f0_0')?.get('iface-id'), 'pod-a');
     assert.equal(now.get('enp1s0f0_0')?.get('encap-ip'), '192.0.2.1');

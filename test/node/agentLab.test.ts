@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseScenario, startLab, type Lab } from '../../src/lab/index.ts';
 import { OvsdbClient, type MonitorCache } from '../../src/ovsdb/index.ts';
 import { startAgent, type AgentHandle } from '../../src/node/agent/index.ts';
-import { stringMap } from '../../src/node/agent/ovsView.ts';
+import { mapOf } from '../../src/observe/index.ts';
 import { IfaceWatch, setIfaceKeys, setOvsKeys } from './agentTestKit.ts';
 import { waitFor, ready, notYet } from '../../src/lab/wait.ts';
 
@@ -211,7 +211,7 @@ test('keys another client writes during a burst of agent rewrites are never lost
     const tx = other.transaction('Open_vSwitch');
     const sel = tx.select('Interface', [], ['name', 'external_ids']);
     await tx.commit();
-    const now = new Map(sel.rows.map((r) => [String(r['name']), stringMap(r['external_ids'])]));
+    const now = new Map(sel.rows.map((r) => [String(r['name']), mapOf(r['external_ids'])]));
     for (const [name, key] of written) assert.ok(now.get(name)?.has(key), `${name} lost ${key}`);
     for (const p of hv1Pods) {
       assert.equal(now.get(p.representor)?.get('ovn-installed'), 'true', `${p.name} lost ovn-installed`);

@@ -1,7 +1,7 @@
 // Small OVSDB helpers shared by the agent tests and benchmarks: plug a VIF the
 // way a CNI would (without encap-ip), watch Interface rows, await conditions.
 import { NamedUuid, OvsdbClient, type MonitorCache } from '../../src/ovsdb/index.ts';
-import { stringMap } from '../../src/node/agent/ovsView.ts';
+import { mapOf } from '../../src/observe/index.ts';
 
 export async function plug(client: OvsdbClient, name: string, ids: Record<string, string>, bridge = 'br-int'): Promise<void> {
   const tx = client.transaction('Open_vSwitch');
@@ -39,7 +39,7 @@ export class IfaceWatch {
     this.cache = client.monitor('Open_vSwitch', { Interface: ['name', 'external_ids'] });
   }
   ids(name: string): Map<string, string> | undefined {
-    for (const r of this.cache.rows('Interface').values()) if (r['name'] === name) return stringMap(r['external_ids']);
+    for (const r of this.cache.rows('Interface').values()) if (r['name'] === name) return mapOf(r['external_ids']);
     return undefined;
   }
   encap(name: string): string | undefined {

@@ -4,7 +4,7 @@ import { resolveRepresentor, SriovError, Sysfs, warmUplinks } from '../../sriov/
 import { errorMessage } from '../../util/errors.ts';
 import { silentLog, type AgentLog } from './log.ts';
 import { Histogram, renderAgentMetrics } from './metrics.ts';
-import { appendedTail, portList, uuids } from './rows.ts';
+import { appendedUuids, eachUuid, uuidsOf } from '../../observe/index.ts';
 import { vswitchIface, vswitchRoot, VIEW_COLUMNS } from './ovsView.ts';
 import { configFingerprint, reconcile, type EncapMutation, type AgentProblem, type RepLookup } from './reconcile.ts';
 
@@ -119,7 +119,7 @@ class Agent implements AgentHandle {
       Port: [...VIEW_COLUMNS.Port],
       Interface: [...VIEW_COLUMNS.Interface],
     });
-    this.cache.addIndex('Port', 'byIface', (r) => uuids(r['interfaces']));
+    this.cache.addIndex('Port', 'byIface', (r) => uuidsOf(r['interfaces']));
     this.warm();
     this.cache.on('change', (changes, info) => this.onChange(changes, info.initial));
     this.cache.ready.catch((err: unknown) => {
@@ -198,7 +198,7 @@ class Agent implements AgentHandle {
         if (c.kind === 'delete') this.state.delete(c.uuid);
         else mark(c.uuid);
       } else if (c.table === 'Port') {
-        for (const u of uuids(c.row?.['interfaces'])) mark(u);
+        for (const u of uuidsOf(c.row?.['interfaces'])) mark(u);
       } else if (c.table === 'Bridge') {
         const name = c.row?.['name'] ?? c.old?.['name'];
         if (name !== this.bridge) continue;
@@ -208,11 +208,11 @@ class Agent implements AgentHandle {
         }
         // Fast path for the common change, ports appended: the cache keeps
         // the old elements (same objects, same order) and appends new ones.
-        const appended = this.bridgeRow === c.old ? appendedTail(c.old['ports'], c.row['ports']) : undefined;
+        const appended = this.bridgeRow === c.old ? appendedUuids(c.old['ports'], c.row['ports']) : undefined;
         if (appended) {
           for (const p of appended) {
             this.bridgePorts.add(p);
-            for (const u of uuids(this.cache.get('Port', p)?.['interfaces'])) mark(u);
+            for (const u of uuidsOf(this.cache.get('Port', p)?.['interfaces'])) mark(u);
           }
           this.bridgeRow = c.row;
           continue;
@@ -221,11 +221,11 @@ class Agent implements AgentHandle {
         // we keep is the "before", so the old row need not be scanned too.
         this.log('debug', 'bridge ports rescanned', { ports: Array.isArray(c.row['ports']) ? c.row['ports'].length : 0 });
         const now = new Set<string>();
-        for (const p of portList(c.row['ports'])) {
+        for (const p of eachUuid(c.row['ports'])) {
           now.add(p);
           if (this.bridgePorts.has(p)) continue;
           const port = this.cache.get('Port', p);
-          for (const u of uuids(port?.['interfaces'])) mark(u);
+          for (const u of uuidsOf(port?.['interfaces'])) mark(u);
         }
         this.bridgePorts = now;
         this.bridgeRow = c.row;
@@ -320,7 +320,7 @@ class Agent implements AgentHandle {
     if (br !== this.bridgeRow) {
       this.log('debug', 'bridge ports rebuilt', {});
       this.bridgeRow = br;
-      this.bridgePorts = new Set(uuids(br?.['ports']));
+      this.bridgePorts = new Set(uuidsOf(br?.['ports']));
     }
     return this.bridgePorts;
   }
@@ -363,7 +363,7 @@ class Agent implements AgentHandle {
     this.dirty.clear();
     const targets: string[] = [];
     if (full) {
-      for (const p of ports) for (const u of uuids(this.cache.get('Port', p)?.['interfaces'])) targets.push(u);
+      for (const p of ports) for (const u of uuidsOf(this.cache.get('Port', p)?.['interfaces'])) targets.push(u);
       const all = new Set(targets);
       for (const u of this.state.keys()) if (!all.has(u)) this.state.delete(u);
     } else {

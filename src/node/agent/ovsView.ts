@@ -1,5 +1,6 @@
 import type { Row } from '../../ovsdb/index.ts';
-import { uuids } from './rows.ts';
+import { mapOf, uuidsOf, type TableColumns } from '../../observe/index.ts';
+import type { OpenVSwitchTables } from '../../schema/index.ts';
 
 /**
  * The slice of the local Open_vSwitch database the attach planner and the
@@ -34,15 +35,9 @@ export const VIEW_COLUMNS = {
   Bridge: ['name', 'ports'],
   Port: ['name', 'interfaces'],
   Interface: ['name', 'external_ids'],
-} as const;
+} as const satisfies TableColumns<OpenVSwitchTables>;
 
-export function stringMap(v: unknown): Map<string, string> {
-  const out = new Map<string, string>();
-  if (v instanceof Map) for (const [k, val] of v) out.set(String(k), String(val));
-  return out;
-}
-
-export const vswitchIface = (r: Row): VswitchIface => ({ uuid: r._uuid.value, name: String(r['name'] ?? ''), externalIds: stringMap(r['external_ids']) });
-export const vswitchPort = (r: Row): VswitchPort => ({ uuid: r._uuid.value, name: String(r['name'] ?? ''), interfaces: uuids(r['interfaces']) });
-export const vswitchBridge = (r: Row): VswitchBridge => ({ uuid: r._uuid.value, name: String(r['name'] ?? ''), ports: uuids(r['ports']) });
-export const vswitchRoot = (r: Row): VswitchRoot => ({ uuid: r._uuid.value, externalIds: stringMap(r['external_ids']) });
+export const vswitchIface = (r: Row): VswitchIface => ({ uuid: r._uuid.value, name: String(r['name'] ?? ''), externalIds: mapOf(r['external_ids']) });
+export const vswitchPort = (r: Row): VswitchPort => ({ uuid: r._uuid.value, name: String(r['name'] ?? ''), interfaces: uuidsOf(r['interfaces']) });
+export const vswitchBridge = (r: Row): VswitchBridge => ({ uuid: r._uuid.value, name: String(r['name'] ?? ''), ports: uuidsOf(r['ports']) });
+export const vswitchRoot = (r: Row): VswitchRoot => ({ uuid: r._uuid.value, externalIds: mapOf(r['external_ids']) });
