@@ -27,11 +27,19 @@ export async function startDb(ctx: LabContext, dir: string, db: LabDb, prefix = 
   return { remote: `unix:${sock}`, ctl };
 }
 
+/** Two databases side by side in `<workDir>/<sub>` (NB+SB, IC-NB+IC-SB), started in parallel. */
+type LabDbHandle = { remote: string; ctl: string };
+
+export async function startDbPair(ctx: LabContext, sub: string, dbs: readonly [LabDb, LabDb], prefix = ''): Promise<{ dir: string; pair: readonly [LabDbHandle, LabDbHandle] }> {
+  const dir = join(ctx.state.workDir, sub);
+  await mkdir(dir, { recursive: true });
+  const [a, b] = await allSettledOrThrow([startDb(ctx, dir, dbs[0], prefix), startDb(ctx, dir, dbs[1], prefix)]);
+  return { dir, pair: [a, b] };
+}
+
 /** NB and SB databases plus ovn-northd, all in `<workDir>/central`. */
 export async function startCentral(ctx: LabContext): Promise<void> {
-  const dir = join(ctx.state.workDir, 'central');
-  await mkdir(dir, { recursive: true });
-  const [nb, sb] = await allSettledOrThrow([startDb(ctx, dir, 'nb'), startDb(ctx, dir, 'sb')]);
+  const { dir, pair: [nb, sb] } = await startDbPair(ctx, 'central', ['nb', 'sb']);
   ctx.state.nb = nb;
   ctx.state.sb = sb;
   const ctl = join(dir, 'ovn-northd.ctl');

@@ -25,6 +25,12 @@ export const FABRIC_BRIDGE = 'br-fabric';
 export const FABRIC_MTU = 9000;
 const QUIET = ['-vconsole:off', '-vsyslog:off'];
 
+/** The lab's fabric (`mvl<id>-fab`), recorded in the state file at once so teardown finds it. */
+export async function startLabFabric(ctx: LabContext, spec: FabricSpec): Promise<void> {
+  ctx.state.fabric = await createFabric(ctx, `mvl${ctx.state.id}-fab`, spec);
+  await ctx.save();
+}
+
 export async function createFabric(ctx: LabContext, netns: string, spec: FabricSpec): Promise<FabricHandle> {
   await ctx.netnsAdd(netns);
   const ip = (...args: string[]) => run(['ip', '-n', netns, ...args]);

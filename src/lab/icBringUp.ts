@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { chassisHandle, startChassis } from './chassis.ts';
 import { allSettledOrThrow, type LabContext } from './context.ts';
-import { createFabric } from './fabric.ts';
+import { startLabFabric } from './fabric.ts';
 import { awaitIcReady } from './icReadiness.ts';
 import { buildIcTopology } from './icTopology.ts';
 import { startIcDatabases, startZone } from './icZones.ts';
@@ -38,10 +38,7 @@ export async function bringUpInterconnect(ctx: LabContext, scenario: Scenario, r
   const handles: ChassisHandle[] = scenario.chassis.map((c, i) => chassisHandle(state.workDir, state.id, c, i + 1));
   await allSettledOrThrow([
     startIcDatabases(ctx),
-    (async () => {
-      state.fabric = await createFabric(ctx, `mvl${state.id}-fab`, scenario.fabric);
-      await ctx.save();
-    })(),
+    startLabFabric(ctx, scenario.fabric),
   ]);
   state.zones = await allSettledOrThrow(scenario.chassis.map((c) => startZone(ctx, c.name)));
   await ctx.save();

@@ -1,9 +1,8 @@
 import { chassisEncapIps } from '../ovn/index.ts';
-import { bindingsByPort, missing, readLabNode, readLabSouthbound } from './readiness.ts';
+import { awaitNothingMissing, bindingsByPort, missing, readLabNode, readLabSouthbound } from './readiness.ts';
 import type { Scenario } from './scenario.ts';
 import type { ChassisHandle, PodHandle, ZoneHandle } from './state.ts';
 import { transitSwitchPort } from './icTopology.ts';
-import { notYet, ready, waitFor, type Probe } from './wait.ts';
 
 export interface IcReadinessInput {
   readonly scenario: Scenario;
@@ -56,10 +55,6 @@ export async function icMissing(input: IcReadinessInput): Promise<string[]> {
   return why;
 }
 
-export async function awaitIcReady(input: IcReadinessInput, timeoutMs: number): Promise<void> {
-  await waitFor('interconnect lab readiness (zones, remote chassis, tunnels, bindings)', async (): Promise<Probe<true>> => {
-    input.abort?.();
-    const why = await icMissing(input);
-    return why.length === 0 ? ready(true) : notYet(why.slice(0, 6).join('; ') + (why.length > 6 ? ` (+${why.length - 6} more)` : ''));
-  }, timeoutMs);
+export function awaitIcReady(input: IcReadinessInput, timeoutMs: number): Promise<void> {
+  return awaitNothingMissing('interconnect lab readiness (zones, remote chassis, tunnels, bindings)', () => icMissing(input), input.abort, timeoutMs);
 }

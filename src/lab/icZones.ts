@@ -1,7 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { allSettledOrThrow, daemonEnv, type LabContext } from './context.ts';
-import { startDb } from './central.ts';
+import { startDbPair } from './central.ts';
 import type { ZoneHandle } from './state.ts';
 
 const QUIET = ['-vconsole:off', '-vsyslog:off'];
@@ -11,9 +10,7 @@ const QUIET = ['-vconsole:off', '-vsyslog:off'];
  * one of each for all zones, as OVN's interconnection docs lay them out.
  */
 export async function startIcDatabases(ctx: LabContext): Promise<void> {
-  const dir = join(ctx.state.workDir, 'ic');
-  await mkdir(dir, { recursive: true });
-  const [icNb, icSb] = await allSettledOrThrow([startDb(ctx, dir, 'ic_nb'), startDb(ctx, dir, 'ic_sb')]);
+  const { pair: [icNb, icSb] } = await startDbPair(ctx, 'ic', ['ic_nb', 'ic_sb']);
   ctx.state.icNb = icNb;
   ctx.state.icSb = icSb;
   await ctx.save();
@@ -26,10 +23,8 @@ export async function startIcDatabases(ctx: LabContext): Promise<void> {
  * name is the availability zone's name in IC-SB.
  */
 export async function startZone(ctx: LabContext, chassis: string): Promise<ZoneHandle> {
-  const dir = join(ctx.state.workDir, 'zones', chassis);
-  await mkdir(dir, { recursive: true });
   const prefix = `${chassis}-`;
-  const [nb, sb] = await allSettledOrThrow([startDb(ctx, dir, 'nb', prefix), startDb(ctx, dir, 'sb', prefix)]);
+  const { dir, pair: [nb, sb] } = await startDbPair(ctx, join('zones', chassis), ['nb', 'sb'], prefix);
   await ctx.tools.nbctl(nb.remote, ['init', '--', 'set', 'NB_Global', '.', `name=${chassis}`]);
   const env = daemonEnv(dir);
   const northdCtl = join(dir, 'ovn-northd.ctl');

@@ -5,7 +5,7 @@ import { MvtepError, errorMessage } from '../util/errors.ts';
 import { startCentral } from './central.ts';
 import { chassisHandle, startChassis } from './chassis.ts';
 import { allSettledOrThrow, LabContext } from './context.ts';
-import { createFabric } from './fabric.ts';
+import { startLabFabric } from './fabric.ts';
 import { createLogicalPorts, plugRepresentors, podHandle } from './pods.ts';
 import { isAlive } from './process.ts';
 import { awaitReady } from './readiness.ts';
@@ -128,10 +128,7 @@ async function bringUp(ctx: LabContext, scenario: Scenario, readyTimeoutMs: numb
   const handles: ChassisHandle[] = scenario.chassis.map((c, i) => chassisHandle(state.workDir, state.id, c, i + 1));
   await allSettledOrThrow([
     startCentral(ctx),
-    (async () => {
-      state.fabric = await createFabric(ctx, `mvl${state.id}-fab`, scenario.fabric);
-      await ctx.save();
-    })(),
+    startLabFabric(ctx, scenario.fabric),
   ]);
   log('central (NB, SB, northd) and fabric up');
   const chassis = await allSettledOrThrow(scenario.chassis.map((c, i) => startChassis(ctx, scenario, c, handles[i]!, state.fabric!)));

@@ -102,10 +102,15 @@ export async function missing(input: ReadinessInput): Promise<string[]> {
   return why;
 }
 
-export async function awaitReady(input: ReadinessInput, timeoutMs: number): Promise<void> {
-  await waitFor('lab readiness (chassis, tunnels, bindings)', async (): Promise<Probe<true>> => {
-    input.abort?.();
-    const why = await missing(input);
+/** Waits until `missing` reports nothing; the wait's message shows the first six reasons. */
+export async function awaitNothingMissing(what: string, missingNow: () => Promise<string[]>, abort: (() => void) | undefined, timeoutMs: number): Promise<void> {
+  await waitFor(what, async (): Promise<Probe<true>> => {
+    abort?.();
+    const why = await missingNow();
     return why.length === 0 ? ready(true) : notYet(why.slice(0, 6).join('; ') + (why.length > 6 ? ` (+${why.length - 6} more)` : ''));
   }, timeoutMs);
+}
+
+export function awaitReady(input: ReadinessInput, timeoutMs: number): Promise<void> {
+  return awaitNothingMissing('lab readiness (chassis, tunnels, bindings)', () => missing(input), input.abort, timeoutMs);
 }
