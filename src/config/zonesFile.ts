@@ -68,12 +68,19 @@ function text(sink: IssueSink, v: unknown, path: SpecPath, pattern: RegExp, what
 const remote = (sink: IssueSink, v: unknown, path: SpecPath, required: boolean) =>
   text(sink, v, path, REMOTE, 'an OVSDB remote (unix:PATH, tcp:HOST:PORT or ssl:HOST:PORT)', required);
 
-function parseChassis(sink: IssueSink, v: unknown, path: SpecPath): ZoneChassisSpec | undefined {
+/** `v` as a mapping with only `allowed` keys (unknown keys are reported), or undefined after reporting why. */
+function mapping(sink: IssueSink, v: unknown, path: SpecPath, allowed: readonly string[], what: string): Record<string, unknown> | undefined {
   if (!isRecord(v)) {
-    sink.add(path, v, 'must be a mapping with name (and optionally ovsdb, netns, vswitchdCtl)');
+    sink.add(path, v, `must be a mapping with ${what}`);
     return undefined;
   }
-  keys(sink, v, ['name', 'ovsdb', 'netns', 'vswitchdCtl'], path);
+  keys(sink, v, allowed, path);
+  return v;
+}
+
+function parseChassis(sink: IssueSink, value: unknown, path: SpecPath): ZoneChassisSpec | undefined {
+  const v = mapping(sink, value, path, ['name', 'ovsdb', 'netns', 'vswitchdCtl'], 'name (and optionally ovsdb, netns, vswitchdCtl)');
+  if (!v) return undefined;
   const name = text(sink, v['name'], [...path, 'name'], NAME, 'a chassis name', true);
   const ovsdb = remote(sink, v['ovsdb'], [...path, 'ovsdb'], false);
   const netns = text(sink, v['netns'], [...path, 'netns'], /^[A-Za-z0-9_.-]{1,64}$/, 'a network namespace name', false);
@@ -82,12 +89,9 @@ function parseChassis(sink: IssueSink, v: unknown, path: SpecPath): ZoneChassisS
   return { name, ...(ovsdb ? { ovsdb } : {}), ...(netns ? { netns } : {}), ...(vswitchdCtl ? { vswitchdCtl } : {}) };
 }
 
-function parseZone(sink: IssueSink, v: unknown, path: SpecPath): ZoneSpec | undefined {
-  if (!isRecord(v)) {
-    sink.add(path, v, 'must be a mapping with name, nb and sb');
-    return undefined;
-  }
-  keys(sink, v, ['name', 'nb', 'sb', 'chassis'], path);
+function parseZone(sink: IssueSink, value: unknown, path: SpecPath): ZoneSpec | undefined {
+  const v = mapping(sink, value, path, ['name', 'nb', 'sb', 'chassis'], 'name, nb and sb');
+  if (!v) return undefined;
   const name = text(sink, v['name'], [...path, 'name'], NAME, 'a zone name (letters, digits, _ . : -)', true);
   const nb = remote(sink, v['nb'], [...path, 'nb'], true);
   const sb = remote(sink, v['sb'], [...path, 'sb'], true);
