@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError, errorMessage } from '../util/errors.ts';
+import { OVN_RELEASES, isOvnRelease, type OvnRelease } from '../lab/releases.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -29,4 +30,11 @@ export function parseSeconds(text: string | undefined, name = 'timeout'): number
   const seconds = Number(text);
   if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0)) throw new UsageError(`--${name}: '${text}' is not a positive number of seconds`, text);
   return Math.round(seconds * 1000);
+}
+
+/** `--release R`: an OVN release name, as a usage error (exit 2) when unknown. */
+export function releaseOption(value: string | undefined): OvnRelease | undefined {
+  if (value === undefined) return undefined;
+  if (isOvnRelease(value)) return value;
+  throw new UsageError(`--release: unknown OVN release '${value}' (known: ${OVN_RELEASES.join(', ')})`, value);
 }

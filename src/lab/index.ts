@@ -2,7 +2,7 @@
  * The lab: a real multi-chassis OVN on one machine, from a YAML scenario.
  * See docs/lab.md for the scenario format and this API.
  */
-import { requireRuntime, type OvnRuntime } from './runtime.ts';
+import { isOvnRelease, requireRuntime, type OvnRuntime } from './runtime.ts';
 import { loadScenario, type Scenario } from './scenario.ts';
 import { defaultLabRoot, listStates, readState, teardownState, type LabState } from './state.ts';
 import { Lab, LabUsageError } from './labHandle.ts';
@@ -20,10 +20,14 @@ export { LabTimeoutError } from './wait.ts';
  * A Lab handle for a lab started elsewhere (e.g. by `mvtep lab up`), from its
  * work dir, with the scenario recorded in its state (so addPod works too).
  */
-export async function attachLab(workDir: string, opts: { runtime?: OvnRuntime } = {}): Promise<Lab> {
+export async function attachLab(workDir: string, opts: { runtime?: OvnRuntime; env?: NodeJS.ProcessEnv } = {}): Promise<Lab> {
   const state = await readState(workDir);
   if (!state) throw new LabUsageError('lab-not-found', `no lab state in ${workDir}`, workDir);
-  const runtime = opts.runtime ?? await requireRuntime();
+  // The release the lab runs: its daemons' tools must be of the same OVN.
+  const runtime = opts.runtime ?? await requireRuntime({
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(state.release && isOvnRelease(state.release) ? { release: state.release } : {}),
+  });
   const scenario: Scenario | undefined = state.scenario ?? await loadScenario(state.scenarioFile).catch(() => undefined);
   return new Lab(state, runtime, scenario);
 }

@@ -73,6 +73,7 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
   await mkdir(workDir, { recursive: true });
   const state: LabState = {
     version: 1, id, name: scenario.name, scenarioFile: resolve(scenario.file), scenario, workDir, createdAt: new Date().toISOString(),
+    release: runtime.release,
     detached: options.detached ?? false, phase: 'starting', netns: [], daemons: [], chassis: [], pods: [],
   };
   const abort = new AbortFlag();

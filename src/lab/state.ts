@@ -94,6 +94,8 @@ export interface LabState {
   readonly scenario: Scenario;
   readonly workDir: string;
   readonly createdAt: string;
+  /** OVN release of the runtime the lab was started with (absent in older state files: 25.03). */
+  readonly release?: string;
   /** Set by the CLI: the lab was started to outlive its starting process. */
   detached: boolean;
   phase: 'starting' | 'up' | 'failed' | 'stopping';

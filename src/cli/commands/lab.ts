@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import type { CliIo, Command } from '../command.ts';
-import { parseCommandArgs, requireOption } from '../args.ts';
+import { parseCommandArgs, releaseOption, requireOption } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
 import { requireRuntime } from '../../lab/runtime.ts';
 import {
@@ -36,7 +36,7 @@ const rootOption = { dir: { type: 'string' }, name: { type: 'string' } } as cons
 const up: Command = {
   name: 'lab up',
   summary: 'start a multi-chassis OVN lab from a scenario file',
-  usage: `Usage: mvtep lab up --scenario FILE [--name NAME] [--dir ROOT] [--hold] [--json]
+  usage: `Usage: mvtep lab up --scenario FILE [--name NAME] [--dir ROOT] [--release R] [--hold] [--json]
 
 Starts a real OVN on this machine as the scenario (YAML, see docs/lab.md)
 describes: NB/SB ovsdb-server and ovn-northd; per chassis its own netns,
@@ -48,16 +48,18 @@ registered, tunnels exist and pods are bound; the daemons keep running.
   --name NAME      lab name (default: the scenario's name); work dir ROOT/NAME
   --dir ROOT       lab root (default: $MVTEP_LAB_DIR or <tmpdir>/mvtep-lab)
   --hold           stay in the foreground; Ctrl-C (or SIGTERM) tears the lab down
+  --release R      OVN release to run (25.03, 26.03; default $MVTEP_OVN_RELEASE, else 25.03)
   --json           print the status as JSON
 
 Ctrl-C during start removes everything started so far. Stop with 'mvtep lab down'.`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
-      scenario: { type: 'string' }, json: { type: 'boolean' }, hold: { type: 'boolean' }, ...rootOption,
+      scenario: { type: 'string' }, json: { type: 'boolean' }, hold: { type: 'boolean' }, release: { type: 'string' }, ...rootOption,
     });
+    const release = releaseOption(values.release);
     const file = requireOption(values.scenario, 'scenario');
     const scenario = await loadScenario(isAbsolute(file) ? file : join(io.cwd, file));
-    const runtime = await requireRuntime({ env: io.env });
+    const runtime = await requireRuntime({ env: io.env, ...(release ? { release } : {}) });
     const root = values.dir ?? defaultLabRoot(io.env);
     const name = values.name ?? scenario.name;
     const lab = await startLab(scenario, {
@@ -110,9 +112,9 @@ was found and all shown are up with nothing pending, 1 otherwise.`,
       else io.stdout.write(`no lab${values.name ? ` named ${values.name}` : ''} under ${values.dir ?? defaultLabRoot(io.env)}\n`);
       return 1;
     }
-    const runtime = await requireRuntime({ env: io.env });
     const out: LabStatus[] = [];
-    for (const s of states) out.push(await (await attachLab(s.workDir, { runtime })).status());
+    // Each lab with the tools of the release it runs.
+    for (const s of states) out.push(await (await attachLab(s.workDir, { env: io.env })).status());
     io.stdout.write(values.json ? JSON.stringify(out) + '\n' : out.map(formatStatus).join('\n'));
     return out.every((s) => s.phase === 'up' && s.pending.length === 0) ? 0 : 1;
   },
