@@ -40,6 +40,19 @@ export interface OvnFeatures {
   readonly defaultIsEncapIdZero: boolean;
   /** Since 24.09.0 a VIF's encap-ip is ignored on a chassis with fewer than two Encap rows. */
   readonly encapIpNeedsTwoEncaps: boolean;
+  /**
+   * A chassis skips an (ip, type) another chassis already owns ("cannot
+   * duplicate") instead of both looping on failing SB transactions: 26.03.0,
+   * backported to 24.03.7, 25.03.2 and 25.09.1 (25.03.0 of trixie lacks it).
+   */
+  readonly duplicateEncapGuard: boolean;
+}
+
+function duplicateEncapGuard(v: OvnVersion): boolean {
+  if (atLeast(v, [26, 3, 0])) return true;
+  const [major, minor, patch] = v;
+  return (major === 24 && minor === 3 && patch >= 7) || (major === 25 && minor === 3 && patch >= 2)
+    || (major === 25 && minor === 9 && patch >= 1);
 }
 
 export function ovnFeatures(v: OvnVersion): OvnFeatures {
@@ -51,6 +64,7 @@ export function ovnFeatures(v: OvnVersion): OvnFeatures {
     encapIpDefault: atLeast(v, [24, 9, 0]),
     defaultIsEncapIdZero,
     encapIpNeedsTwoEncaps: atLeast(v, [24, 9, 0]),
+    duplicateEncapGuard: duplicateEncapGuard(v),
   };
 }
 

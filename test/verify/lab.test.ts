@@ -11,6 +11,7 @@ import { captureIo, type CapturedIo } from '../helpers/cliIo.ts';
 import { parseScenario, startLab, type Lab } from '../../src/lab/index.ts';
 import { requireRuntime } from '../../src/lab/runtime.ts';
 import { OvsdbClient } from '../../src/ovsdb/index.ts';
+import { ovnFeatures, parseOvnVersion } from '../../src/ovn/index.ts';
 import type { VerifyReport } from '../../src/verify/index.ts';
 import { leftovers } from '../lab/helpers/leftovers.ts';
 
@@ -43,10 +44,12 @@ pods:
 
 let root: string;
 let lab: Lab | undefined;
+let ovnVersion = '';
 const clients = new Map<string, OvsdbClient>();
 
 before(async () => {
   const runtime = await requireRuntime();
+  ovnVersion = runtime.manifest.ovnVersion;
   root = await mkdtemp(join(tmpdir(), 'mvv-'));
   lab = await startLab(parseScenario(SCENARIO, 'vlab.yaml'), { runtime, workRoot: root, handleSignals: false });
   for (const c of ['hv1', 'hv2']) clients.set(c, await OvsdbClient.connect(lab.chassis[c]!.ovsdbRemote));
@@ -151,6 +154,11 @@ test('seeded: duplicate-encap-ip (hv2 also claims hv1\'s VTEP)', async () => {
   await setIds('hv2', 'Open_vSwitch', undefined, { 'ovn-encap-ip': '198.51.100.1,198.51.100.2,192.0.2.11' });
   const r = await verifyUntil('hv2', has('duplicate-encap-ip', /hv2/), 'duplicate');
   assert.ok(r.findings.some((f) => f.check === 'duplicate-encap-ip' && f.message.includes('192.0.2.11')));
+  // The release decides what the losing chassis does: 26.03 skips the IP, 25.03.0 loops on failing transactions.
+  const guarded = ovnFeatures(parseOvnVersion(ovnVersion)).duplicateEncapGuard;
+  assert.equal(guarded, !ovnVersion.startsWith('25.03.0'), `guard for OVN ${ovnVersion}`);
+  const message = r.findings.find((f) => f.check === 'duplicate-encap-ip' && f.subject === 'chassis hv2')?.message ?? '';
+  assert.match(message, guarded ? /OVN skips it here \("cannot duplicate"\)/ : /no duplicate-encap guard/);
   await setIds('hv2', 'Open_vSwitch', undefined, { 'ovn-encap-ip': '198.51.100.1,198.51.100.2' });
   await verifyUntil('hv2', clean, 'reverted');
 });

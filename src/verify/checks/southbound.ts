@@ -55,8 +55,12 @@ export function southboundChecks(ctx: CheckContext): Finding[] {
       if (have.has(`${e.type}|${e.ip}`)) continue;
       const others = [...(sb.chassisByIp.get(e.ip) ?? [])].filter((c) => c !== name);
       if (others.length > 0) {
+        // What the losing chassis does depends on the release: skip the IP, or fail every SB transaction.
+        const effect = ctx.features.duplicateEncapGuard
+          ? `OVN skips it here ("cannot duplicate"), so VIFs pinned to ${e.ip} are not steered`
+          : `this OVN has no duplicate-encap guard (added in 26.03.0, 25.03.2): both chassis keep failing their SB transactions`;
         out.push(finding('duplicate-encap-ip', 'error', subject,
-          `ovn-encap-ip lists ${e.ip}, but chassis ${others.join(', ')} already owns its ${e.type} Encap row: OVN skips it here, so VIFs pinned to ${e.ip} are not steered`,
+          `ovn-encap-ip lists ${e.ip}, but chassis ${others.join(', ')} already owns its ${e.type} Encap row: ${effect}`,
           `remove ${e.ip} from one of the chassis' ovn-encap-ip`));
       } else {
         out.push(finding('encap-missing', 'error', subject,
