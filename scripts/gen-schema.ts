@@ -4,7 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requireRuntime } from '../src/lab/runtime.ts';
+import { DEFAULT_RELEASE, requireRuntime } from '../src/lab/runtime.ts';
 import { parseDatabaseSchema, type BaseType, type ColumnSchema, type DatabaseSchema } from '../src/ovsdb/index.ts';
 
 interface Target {
@@ -103,7 +103,9 @@ function generate(schema: DatabaseSchema, source: string, prefix: string): strin
 }
 
 const check = process.argv.includes('--check');
-const rt = await requireRuntime();
+// The models are generated from the oldest supported release's schemas (whatever
+// $MVTEP_OVN_RELEASE says): newer releases only add columns (test/schema/typed.test.ts checks).
+const rt = await requireRuntime({ release: DEFAULT_RELEASE });
 let stale = false;
 for (const target of TARGETS) {
   const path = rt.schemas[target.schema];

@@ -1,8 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { OvsdbClient, Uuid } from '../../src/ovsdb/index.ts';
-import { OpenVSwitchColumns, OpenVSwitchDatabase, type OpenVSwitchTables } from '../../src/schema/index.ts';
+import { OvsdbClient, Uuid, parseDatabaseSchema } from '../../src/ovsdb/index.ts';
+import { readFile } from 'node:fs/promises';
+import {
+  OpenVSwitchColumns, OpenVSwitchDatabase, OvnNorthboundColumns, OvnNorthboundDatabase, OvnSouthboundColumns,
+  OvnSouthboundDatabase, type OpenVSwitchTables,
+} from '../../src/schema/index.ts';
+import { DEFAULT_RELEASE, parseVersion, requireRuntime, versionAtLeast } from '../../src/lab/runtime.ts';
 import { run } from '../../src/util/exec.ts';
 import { startServer, type TestServer } from '../ovsdb/server.ts';
 
@@ -23,9 +28,32 @@ test('the checked-in models match the runtime schemas (scripts/gen-schema.ts --c
   const r = await run([process.execPath, '--import', 'tsx', script, '--check'], { allowFailure: true, timeoutMs: 60_000 });
   assert.equal(r.code, 0, r.stderr);
   const schema = await client.schema(OpenVSwitchDatabase.name);
-  assert.equal(schema.version, OpenVSwitchDatabase.version);
-  assert.deepEqual([...OpenVSwitchColumns.Interface].sort(),
-    [...schema.tables.get('Interface')!.columns.keys()].filter((c) => !c.startsWith('_')).sort());
+  const rt = await requireRuntime();
+  if (rt.release === DEFAULT_RELEASE) {
+    assert.equal(schema.version, OpenVSwitchDatabase.version);
+    assert.deepEqual([...OpenVSwitchColumns.Interface].sort(),
+      [...schema.tables.get('Interface')!.columns.keys()].filter((c) => !c.startsWith('_')).sort());
+  }
+});
+
+test('the models (oldest release) are a subset of the running release\'s schemas: every table and column still exists', async () => {
+  const rt = await requireRuntime();
+  const models = [
+    { path: rt.schemas.vswitch, db: OpenVSwitchDatabase, columns: OpenVSwitchColumns },
+    { path: rt.schemas.sb, db: OvnSouthboundDatabase, columns: OvnSouthboundColumns },
+    { path: rt.schemas.nb, db: OvnNorthboundDatabase, columns: OvnNorthboundColumns },
+  ];
+  for (const m of models) {
+    const schema = parseDatabaseSchema(JSON.parse(await readFile(m.path, 'utf8')));
+    assert.equal(schema.name, m.db.name);
+    // On 26.03 the SB schema is 21.8 against the models' 20.41: newer, never older.
+    assert.ok(versionAtLeast(parseVersion(schema.version)!, parseVersion(m.db.version)!), `${m.db.name} ${schema.version} >= ${m.db.version}`);
+    for (const [table, cols] of Object.entries(m.columns)) {
+      const have = schema.tables.get(table);
+      assert.ok(have, `${m.db.name} ${schema.version} has table ${table}`);
+      for (const c of cols as readonly string[]) assert.ok(have.columns.has(c), `${m.db.name} ${schema.version} ${table}.${c}`);
+    }
+  }
 });
 
 test('typed transactions and caches: column names and value types are checked', async () => {
