@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { run } from '../util/exec.ts';
 import { DaemonError, isAlive, logTail, spawnDaemon, type DaemonRecord } from './process.ts';
 import type { OvnRuntime, RuntimeProgram } from './runtime.ts';
@@ -48,6 +48,29 @@ export class LabContext {
     this.state.daemons.push(rec);
     await this.save();
     return rec;
+  }
+
+  /**
+   * Kills the recorded daemon `name` with SIGKILL (a crash, not a clean stop)
+   * and starts it again with the same argv; returns once it answers on its
+   * control socket. Databases keep their file, so state survives as in a real
+   * restart. `whileDown` runs between the kill and the restart.
+   */
+  async crashAndRestart(name: string, whileDown?: () => Promise<void>): Promise<DaemonRecord> {
+    const i = this.state.daemons.findIndex((d) => d.name === name);
+    const rec = this.state.daemons[i];
+    if (!rec) throw new DaemonError('daemon-unknown', `no lab daemon '${name}' (known: ${this.state.daemons.map((d) => d.name).join(', ')})`, name);
+    if (await isAlive(rec)) process.kill(rec.pid, 'SIGKILL');
+    await waitFor(`${name} (pid ${rec.pid}) to die`, async () => (await isAlive(rec)) ? notYet('alive') : ready(true), 10_000);
+    await whileDown?.();
+    const arg = (flag: string) => rec.argv.find((a) => a.startsWith(`--${flag}=`))?.slice(flag.length + 3);
+    const dir = dirname(rec.log);
+    const fresh = await spawnDaemon({ name, argv: rec.argv, env: daemonEnv(dir), log: rec.log, cwd: dir });
+    this.state.daemons[i] = fresh;
+    await this.save();
+    const ctl = arg('unixctl');
+    if (ctl) await this.awaitControl(fresh, ctl, arg('log-file') ?? rec.log);
+    return fresh;
   }
 
   /** Waits until the daemon answers on its control socket; fails fast with its log if it died. */

@@ -78,6 +78,14 @@ export class Lab {
     return p;
   }
 
+  /**
+   * SIGKILLs one lab daemon (names as in the state: `hv1-ovsdb-server-sb`, ...),
+   * runs `whileDown`, and starts it again; resolves once it answers.
+   */
+  async crashAndRestart(daemon: string, whileDown?: () => Promise<void>): Promise<void> {
+    await this.ctx.crashAndRestart(daemon, whileDown);
+  }
+
   /** `ovs-appctl -t <chassis' vswitchd>` with `args`. */
   appctl(chassis: string, args: readonly string[]): Promise<string> {
     return this.ctx.tools.appctl(this.chassisOf(chassis).vswitchdCtl, args);

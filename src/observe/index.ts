@@ -12,3 +12,4 @@ export { lookupRoute, readRouting, type RoutingReadOptions } from './routing.ts'
 export { readSriov } from './sriov.ts';
 export { readSpec, specState } from './nodeSpec.ts';
 export { gatherState, remoteVteps, withRouting, type GatherOptions } from './gather.ts';
+export { IC_ZONE_SB_COLUMNS, icZoneFromRows, type IcZoneSouthbound, type IcChassis, type IcEncap, type IcPortBinding } from './icZone.ts';

@@ -82,10 +82,19 @@ export interface ZoneModel {
   egress(fromLport: string, toLport: string): EgressPrediction;
 }
 
-/** The Encap row of `chassisEncaps` with `ip`, best tunnel type first (geneve over stt over vxlan). */
-export function encapRowForIp(chassisEncaps: readonly EncapRow[], ip: string | undefined): EncapRow | undefined {
+/**
+ * The Encap row of `chassisEncaps` with `ip`, best tunnel type first (geneve
+ * over stt over vxlan): the row northd picks for requested-encap-ip, and the
+ * one `mvtep ic steer` pins a remote port to.
+ */
+export function encapRowForIp<R extends { readonly ip: string; readonly type: string }>(
+  chassisEncaps: readonly R[], ip: string | undefined): R | undefined {
   if (ip === undefined) return undefined;
-  return chassisEncaps.filter((e) => e.ip === ip).sort((a, b) => encapTypeRank(b.type) - encapTypeRank(a.type))[0];
+  let best: R | undefined;
+  for (const e of chassisEncaps) {
+    if (e.ip === ip && (best === undefined || encapTypeRank(e.type) > encapTypeRank(best.type))) best = e;
+  }
+  return best;
 }
 
 function remotePortModel(p: RemotePortConfig, chassis: ChassisModel | undefined, ic: InterconnectFeatures): RemotePortModel {

@@ -17,6 +17,7 @@ export const commandModules: ReadonlyArray<{ readonly words: readonly string[]; 
   { words: ['attach', 'detach'], load: async () => (await import('./attach.ts')).attachCommands },
   { words: ['agent'], load: async () => (await import('./agent.ts')).agentCommands },
   { words: ['node'], load: async () => (await import('./node.ts')).nodeCommands },
+  { words: ['ic'], load: async () => (await import('./ic.ts')).icCommands },
   { words: ['ovsdb'], load: async () => (await import('./ovsdb.ts')).ovsdbCommands },
 ];
 

@@ -1,0 +1,83 @@
+import type { Command } from '../command.ts';
+import { parseCommandArgs, parseSeconds, requireOption } from '../args.ts';
+import { UsageError } from '../../util/errors.ts';
+import { loadZonesFile } from '../../config/index.ts';
+import { SteerController, formatReport, steerOnce, type SteerReport } from '../../ic/index.ts';
+import { jsonLogger } from '../../node/agent/index.ts';
+
+const steer: Command = {
+  name: 'ic steer',
+  summary: 'pin every cross-zone pod port to its pod\'s own VTEP (OVN interconnect)',
+  usage: `Usage: mvtep ic steer --zones FILE [--once] [--dry-run] [--uninstall] [--timeout S] [--json]
+
+In OVN interconnect mode (one zone per node, as OVN-Kubernetes runs), a pod
+port seen from another zone is a type=remote Port_Binding with no encap, so
+traffic to it arrives on an arbitrary VTEP of the pod's node. ic steer pins
+each such port, in every zone, to the Encap row of the pod's own VTEP (its
+Port_Binding.encap in its home zone; geneve preferred), writing the remote
+Port_Binding.encap in the zone's SB. Each zone it manages carries the key
+SB_Global external_ids:mvtep-ic-steer. See docs/interconnect.md.
+
+Without --once it runs as a controller: it monitors every zone's SB and
+re-converges after any change (pod moved, encap-ip changed, zone restarted,
+remote chassis' encaps synced). Logs are JSON lines on stderr; SIGTERM and
+SIGINT stop it. Zones that cannot be reached are retried, and ports whose
+home zone is unreachable are left as they are.
+
+  --zones FILE   the zones file (YAML; mvtep lab up writes one for IC labs)
+  --once         one run: steer, re-read until nothing is left to write, exit
+  --dry-run      with --once: print what would be written, write nothing
+  --uninstall    clear every encap steering wrote and the marker key, exit
+  --timeout S    connect and per-transaction deadline in seconds (default 10)
+  --json         print the report as JSON (with --once / --uninstall)
+
+Exit codes: 0 converged; 1 ports left pending; 3 a zone was unreachable.
+
+Examples:
+  mvtep ic steer --zones /tmp/mvtep-lab/seed-ic/zones.yaml --once
+  mvtep ic steer --zones zones.yaml --once --dry-run --json
+  mvtep ic steer --zones zones.yaml --uninstall`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, {
+      zones: { type: 'string' }, once: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, uninstall: { type: 'boolean' },
+      timeout: { type: 'string' }, json: { type: 'boolean' },
+    });
+    const zones = await loadZonesFile(requireOption(values.zones, 'zones'));
+    const timeoutMs = parseSeconds(values.timeout) ?? 10_000;
+    const once = values.once === true || values.uninstall === true;
+    if (values['dry-run'] && !once) throw new UsageError('--dry-run needs --once or --uninstall', '--dry-run');
+    if (values.json && !once) throw new UsageError('--json needs --once or --uninstall (the controller logs JSON lines on stderr)', '--json');
+    if (once) {
+      const report = await steerOnce(zones, { timeoutMs, dryRun: values['dry-run'] ?? false, uninstall: values.uninstall ?? false });
+      io.stdout.write((values.json ? JSON.stringify(report) : formatReport(report)) + '\n');
+      return exitCode(report);
+    }
+    const log = jsonLogger(io.stderr, 'info', { component: 'mvtep-ic-steer' });
+    const controller = new SteerController(zones, { timeoutMs });
+    controller.on('event', (e) => {
+      if (e.kind === 'wrote') log('info', 'steered', { zone: e.zone, writes: e.writes.length, ms: Math.round(e.ms) });
+      else if (e.kind === 'write-failed') log('warn', 'write failed, retrying', { zone: e.zone, error: e.error });
+    });
+    controller.start();
+    log('info', 'watching zones', { zones: zones.zones.map((z) => z.name) });
+    await new Promise<void>((resolve) => {
+      const onStop = (sig: NodeJS.Signals) => {
+        log('info', 'signal received, stopping', { signal: sig });
+        process.off('SIGTERM', onStop);
+        process.off('SIGINT', onStop);
+        resolve();
+      };
+      process.on('SIGTERM', onStop);
+      process.on('SIGINT', onStop);
+    });
+    controller.close();
+    return 0;
+  },
+};
+
+function exitCode(r: SteerReport): number {
+  if (r.totals.unreachable > 0) return 3;
+  return r.totals.pending > 0 ? 1 : 0;
+}
+
+export const icCommands: Command[] = [steer];

@@ -1,0 +1,142 @@
+import { encapRowForIp } from '../ovn/index.ts';
+import type { IcEncap, IcPortBinding, IcZoneSouthbound } from '../observe/index.ts';
+
+/**
+ * Steering of L2 (stretched switch) remote ports, as pure data: every
+ * `type=remote` Port_Binding of a pod gets, in each zone, the Encap row of
+ * the pod's home VTEP (its Port_Binding.encap IP in its home zone), geneve
+ * preferred. Nothing is written unless the right answer is known: a port
+ * whose home zone is unreadable, or whose home has no VTEP yet, is left as it
+ * is and reported pending with the reason.
+ */
+
+export interface ObservedZone {
+  readonly name: string;
+  /** Undefined while the zone's SB cannot be read. */
+  readonly sb: IcZoneSouthbound | undefined;
+}
+
+/** Where a pod lives: the zone whose SB binds its port to a local chassis. */
+export interface PodHome {
+  readonly lport: string;
+  readonly zone: string;
+  readonly chassis: string;
+  /** The VTEP its traffic must arrive on; undefined when its home does not say. */
+  readonly vtep: string | undefined;
+}
+
+export interface EncapWrite {
+  readonly lport: string;
+  /** Encap row UUID to reference; undefined clears the column. */
+  readonly encap: string | undefined;
+  /** IP of that row (for reports). */
+  readonly ip: string | undefined;
+  /** IP the port pointed at before, if any. */
+  readonly was: string | undefined;
+}
+
+export interface PendingPort {
+  readonly lport: string;
+  readonly reason: string;
+}
+
+export interface ZonePlan {
+  readonly zone: string;
+  readonly writes: readonly EncapWrite[];
+  readonly pending: readonly PendingPort[];
+  /** Remote pod ports already pointing at their home VTEP. */
+  readonly steered: number;
+}
+
+function chassisEncaps(sb: IcZoneSouthbound, chassis: string): IcEncap[] {
+  const c = sb.chassis.get(chassis);
+  if (!c) return [];
+  const out: IcEncap[] = [];
+  for (const u of c.encaps) {
+    const e = sb.encaps.get(u);
+    if (e) out.push(e);
+  }
+  return out;
+}
+
+function homeVtep(sb: IcZoneSouthbound, pb: IcPortBinding): string | undefined {
+  if (pb.encap !== undefined) return sb.encaps.get(pb.encap)?.ip;
+  // A chassis with one VTEP has only one right answer even without Port_Binding.encap.
+  const ips = new Set(chassisEncaps(sb, pb.chassis!).map((e) => e.ip));
+  return ips.size === 1 ? [...ips][0] : undefined;
+}
+
+/** Every pod's home; a port bound locally in two zones at once (mid-move) is left out and reported. */
+export function podHomes(zones: readonly ObservedZone[]): { homes: Map<string, PodHome>; conflicts: Map<string, string[]> } {
+  const homes = new Map<string, PodHome>();
+  const conflicts = new Map<string, string[]>();
+  for (const z of zones) {
+    if (!z.sb) continue;
+    for (const pb of z.sb.portBindings) {
+      if (pb.type !== '' || pb.chassis === undefined) continue;
+      const ch = z.sb.chassis.get(pb.chassis);
+      if (!ch || ch.remote) continue;
+      const prev = homes.get(pb.logicalPort);
+      if (prev || conflicts.has(pb.logicalPort)) {
+        conflicts.set(pb.logicalPort, [...(conflicts.get(pb.logicalPort) ?? [prev!.zone]), z.name]);
+        homes.delete(pb.logicalPort);
+        continue;
+      }
+      homes.set(pb.logicalPort, { lport: pb.logicalPort, zone: z.name, chassis: pb.chassis, vtep: homeVtep(z.sb, pb) });
+    }
+  }
+  return { homes, conflicts };
+}
+
+/** The writes that pin every remote pod port of every readable zone to its pod's home VTEP. */
+export function planL2(zones: readonly ObservedZone[]): ZonePlan[] {
+  const { homes, conflicts } = podHomes(zones);
+  const plans: ZonePlan[] = [];
+  for (const z of zones) {
+    if (!z.sb) continue;
+    const sb = z.sb;
+    const writes: EncapWrite[] = [];
+    const pending: PendingPort[] = [];
+    let steered = 0;
+    for (const pb of sb.portBindings) {
+      if (pb.type !== 'remote') continue;
+      const home = homes.get(pb.logicalPort);
+      if (!home) {
+        if (conflicts.has(pb.logicalPort)) pending.push({ lport: pb.logicalPort, reason: `bound in zones ${conflicts.get(pb.logicalPort)!.join(' and ')} at once` });
+        continue; // not a pod of a readable zone (a transit port, or its zone is down): not ours to judge
+      }
+      if (home.vtep === undefined) {
+        pending.push({ lport: pb.logicalPort, reason: `its home zone ${home.zone} gives it no VTEP (no Port_Binding.encap on a multi-VTEP chassis)` });
+        continue;
+      }
+      if (pb.chassis !== home.chassis) {
+        pending.push({ lport: pb.logicalPort, reason: `bound to ${pb.chassis ?? 'no chassis'} here, but the pod lives on ${home.chassis}` });
+        continue;
+      }
+      const row = encapRowForIp(chassisEncaps(sb, home.chassis), home.vtep);
+      if (!row) {
+        pending.push({ lport: pb.logicalPort, reason: `remote chassis ${home.chassis} has no Encap ${home.vtep} in this zone yet` });
+        continue;
+      }
+      if (pb.encap === row.uuid) {
+        steered++;
+        continue;
+      }
+      const was = pb.encap === undefined ? undefined : sb.encaps.get(pb.encap)?.ip;
+      writes.push({ lport: pb.logicalPort, encap: row.uuid, ip: row.ip, was });
+    }
+    plans.push({ zone: z.name, writes, pending, steered });
+  }
+  return plans;
+}
+
+/** The writes that take back what steering wrote: every remote port's encap cleared. */
+export function planL2Uninstall(zones: readonly ObservedZone[]): ZonePlan[] {
+  return zones.filter((z) => z.sb).map((z) => {
+    const sb = z.sb!;
+    const writes = sb.portBindings
+      .filter((pb) => pb.type === 'remote' && pb.encap !== undefined)
+      .map((pb) => ({ lport: pb.logicalPort, encap: undefined, ip: undefined, was: sb.encaps.get(pb.encap!)?.ip }));
+    return { zone: z.name, writes, pending: [], steered: 0 };
+  });
+}

@@ -1,0 +1,180 @@
+// Integration: `mvtep ic steer` on a real interconnect lab (examples/seed-ic.yaml:
+// 3 zones, real ovn-ic, 3 VTEPs per node). Before steering, cross-zone L2
+// traffic targets arbitrary VTEPs of the destination node; after, every pair
+// targets the destination pod's own VTEP (ofproto/trace on the source
+// chassis), the controller follows changes within 2 s, and --uninstall
+// restores every zone's SB.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireRuntime } from '../../src/lab/runtime.ts';
+import { loadScenario, startLab, type Lab } from '../../src/lab/index.ts';
+import { loadZonesFile, type ZonesFile } from '../../src/config/index.ts';
+import { IC_ZONE_SB_COLUMNS, icZoneFromRows, readRows, type IcZoneSouthbound } from '../../src/observe/index.ts';
+import type { OvnSouthboundTables } from '../../src/schema/index.ts';
+import { SteerController, steerOnce } from '../../src/ic/index.ts';
+import { notYet, pollUntil, ready } from '../../src/util/wait.ts';
+import { leftovers } from '../lab/helpers/leftovers.ts';
+
+const scenarioFile = new URL('../../examples/seed-ic.yaml', import.meta.url).pathname;
+let root: string;
+let lab: Lab;
+let zones: ZonesFile;
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'mvtep-icsteer-'));
+  lab = await startLab(await loadScenario(scenarioFile), { runtime: await requireRuntime(), workRoot: root, handleSignals: false });
+  zones = await loadZonesFile((await lab.status()).zonesFile!);
+});
+
+after(async () => {
+  const id = lab?.id;
+  await lab?.down();
+  if (id) assert.deepEqual(await leftovers(root, id), { pids: [], netns: [] });
+  await rm(root, { recursive: true, force: true });
+});
+
+const l2Pods = () => Object.values(lab.pods).filter((p) => p.switch === 'ls-l2');
+
+async function readZone(name: string): Promise<IcZoneSouthbound> {
+  const spec = zones.zones.find((z) => z.name === name)!;
+  return icZoneFromRows(await readRows<OvnSouthboundTables>(spec.sb, 'OVN_Southbound', IC_ZONE_SB_COLUMNS, { timeoutMs: 10_000 }));
+}
+
+/** IP the remote port `lport` points at in zone `zone` (undefined: unpinned). */
+async function remoteEncapIp(zone: string, lport: string): Promise<string | undefined> {
+  const sb = await readZone(zone);
+  const pb = sb.portBindings.find((p) => p.logicalPort === lport && p.type === 'remote');
+  assert.ok(pb, `zone ${zone} has remote port ${lport}`);
+  return pb.encap === undefined ? undefined : sb.encaps.get(pb.encap)?.ip;
+}
+
+/** Zone -> sorted text of what steering may touch: Port_Bindings and SB_Global external_ids. */
+async function sbDump(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const z of zones.zones) {
+    const pbs = await lab.zoneSbctl(z.name, ['--format=csv', '--columns=logical_port,type,chassis,encap,options,external_ids', 'list', 'Port_Binding']);
+    const global = await lab.zoneSbctl(z.name, ['get', 'SB_Global', '.', 'external_ids']);
+    out.set(z.name, [...pbs.trim().split('\n').sort(), global.trim()].join('\n'));
+  }
+  return out;
+}
+
+/** Every cross-zone L2 pair: [pairs, pairs whose tunnel targets another VTEP than the destination pod's]. */
+async function l2Pairs(): Promise<{ pairs: number; wrong: string[] }> {
+  const wrong: string[] = [];
+  let pairs = 0;
+  for (const a of l2Pods()) for (const b of l2Pods()) {
+    if (a.chassis === b.chassis) continue;
+    const e = await lab.traceEgress(a.name, b.name);
+    assert.equal(e.kind, 'tunnel', `${a.name} -> ${b.name}`);
+    if (e.kind !== 'tunnel') continue;
+    pairs++;
+    assert.equal(e.localIp, a.encapIp, `${a.name} -> ${b.name} leaves on its own VTEP`);
+    if (e.remoteIp !== b.encapIp) wrong.push(`${a.name}->${b.name}: ${e.remoteIp} (want ${b.encapIp})`);
+  }
+  return { pairs, wrong };
+}
+
+test('L2: steer --once pins every cross-zone pair to the destination pod VTEP; --uninstall restores every SB', async () => {
+  const before = await l2Pairs();
+  assert.equal(before.pairs, 54);
+  assert.ok(before.wrong.length > 0, 'upstream: some pairs target a VTEP other than the destination pod');
+  const dumpBefore = await sbDump();
+
+  const dry = await steerOnce(zones, { dryRun: true });
+  assert.equal(dry.totals.written, 18, 'dry run: 6 remote pod ports in each of 3 zones');
+  assert.deepEqual(await sbDump(), dumpBefore, 'dry run writes nothing');
+
+  const r = await steerOnce(zones);
+  assert.equal(r.totals.unreachable, 0);
+  assert.equal(r.totals.pending, 0);
+  assert.equal(r.totals.steered, 18);
+  const after = await l2Pairs();
+  assert.deepEqual(after.wrong, [], 'after steering every pair targets the destination pod VTEP');
+  assert.equal((await steerOnce(zones)).totals.written, 0, 'a second run has nothing to write');
+
+  const u = await steerOnce(zones, { uninstall: true });
+  assert.equal(u.totals.written, 18);
+  assert.deepEqual(await sbDump(), dumpBefore, 'uninstall leaves every zone SB as before');
+});
+
+/** Waits until `lport` points at `ip` in every zone but its home; returns the ms it took from `t0`. */
+async function followed(lport: string, home: string, ip: string, t0: number): Promise<number> {
+  await followedIn(zones.zones.filter((z) => z.name !== home).map((z) => z.name), lport, ip);
+  return performance.now() - t0;
+}
+
+async function followedIn(others: readonly string[], lport: string, ip: string): Promise<void> {
+  await pollUntil(async () => {
+    const got = await Promise.all(others.map((z) => remoteEncapIp(z, lport)));
+    return got.every((g) => g === ip) ? ready(true) : notYet(`${lport}: ${got.join(', ')}`);
+  }, 10_000, { onTimeout: (why) => new Error(`steering did not follow: ${why}`), maxIntervalMs: 50 });
+}
+
+/** No remote pod port anywhere points at a VTEP other than its pod's current one. */
+async function assertNothingStale(): Promise<void> {
+  const views = new Map<string, IcZoneSouthbound>();
+  for (const z of zones.zones) views.set(z.name, await readZone(z.name));
+  const pods = new Set(l2Pods().map((p) => p.lport));
+  let checked = 0;
+  for (const [zone, sb] of views) for (const pb of sb.portBindings) {
+    if (pb.type !== 'remote' || !pods.has(pb.logicalPort)) continue;
+    const homeZone = zones.zones.find((z) => z.chassis.some((c) => c.name === pb.chassis))!.name;
+    const home = views.get(homeZone)!;
+    const local = home.portBindings.find((p) => p.logicalPort === pb.logicalPort && p.type === '')!;
+    const want = home.encaps.get(local.encap!)?.ip;
+    assert.equal(pb.encap === undefined ? undefined : sb.encaps.get(pb.encap)?.ip, want, `${pb.logicalPort} in ${zone}`);
+    checked++;
+  }
+  assert.equal(checked, 18);
+}
+
+test('controller: follows an encap-ip change, a NIC move, a zone SB crash and a new remote VTEP, each within 2 s', async () => {
+  const c = new SteerController(zones, { timeoutMs: 5000 }).start();
+  try {
+    await c.converged(20_000);
+    assert.deepEqual((await l2Pairs()).wrong, []);
+    const took: Record<string, number> = {};
+
+    // 1. encap-ip of a pod changes (its VF re-labelled to the management VTEP).
+    const s2 = lab.pods['l2-stream-2']!;
+    let t0 = performance.now();
+    await lab.vsctl('hv2', ['set', 'Interface', s2.representor, 'external_ids:encap-ip=192.0.2.21']);
+    took.encapIp = await followed(s2.lport, 'hv2', '192.0.2.21', t0);
+
+    // 2. a pod moves to a VF of another NIC: old representor gone, new one on the storage PF.
+    const m1 = lab.pods['l2-mgmt-1']!;
+    t0 = performance.now();
+    await lab.vsctl('hv1', ['del-port', 'br-int', m1.representor, '--', 'add-port', 'br-int', 'enp3s0f0_3',
+      '--', 'set', 'Interface', 'enp3s0f0_3', 'type=internal', `external_ids:iface-id=${m1.lport}`,
+      `external_ids:attached-mac=${m1.mac}`, 'external_ids:iface-status=active', 'external_ids:encap-ip=192.0.2.13']);
+    took.nicMove = await followed(m1.lport, 'hv1', '192.0.2.13', t0);
+
+    // 3. zone hv2's SB is killed; while it is down a pod elsewhere changes; it comes back.
+    const st3 = lab.pods['l2-storage-3']!;
+    await lab.crashAndRestart('hv2-ovsdb-server-sb', async () => {
+      await lab.vsctl('hv3', ['set', 'Interface', st3.representor, 'external_ids:encap-ip=192.0.2.31']);
+      // Zone hv1 follows while hv2 is down; hv2 cannot.
+      await followedIn(['hv1'], st3.lport, '192.0.2.31');
+    });
+    t0 = performance.now();
+    took.sbRestart = await followed(st3.lport, 'hv3', '192.0.2.31', t0);
+
+    // 4. a remote chassis gets a 4th VTEP and a pod moves onto it: pending until ovn-ic syncs the Encap, then steered.
+    const m3 = lab.pods['l2-mgmt-3']!;
+    t0 = performance.now();
+    await lab.vsctl('hv3', ['set', 'Open_vSwitch', '.', 'external_ids:ovn-encap-ip=192.0.2.31,192.0.2.32,192.0.2.33,192.0.2.34',
+      '--', 'set', 'Interface', m3.representor, 'external_ids:encap-ip=192.0.2.34']);
+    took.newVtep = await followed(m3.lport, 'hv3', '192.0.2.34', t0);
+
+    console.log(`# followed within (ms): ${JSON.stringify(Object.fromEntries(Object.entries(took).map(([k, v]) => [k, Math.round(v)])))}`);
+    for (const [what, ms] of Object.entries(took)) assert.ok(ms < 2000, `${what}: followed in ${Math.round(ms)} ms (limit 2000)`);
+    await c.converged(10_000);
+    await assertNothingStale();
+  } finally {
+    c.close();
+  }
+});
