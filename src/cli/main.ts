@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { loadCommands } from './commands/index.ts';
 import type { CliIo, Command } from './command.ts';
 import { MvtepError, UsageError, errorMessage } from '../util/errors.ts';
+import { EXIT, errorJson, exitCodeFor } from './exitCodes.ts';
 
 function packageVersion(): string {
   const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
@@ -77,18 +78,29 @@ export async function main(argv: string[], io: CliIo = defaultIo(), only?: reado
   try {
     return await found.command.run(found.rest, io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`mvtep ${found.command.name}: ${err.message}\n(see mvtep ${found.command.name} --help)\n`);
-      return 2;
-    }
-    if (err instanceof MvtepError) {
-      io.stderr.write(`mvtep ${found.command.name}: error [${err.code}]: ${err.message}\n`);
-      return 1;
-    }
-    io.stderr.write(`mvtep ${found.command.name}: unexpected error: ${errorMessage(err)}\n`);
-    if (err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
-    return 1;
+    return reportError(found.command.name, err, io, found.rest.includes('--json'));
   }
+}
+
+/** Prints a command's failure (one JSON object on stdout with --json) and returns its exit code. */
+function reportError(name: string, err: unknown, io: CliIo, json: boolean): number {
+  const code = exitCodeFor(err);
+  if (json) {
+    io.stdout.write(JSON.stringify(errorJson(err)) + '\n');
+    return code;
+  }
+  if (err instanceof UsageError) {
+    io.stderr.write(`mvtep ${name}: ${err.message}\n(see mvtep ${name} --help)\n`);
+  } else if (err instanceof MvtepError) {
+    io.stderr.write(`mvtep ${name}: error [${err.code}]: ${err.message}\n`);
+  } else if (code !== EXIT.FINDINGS) {
+    // A file that cannot be read, a port that cannot be bound: the system's message says it.
+    io.stderr.write(`mvtep ${name}: error [${errorJson(err).code}]: ${errorMessage(err)}\n`);
+  } else {
+    io.stderr.write(`mvtep ${name}: unexpected error: ${errorMessage(err)}\n`);
+    if (err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
+  }
+  return code;
 }
 
 export function defaultIo(): CliIo {

@@ -19,6 +19,11 @@ export interface AttacherOptions {
   readonly bridge?: string;
   /** Chassis name for `-<chassis>` key overrides (default: system-id). */
   readonly chassis?: string;
+  /**
+   * Deadline of the connection and of each request of a session opened here
+   * (default: the client's). CNI ADD must fail, not stall pod start.
+   */
+  readonly timeoutMs?: number;
 }
 
 export interface AttachInput extends Omit<AttachRequest, 'bridge'> {
@@ -82,7 +87,9 @@ export class NodeAttacher {
 
   static async open(opts: AttacherOptions): Promise<NodeAttacher> {
     const owns = typeof opts.ovsdb === 'string';
-    const client = typeof opts.ovsdb === 'string' ? await OvsdbClient.connect(opts.ovsdb) : opts.ovsdb;
+    // One shot, as CNI calls it: no reconnect loop, so a silent server fails the attach with its reason.
+    const timeouts = opts.timeoutMs === undefined ? {} : { connectTimeoutMs: opts.timeoutMs, requestTimeoutMs: opts.timeoutMs };
+    const client = typeof opts.ovsdb === 'string' ? await OvsdbClient.connect(opts.ovsdb, { reconnect: false, ...timeouts }) : opts.ovsdb;
     const a = new NodeAttacher(client, owns, opts);
     try {
       await a.cache.ready;

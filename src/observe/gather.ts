@@ -1,3 +1,4 @@
+import { Deadline } from '../util/deadline.ts';
 import { chassisEncapIps, chassisConfigFromExternalIds } from '../ovn/index.ts';
 import { readNodeState } from './openVswitch.ts';
 import { readRouting } from './routing.ts';
@@ -57,18 +58,20 @@ export async function withRouting(node: NodeState, sb: SouthboundState | undefin
 /** Reads every source it is given into one state; absent sources are simply absent. */
 export async function gatherState(opts: GatherOptions): Promise<GatheredState> {
   const sources: Record<string, string> = {};
-  const timeout = opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs };
+  // One budget for every read: --timeout bounds the whole gather, not each source.
+  const deadline = opts.timeoutMs === undefined ? undefined : new Deadline(opts.timeoutMs);
+  const timeout = (): { timeoutMs?: number } => (deadline ? { timeoutMs: deadline.remainingMs() } : {});
   let southbound: SouthboundState | undefined;
   let ovnVersion = opts.ovnVersion;
   if (opts.sb) {
-    const g = await readSouthbound(opts.sb, { ...timeout, ...(opts.withMacs ? { withMacs: true } : {}) });
+    const g = await readSouthbound(opts.sb, { ...timeout(), ...(opts.withMacs ? { withMacs: true } : {}) });
     southbound = g.southbound;
     ovnVersion ??= g.ovnVersion;
     sources['southbound'] = opts.sb;
   }
   const nodes: NodeState[] = [];
   if (opts.ovsdb) {
-    let node = await readNodeState(opts.ovsdb, timeout);
+    let node = await readNodeState(opts.ovsdb, timeout());
     sources['ovsdb'] = opts.ovsdb;
     if (opts.sysfs) {
       node = { ...node, sriov: readSriov(opts.sysfs) };

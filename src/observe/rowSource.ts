@@ -1,3 +1,4 @@
+import { Deadline } from '../util/deadline.ts';
 import { OvsdbClient, type ColumnName, type MonitorSpecFor, type RowOf, type TableMap, type TableName } from '../ovsdb/index.ts';
 
 /**
@@ -25,12 +26,18 @@ export interface ReadRowsOptions {
 export async function readRows<T extends TableMap>(
   remote: string | OvsdbClient, db: string, columns: TableColumns<T>, opts: ReadRowsOptions = {},
 ): Promise<RowSource<T>> {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+  // One budget for connect, schema fetch and dump together; a given client without one keeps its own deadlines.
+  const budget = opts.timeoutMs ?? (typeof remote === 'string' ? 30_000 : undefined);
+  const deadline = budget === undefined ? undefined : new Deadline(budget);
+  const left = (): { timeoutMs?: number } => (deadline ? { timeoutMs: deadline.remainingMs() } : {});
   const client = typeof remote === 'string'
-    ? await OvsdbClient.connect(remote, { connectTimeoutMs: timeoutMs, reconnect: false, probeIntervalMs: 0 })
+    ? await OvsdbClient.connect(remote, { connectTimeoutMs: deadline!.remainingMs(), reconnect: false, probeIntervalMs: 0 })
     : remote;
   try {
-    const cache = client.monitor<T>(db, columns as MonitorSpecFor<T>, { initialDumpTimeoutMs: timeoutMs });
+    // The schema fetch goes first (so its timeout is reported as such), then the dump gets what is left.
+    await client.schema(db, left());
+    const dump = left();
+    const cache = client.monitor<T>(db, columns as MonitorSpecFor<T>, dump.timeoutMs === undefined ? {} : { initialDumpTimeoutMs: dump.timeoutMs });
     try {
       await cache.ready;
     } finally {

@@ -15,7 +15,12 @@ import { LeaderTracker } from './leader.ts';
 export interface ClientOptions extends TlsOptions {
   /** Deadline of one connection attempt to one remote (default 10 s). */
   readonly connectTimeoutMs?: number;
-  /** Default deadline of every request that sets none (default: none). */
+  /**
+   * Deadline of every request that sets none, including the schema fetch,
+   * a monitor's initial dump and lock requests (default
+   * DEFAULT_REQUEST_TIMEOUT_MS; 0 = none). A server that accepts and never
+   * answers must not hang a caller.
+   */
   readonly requestTimeoutMs?: number;
   /** Reconnect after the connection drops (default true). */
   readonly reconnect?: boolean;
@@ -46,6 +51,9 @@ export interface ClientEvents {
   /** Background failures that have no caller to reject (monitor re-establish, lock re-request). */
   warning: [error: Error];
 }
+
+/** Default deadline of one request (one monitor's initial dump included). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 let monitorCounter = 0;
 
@@ -202,9 +210,13 @@ export class OvsdbClient extends EventEmitter<ClientEvents> implements Transacto
     for (const [table, r] of Object.entries(req)) (cache as unknown as MonitorCache).setConditions(table, r[0]!.where);
   }
 
+  private get defaultTimeoutMs(): number {
+    return this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  }
+
   private withDefaults(opts: RequestOptions): RequestOptions {
-    if (opts.timeoutMs !== undefined || this.options.requestTimeoutMs === undefined) return opts;
-    return { ...opts, timeoutMs: this.options.requestTimeoutMs };
+    if (opts.timeoutMs !== undefined || this.defaultTimeoutMs <= 0) return opts;
+    return { ...opts, timeoutMs: this.defaultTimeoutMs };
   }
 
   /** The open connection, waiting for a reconnect up to the request's deadline. */
@@ -314,9 +326,17 @@ export class OvsdbClient extends EventEmitter<ClientEvents> implements Transacto
 
   private async establish(cache: MonitorCache, conn: JsonRpcConnection): Promise<void> {
     try {
-      const schema = await this.schema(cache.db);
+      let schema: DatabaseSchema;
+      try {
+        schema = await this.schema(cache.db);
+      } catch (err) {
+        // A server that does not answer get_schema is not a monitor we can start: drop the connection
+        // (reconnect retries; without reconnect, the monitor is abandoned with this error).
+        if (err instanceof OvsdbTimeoutError && conn === this.conn) conn.abort(err);
+        throw err;
+      }
       if (conn !== this.conn) return;
-      await cache.establish(schema, conn, this.supportedMonitors);
+      await cache.establish(schema, conn, this.supportedMonitors, this.defaultTimeoutMs);
     } catch (err) {
       if (!(err instanceof OvsdbConnectionError)) this.emit('warning', err as Error);
       if (this.options.reconnect === false && err instanceof OvsdbConnectionError) cache.abandon(err);
@@ -326,7 +346,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> implements Transacto
 
   private async requestLock(lock: OvsdbLock, conn: JsonRpcConnection): Promise<void> {
     try {
-      const reply = await conn.request(lock.steal ? 'steal' : 'lock', [lock.name]);
+      const reply = await conn.request(lock.steal ? 'steal' : 'lock', [lock.name], this.withDefaults({}));
       if (reply && typeof reply === 'object' && (reply as { locked?: unknown }).locked === true) lock.setLocked(true);
     } catch (err) {
       if (!(err instanceof OvsdbConnectionError)) this.emit('warning', err as Error);

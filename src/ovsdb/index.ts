@@ -1,5 +1,5 @@
 // Public API of the OVSDB client. Import from here, not from the files.
-export { OvsdbClient, type ClientOptions, type ClientEvents } from './client.ts';
+export { OvsdbClient, DEFAULT_REQUEST_TIMEOUT_MS, type ClientOptions, type ClientEvents } from './client.ts';
 export {
   OvsdbError, OvsdbConnectionError, OvsdbTimeoutError, OvsdbCancelledError, OvsdbProtocolError,
   OvsdbRpcError, OvsdbCodecError, OvsdbTransactionError,

@@ -39,7 +39,7 @@ export type MonitorMethod = 'monitor_cond_since' | 'monitor_cond' | 'monitor';
 export interface MonitorOptions {
   /** Force a method; by default the newest the server supports (since > cond > plain). */
   readonly method?: MonitorMethod;
-  /** Deadline for the initial dump reply, separate from the connect timeout (default: none). */
+  /** Deadline for the initial dump reply, separate from the connect timeout (default: the client's request deadline). */
   readonly initialDumpTimeoutMs?: number;
 }
 
@@ -288,7 +288,7 @@ export class MonitorCache<T extends TableMap = TableMap> extends EventEmitter<Mo
    * buffered and applied right after it.
    * @internal
    */
-  async establish(schema: DatabaseSchema, channel: MonitorChannel, supported: Set<MonitorMethod>): Promise<void> {
+  async establish(schema: DatabaseSchema, channel: MonitorChannel, supported: Set<MonitorMethod>, defaultTimeoutMs = 0): Promise<void> {
     if (this.phase === 'closed') return;
     const gen = ++this.generation;
     this.phase = 'starting';
@@ -301,7 +301,8 @@ export class MonitorCache<T extends TableMap = TableMap> extends EventEmitter<Mo
       this.close();
       throw err;
     }
-    const opts: RequestOptions = this.options.initialDumpTimeoutMs ? { timeoutMs: this.options.initialDumpTimeoutMs } : {};
+    const dumpTimeoutMs = this.options.initialDumpTimeoutMs ?? defaultTimeoutMs;
+    const opts: RequestOptions = dumpTimeoutMs > 0 ? { timeoutMs: dumpTimeoutMs } : {};
     const order: MonitorMethod[] = this.options.method
       ? [this.options.method]
       : (['monitor_cond_since', 'monitor_cond', 'monitor'] as const).filter((m) => supported.has(m));
@@ -325,8 +326,9 @@ export class MonitorCache<T extends TableMap = TableMap> extends EventEmitter<Mo
           lastErr = err;
           continue;
         }
-        if (gen === this.generation && err instanceof OvsdbTimeoutError && this.readyDone) {
-          // A re-establish that timed out: retry on a fresh connection rather than stop monitoring.
+        if (gen === this.generation && err instanceof OvsdbTimeoutError) {
+          // A dump that timed out: retry on a fresh connection rather than stop monitoring (a client
+          // without reconnect then abandons the monitor with this error, so `ready` names the request).
           this.disconnected();
           channel.abort(err);
           throw err;

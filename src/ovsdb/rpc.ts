@@ -89,7 +89,8 @@ export class JsonRpcConnection {
           this.pending.delete(id);
           p.cleanup();
           if (method === 'transact') this.notify('cancel', [id]);
-          reject(new OvsdbTimeoutError(`${method} got no reply from ${this.remote} within ${opts.timeoutMs} ms`, { method, timeoutMs: opts.timeoutMs }));
+          reject(new OvsdbTimeoutError(`${describeRequest(method, params)} got no reply from ${this.remote} within ${opts.timeoutMs} ms`,
+            { remote: this.remote, method, timeoutMs: opts.timeoutMs }));
         }, opts.timeoutMs);
       }
       opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -177,4 +178,9 @@ export class JsonRpcConnection {
     this.pending.clear();
     this.handlers.onClose(error);
   }
+}
+
+/** "get_schema Open_vSwitch": the method and, when it has one, the database it is about (for timeout messages). */
+export function describeRequest(method: string, params: readonly unknown[]): string {
+  return typeof params[0] === 'string' && method !== 'echo' ? `${method} ${params[0]}` : method;
 }

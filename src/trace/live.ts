@@ -1,5 +1,6 @@
 import { access, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { Deadline } from '../util/deadline.ts';
 import { Iproute2 } from '../routing/index.ts';
 import { readNodeState, readRouting, readSouthbound, readSpec, readSriov, STATE_FORMAT, type GatheredState, type NodeState } from '../observe/index.ts';
 import { chassisEncapIps, tracedTunnel } from '../ovn/index.ts';
@@ -39,9 +40,9 @@ export async function deriveAppctlTarget(ovsdbRemote: string): Promise<string | 
   return undefined;
 }
 
-async function readNodeView(opts: LiveTraceOptions): Promise<NodeState | undefined> {
+async function readNodeView(opts: LiveTraceOptions, deadline: Deadline): Promise<NodeState | undefined> {
   if (!opts.ovsdb) return undefined;
-  let node = await readNodeState(opts.ovsdb, opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {});
+  let node = await readNodeState(opts.ovsdb, { timeoutMs: deadline.remainingMs() });
   if (opts.sysfs) node = { ...node, sriov: readSriov(opts.sysfs) };
   if (opts.spec) node = { ...node, spec: await readSpec(opts.spec) };
   return node;
@@ -49,8 +50,10 @@ async function readNodeView(opts: LiveTraceOptions): Promise<NodeState | undefin
 
 /** Gathers, explains, adds kernel routes for the candidates and optionally confirms against OVS. */
 export async function traceLive(opts: LiveTraceOptions): Promise<{ result: TraceResult; state: GatheredState }> {
-  const sb = await readSouthbound(opts.sb, { withMacs: true, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
-  let node = await readNodeView(opts);
+  // One budget for every read (default as readRows'), so a silent server cannot hang a trace.
+  const deadline = new Deadline(opts.timeoutMs ?? 30_000);
+  const sb = await readSouthbound(opts.sb, { withMacs: true, timeoutMs: deadline.remainingMs() });
+  let node = await readNodeView(opts, deadline);
   const base: GatheredState = {
     format: STATE_FORMAT, gatheredAt: new Date().toISOString(), southbound: sb.southbound,
     ...(opts.ovnVersion ?? sb.ovnVersion ? { ovnVersion: opts.ovnVersion ?? sb.ovnVersion! } : {}),
@@ -75,7 +78,7 @@ export async function traceLive(opts: LiveTraceOptions): Promise<{ result: Trace
     const target = opts.appctlTarget ?? await deriveAppctlTarget(opts.ovsdb);
     if (!target) throw new TraceError('trace-no-appctl-target', `cannot find the ovs-vswitchd control socket next to ${opts.ovsdb}; give --appctl-target`, opts.ovsdb);
     const trace = await unixctl(target, 'ofproto/trace', ['br-int', traceFlow(result)]);
-    const fresh = await readNodeState(opts.ovsdb, opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {});
+    const fresh = await readNodeState(opts.ovsdb, { timeoutMs: deadline.remainingMs() });
     let route: TraceRoute | null = null;
     let expectedDevice: string | null = result.underlay?.device ?? null;
     const observedPort = tracedTunnel(trace, fresh.tunnels);

@@ -96,13 +96,13 @@ test('lab up --hold: Ctrl-C while the CLI holds the lab tears it down', async ()
   assert.deepEqual(await readdir(root), []);
 });
 
-test('bad scenario: exit 1, message names file, key path and reason; nothing started', async () => {
+test('bad scenario: exit 2 (unreadable input), message names file, key path and reason; nothing started', async () => {
   const root = await mkdtemp(join(tmpdir(), 'mvtep-labcli-'));
   roots.push(root);
   const file = join(root, 'bad.yaml');
   await writeFile(file, 'name: bad\nchassis:\n  - name: hv1\n    encapIps: [192.0.2.1, 10.1.1.1]\n');
   const r = await cli(['lab', 'up', '--scenario', file, '--dir', root]);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2);
   assert.match(r.err, /\[scenario-invalid\].*bad\.yaml:4: chassis\[0\]\.encapIps\[1\]: '10\.1\.1\.1' is outside the documentation ranges/);
   assert.deepEqual(await readdir(root), ['bad.yaml']);
   const usage = await cli(['lab', 'up', '--dir', root]);

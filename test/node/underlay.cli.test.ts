@@ -78,10 +78,10 @@ describe('mvtep node plan|apply|diff on a real node', { timeout: 120_000 }, () =
     assert.equal((await cli(['node', 'diff', ...common()])).code, 0);
   });
 
-  test('bad spec: exit 1 naming file, path, token and reason; node untouched', async () => {
+  test('bad spec: exit 2 (unreadable input) naming file, path, token and reason; node untouched', async () => {
     const before = await env.snapshot();
     const r = await cli(['node', 'apply', '--spec', bad, '--ovsdb', env.remote, '--netns', env.ns]);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.match(r.err, /node-spec-invalid.*bad\.yaml:7:\d+: routing\.gateway "203\.0\.113\.254": is outside every IPv4 VTEP subnet/);
     assert.equal(await env.snapshot(), before);
   });

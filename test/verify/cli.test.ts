@@ -31,10 +31,10 @@ test('bad usage exits 2 with the reason', async () => {
   }
 });
 
-test('unreadable input exits 2: unreachable OVSDB, missing or malformed snapshot', async () => {
+test('an unreachable OVSDB exits 3; a missing or malformed snapshot (unreadable input) exits 2', async () => {
   let t = io();
-  assert.equal(await main(['verify', '--sb', `unix:${join(dir, 'nothing.sock')}`, '--timeout', '2'], t), 2);
-  assert.match(t.err(), /cannot read input/);
+  assert.equal(await main(['verify', '--sb', `unix:${join(dir, 'nothing.sock')}`, '--timeout', '2'], t), 3);
+  assert.match(t.err(), /ovsdb-connection.*nothing\.sock/);
   t = io();
   assert.equal(await main(['verify', '--snapshot', join(dir, 'missing.json')], t), 2);
   assert.match(t.err(), /snapshot-unreadable/);

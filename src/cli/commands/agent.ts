@@ -1,5 +1,5 @@
 import type { Command } from '../command.ts';
-import { parseCommandArgs, requireOption } from '../args.ts';
+import { bounded, commandTimeout, parseCommandArgs, requireOption } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
 import { agentListen, jsonLogger, serveAgentHttp, startAgent, type LogLevel } from '../../node/agent/index.ts';
 
@@ -10,6 +10,7 @@ const agent: Command = {
   summary: 'keep every representor\'s encap-ip equal to its PF\'s VTEP (long-running reconciler)',
   usage: `Usage: mvtep agent --ovsdb REMOTE [--sysfs DIR] [--bridge br-int] [--chassis NAME]
                    [--listen 127.0.0.1:PORT] [--log-level info] [--resync SECONDS]
+                   [--timeout SECONDS]
 
 Monitors the local Open_vSwitch database. For every Interface on the bridge
 with an iface-id whose netdev is a VF or SF representor, keeps
@@ -21,13 +22,17 @@ that is not in ovn-encap-ip (reports it instead).
 
   --listen HOST:PORT  serve /healthz and /metrics (loopback only)
   --resync SECONDS    full re-evaluation period (default 60, 0 = off)
+  --timeout SECONDS   deadline of the start (connect, initial dump, first pass) and of
+                      each OVSDB request later (default 30); a start that misses it
+                      exits 3 naming the server, a later silent request is logged with
+                      the server and request and the connection is retried
 
 Logs are JSON lines on stderr. SIGTERM/SIGINT stop cleanly; SIGHUP re-reads
 sysfs and re-evaluates every VIF.`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       ovsdb: { type: 'string' }, sysfs: { type: 'string' }, bridge: { type: 'string' }, chassis: { type: 'string' },
-      listen: { type: 'string' }, 'log-level': { type: 'string' }, resync: { type: 'string' },
+      listen: { type: 'string' }, 'log-level': { type: 'string' }, resync: { type: 'string' }, timeout: { type: 'string' },
     });
     const remote = requireOption(values.ovsdb, 'ovsdb');
     const level = (values['log-level'] ?? 'info') as LogLevel;
@@ -35,11 +40,19 @@ sysfs and re-evaluates every VIF.`,
     const resync = values.resync === undefined ? 60 : Number(values.resync);
     if (!Number.isFinite(resync) || resync < 0) throw new UsageError(`--resync '${values.resync}' is not a number of seconds`, values.resync);
     if (values.listen !== undefined) agentListen(values.listen);
+    const timeoutMs = commandTimeout(values.timeout);
     const log = jsonLogger(io.stderr, level, { component: 'mvtep-agent' });
     const handle = await startAgent({
-      ovsdb: remote, sysfsRoot: values.sysfs ?? '/sys', bridge: values.bridge ?? 'br-int', log, resyncMs: resync * 1000,
+      ovsdb: remote, sysfsRoot: values.sysfs ?? '/sys', bridge: values.bridge ?? 'br-int', log, resyncMs: resync * 1000, timeoutMs,
       ...(values.chassis === undefined ? {} : { chassis: values.chassis }),
     });
+    try {
+      // Started means synced: an agent that cannot read its node says so (exit 3) instead of idling unhealthy.
+      await bounded(handle.ready, timeoutMs, `agent start: first full pass over ${remote} (see the log for the request that got no answer)`);
+    } catch (err) {
+      await handle.stop();
+      throw err;
+    }
     const http = values.listen === undefined ? undefined : await serveAgentHttp(handle, values.listen).catch(async (e: unknown) => {
       await handle.stop();
       throw e;

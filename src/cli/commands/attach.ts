@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts';
-import { parseCommandArgs, parseSeconds, requireOption } from '../args.ts';
+import { bounded, commandTimeout, parseCommandArgs, requireOption, TIMEOUT_HELP } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
-import { NodeAttacher } from '../../node/attach.ts';
+import { NodeAttacher, type AttachInput } from '../../node/attach.ts';
 
 function parseExtraIds(list: string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -11,6 +11,23 @@ function parseExtraIds(list: string[] | undefined): Record<string, string> {
     out[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   return out;
+}
+
+const ATTACH_OPTIONS = {
+  ovsdb: { type: 'string' }, sysfs: { type: 'string' }, iface: { type: 'string' }, 'iface-id': { type: 'string' },
+  device: { type: 'string' }, bridge: { type: 'string' }, mac: { type: 'string' }, 'iface-id-ver': { type: 'string' },
+  'external-id': { type: 'string', multiple: true }, wait: { type: 'boolean' }, timeout: { type: 'string' },
+  type: { type: 'string' }, json: { type: 'boolean' },
+} as const;
+
+/** One session for one CNI step: opened, used once, closed (also when the step fails). */
+async function withAttacher<T>(opts: Parameters<typeof NodeAttacher.open>[0], use: (a: NodeAttacher) => Promise<T>): Promise<T> {
+  const a = await NodeAttacher.open(opts);
+  try {
+    return await use(a);
+  } finally {
+    a.close();
+  }
 }
 
 const attach: Command = {
@@ -27,43 +44,48 @@ Refuses (nothing written) when that IP is not in ovn-encap-ip, when the PF's
 mapping entry is malformed, or when the device is not REP's VF. A PF that is
 not mapped is attached without encap-ip (warning). Idempotent.
 
-  --device ID   VF PCI address or SF auxiliary device (the CNI device id);
-                default: resolved from the representor
-  --sysfs DIR   sysfs root (default /sys)
-  --type TYPE   Interface type of a new port (default: system; 'internal' in labs)
-  --wait        return once ovs-vswitchd has applied it (like ovs-vsctl --wait)`,
+  --ovsdb REMOTE       the node's Open_vSwitch database (unix:/run/openvswitch/db.sock)
+  --iface REP          the representor netdev to plug (the Interface and Port name)
+  --iface-id LPORT     the OVN logical switch port (external_ids:iface-id)
+  --sysfs DIR          sysfs root for representor -> PF resolution (default /sys)
+  --device ID          VF PCI address or SF auxiliary device (the CNI device id);
+                       default: resolved from the representor
+  --bridge NAME        integration bridge (default br-int)
+  --mac MAC            the pod's MAC, written as external_ids:attached-mac
+  --iface-id-ver VER   external_ids:iface-id-ver (ovn-controller claims only a matching version)
+  --external-id K=V    one more external_ids key; repeatable
+  --type TYPE          Interface type of a new port (default: system; 'internal' in labs)
+  --wait               return once ovs-vswitchd has applied it (like ovs-vsctl --wait)
+${TIMEOUT_HELP}
+  --json               print the result as one JSON object
+
+Examples:
+  mvtep attach --ovsdb unix:/run/openvswitch/db.sock --iface enp1s0f0_3 --iface-id default_web-0
+  mvtep attach --ovsdb unix:/run/openvswitch/db.sock --iface enp1s0f0_3 --iface-id default_web-0 \\
+               --device 0000:03:00.4 --mac 0a:58:c0:00:02:05 --wait --timeout 5
+  mvtep attach --ovsdb tcp:127.0.0.1:6640 --iface rep0 --iface-id lp0 --sysfs /tmp/fixture/sys --type internal --json`,
   async run(argv, io) {
-    const { values } = parseCommandArgs(argv, {
-      ovsdb: { type: 'string' }, sysfs: { type: 'string' }, iface: { type: 'string' }, 'iface-id': { type: 'string' },
-      device: { type: 'string' }, bridge: { type: 'string' }, mac: { type: 'string' }, 'iface-id-ver': { type: 'string' },
-      'external-id': { type: 'string', multiple: true }, wait: { type: 'boolean' }, timeout: { type: 'string' },
-      type: { type: 'string' }, json: { type: 'boolean' },
-    });
+    const { values } = parseCommandArgs(argv, ATTACH_OPTIONS);
     const remote = requireOption(values.ovsdb, 'ovsdb');
     const iface = requireOption(values.iface, 'iface');
     const ifaceId = requireOption(values['iface-id'], 'iface-id');
     if (values.mac !== undefined && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(values.mac)) throw new UsageError(`--mac '${values.mac}' is not a MAC address`, values.mac);
-    const timeoutMs = parseSeconds(values.timeout);
-    const extraIds = parseExtraIds(values['external-id']);
-    const a = await NodeAttacher.open({ ovsdb: remote, sysfsRoot: values.sysfs ?? '/sys', bridge: values.bridge ?? 'br-int' });
-    try {
-      const r = await a.attach({
-        iface, ifaceId, extraIds, wait: values.wait ?? false,
-        ...(values.device === undefined ? {} : { device: values.device }),
-        ...(values.type === undefined ? {} : { ifaceType: values.type }),
-        ...(values.mac === undefined ? {} : { attachedMac: values.mac }),
-        ...(values['iface-id-ver'] === undefined ? {} : { ifaceIdVer: values['iface-id-ver'] }),
-        ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      });
-      if (values.json) io.stdout.write(JSON.stringify(r) + '\n');
-      else {
-        for (const w of r.warnings) io.stderr.write(`warning: ${w}\n`);
-        io.stdout.write(`${r.action}: ${r.iface} iface-id=${r.ifaceId} on ${r.bridge} (PF ${r.pf ?? '?'}, encap-ip ${r.encapIp ?? 'none'})\n`);
-      }
-      return 0;
-    } finally {
-      a.close();
+    const timeoutMs = commandTimeout(values.timeout);
+    const input: AttachInput = {
+      iface, ifaceId, extraIds: parseExtraIds(values['external-id']), wait: values.wait ?? false, timeoutMs,
+      ...(values.device === undefined ? {} : { device: values.device }),
+      ...(values.type === undefined ? {} : { ifaceType: values.type }),
+      ...(values.mac === undefined ? {} : { attachedMac: values.mac }),
+      ...(values['iface-id-ver'] === undefined ? {} : { ifaceIdVer: values['iface-id-ver'] }),
+    };
+    const r = await bounded(withAttacher({ ovsdb: remote, sysfsRoot: values.sysfs ?? '/sys', bridge: values.bridge ?? 'br-int', timeoutMs },
+      (a) => a.attach(input)), timeoutMs, `attach ${iface} via ${remote}`);
+    if (values.json) io.stdout.write(JSON.stringify(r) + '\n');
+    else {
+      for (const w of r.warnings) io.stderr.write(`warning: ${w}\n`);
+      io.stdout.write(`${r.action}: ${r.iface} iface-id=${r.ifaceId} on ${r.bridge} (PF ${r.pf ?? '?'}, encap-ip ${r.encapIp ?? 'none'})\n`);
     }
+    return 0;
   },
 };
 
@@ -74,7 +96,20 @@ const detach: Command = {
                     [--wait] [--timeout SECONDS] [--json]
 
 Removes the port from the bridge (OVS drops its Port and Interface rows).
-Detaching a port that is not there succeeds ("absent").`,
+Detaching a port that is not there succeeds ("absent").
+
+  --ovsdb REMOTE       the node's Open_vSwitch database (unix:/run/openvswitch/db.sock)
+  --iface REP          the representor whose port to remove
+  --iface-id LPORT     or: the port whose Interface has this external_ids:iface-id
+  --bridge NAME        integration bridge (default br-int)
+  --wait               return once ovs-vswitchd has applied it (like ovs-vsctl --wait)
+${TIMEOUT_HELP}
+  --json               print the result as one JSON object
+
+Examples:
+  mvtep detach --ovsdb unix:/run/openvswitch/db.sock --iface enp1s0f0_3
+  mvtep detach --ovsdb unix:/run/openvswitch/db.sock --iface-id default_web-0 --wait --timeout 5
+  mvtep detach --ovsdb tcp:127.0.0.1:6640 --iface rep0 --json`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       ovsdb: { type: 'string' }, iface: { type: 'string' }, 'iface-id': { type: 'string' }, bridge: { type: 'string' },
@@ -82,20 +117,14 @@ Detaching a port that is not there succeeds ("absent").`,
     });
     const remote = requireOption(values.ovsdb, 'ovsdb');
     if (values.iface === undefined && values['iface-id'] === undefined) throw new UsageError('give --iface or --iface-id');
-    const timeoutMs = parseSeconds(values.timeout);
-    const a = await NodeAttacher.open({ ovsdb: remote, bridge: values.bridge ?? 'br-int' });
-    try {
-      const r = await a.detach({
-        wait: values.wait ?? false,
-        ...(values.iface === undefined ? {} : { iface: values.iface }),
-        ...(values['iface-id'] === undefined ? {} : { ifaceId: values['iface-id'] }),
-        ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      });
-      io.stdout.write(values.json ? JSON.stringify(r) + '\n' : `${r.action}${r.iface ? `: ${r.iface}` : ''}\n`);
-      return 0;
-    } finally {
-      a.close();
-    }
+    const timeoutMs = commandTimeout(values.timeout);
+    const r = await bounded(withAttacher({ ovsdb: remote, bridge: values.bridge ?? 'br-int', timeoutMs }, (a) => a.detach({
+      wait: values.wait ?? false, timeoutMs,
+      ...(values.iface === undefined ? {} : { iface: values.iface }),
+      ...(values['iface-id'] === undefined ? {} : { ifaceId: values['iface-id'] }),
+    })), timeoutMs, `detach via ${remote}`);
+    io.stdout.write(values.json ? JSON.stringify(r) + '\n' : `${r.action}${r.iface ? `: ${r.iface}` : ''}\n`);
+    return 0;
   },
 };
 

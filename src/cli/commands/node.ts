@@ -1,7 +1,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CliIo, Command } from '../command.ts';
-import { parseCommandArgs, requireOption } from '../args.ts';
+import { bounded, commandTimeout, parseCommandArgs, requireOption, TIMEOUT_HELP } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
 import { loadNodeSpec, type NodeSpec } from '../../config/nodeSpec.ts';
 import {
@@ -18,6 +18,7 @@ const COMMON = {
   json: { type: 'boolean' },
   'fix-rp-filter': { type: 'boolean' },
   'allow-unreachable-gateway': { type: 'boolean' },
+  timeout: { type: 'string' },
 } as const;
 
 const COMMON_HELP = `Options:
@@ -29,6 +30,7 @@ const COMMON_HELP = `Options:
   --allow-unreachable-gateway
                      accept a gateway outside the VTEP subnets (the kernel will refuse the
                      route; for exercising rollback)
+${TIMEOUT_HELP}
   --json             machine-readable output`;
 
 interface Loaded {
@@ -36,6 +38,7 @@ interface Loaded {
   run: UnderlayRunOptions;
   json: boolean;
   dryRun: boolean;
+  timeoutMs: number;
 }
 
 async function load(argv: string[], io: CliIo, extra: Record<string, { type: 'boolean' }> = {}): Promise<Loaded> {
@@ -45,11 +48,14 @@ async function load(argv: string[], io: CliIo, extra: Record<string, { type: 'bo
   const spec = await loadNodeSpec(file, { allowUnreachableGateway: v['allow-unreachable-gateway'] === true });
   const netns = v['netns'] as string | undefined;
   if (netns !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(netns)) throw new UsageError(`--netns: not a namespace name: ${JSON.stringify(netns)}`, netns);
+  const timeoutMs = commandTimeout(v['timeout'] as string | undefined);
   return {
     spec,
     json: v['json'] === true,
     dryRun: v['dry-run'] === true,
+    timeoutMs,
     run: {
+      timeoutMs,
       ovsdb: (v['ovsdb'] as string | undefined) ?? io.env['MVTEP_OVSDB'] ?? DEFAULT_OVSDB,
       ...(netns !== undefined ? { netns } : {}),
       fixRpFilter: v['fix-rp-filter'] === true,
@@ -83,7 +89,7 @@ Changes nothing. Exit 0, or 1 when a check would block apply.
 ${COMMON_HELP}`,
   async run(argv, io) {
     const l = await load(argv, io);
-    const p = await planNodeSpec(l.spec, l.run);
+    const p = await bounded(planNodeSpec(l.spec, l.run), l.timeoutMs, `node plan via ${String(l.run.ovsdb)}`);
     if (l.json) jsonOut(io, l.spec, p.changes, p.problems, { blocked: blocking(p.problems) });
     else {
       const head = p.changes.length === 0 ? `node ${l.spec.node ?? ''} matches ${l.spec.source}: nothing to change`
@@ -106,7 +112,7 @@ Exit 0 when the node matches the spec, 1 when it drifted.
 ${COMMON_HELP}`,
   async run(argv, io) {
     const l = await load(argv, io);
-    const p = await planNodeSpec(l.spec, l.run);
+    const p = await bounded(planNodeSpec(l.spec, l.run), l.timeoutMs, `node diff via ${String(l.run.ovsdb)}`);
     if (l.json) jsonOut(io, l.spec, p.changes, p.problems, { inSync: p.changes.length === 0 });
     else {
       const head = p.changes.length === 0 ? `in sync with ${l.spec.source}` : `${p.changes.length} difference(s) from ${l.spec.source}:`;

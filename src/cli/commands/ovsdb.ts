@@ -1,5 +1,5 @@
-import type { Command } from '../command.ts';
-import { parseCommandArgs, parseSeconds, requireOption } from '../args.ts';
+import type { CliIo, Command } from '../command.ts';
+import { bounded, commandTimeout, parseCommandArgs, requireOption, TIMEOUT_HELP } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
 import {
   defaultDatabase, dumpDatabase, dumpToJson, dumpToText, OvsdbClient, OvsdbRemoteError, parseRemotes,
@@ -16,10 +16,11 @@ objects). DATABASE defaults to the server's only database (besides _Server),
 or Open_vSwitch.
 
   --db REMOTE        unix:PATH, tcp:HOST:PORT, ssl:HOST:PORT, or a comma list
-  --timeout SECONDS  give up after this long (default 30)
+${TIMEOUT_HELP}
   --json             machine-readable output
 
-Exit status: 0 ok, 1 the server failed or is unreachable, 2 bad usage.`,
+Exit status (docs/cli.md): 0 ok, 1 the server refused the read, 2 bad usage,
+3 unreachable or no answer within --timeout.`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
       db: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' },
@@ -32,39 +33,43 @@ Exit status: 0 ok, 1 the server failed or is unreachable, 2 bad usage.`,
       if (err instanceof OvsdbRemoteError) throw new UsageError(`--db: ${err.message}`, remote);
       throw err;
     }
-    const timeoutMs = parseSeconds(values.timeout ?? '30')!;
-    const client = await OvsdbClient.connect(remote, { reconnect: false, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs });
-    try {
-      const [first, ...rest] = positionals;
-      let db: string;
-      let tables: string[];
-      if (first === undefined) {
-        db = await defaultDatabase(client);
-        tables = [];
-      } else {
-        const dbs = await client.listDbs();
-        // One positional that is not a database but a table of the default one: accept it.
-        if (dbs.includes(first)) {
-          db = first;
-          tables = rest;
-        } else {
-          db = await defaultDatabase(client);
-          tables = positionals;
-        }
-      }
-      const schema = await client.schema(db);
-      for (const t of tables) {
-        if (!schema.tables.has(t)) {
-          throw new UsageError(`database ${db} has no table '${t}' (tables: ${[...schema.tables.keys()].sort().join(', ')})`, t);
-        }
-      }
-      const d = await dumpDatabase(client, db, tables);
-      io.stdout.write(values.json ? JSON.stringify(dumpToJson(d), null, 2) + '\n' : dumpToText(d));
-      return 0;
-    } finally {
-      client.close();
-    }
+    const timeoutMs = commandTimeout(values.timeout);
+    return bounded(dumpOnce(remote, positionals, values.json ?? false, timeoutMs, io), timeoutMs, `ovsdb dump of ${remote}`);
   },
 };
+
+async function dumpOnce(remote: string, positionals: string[], json: boolean, timeoutMs: number, io: CliIo): Promise<number> {
+  const client = await OvsdbClient.connect(remote, { reconnect: false, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs });
+  try {
+    const [first, ...rest] = positionals;
+    let db: string;
+    let tables: string[];
+    if (first === undefined) {
+      db = await defaultDatabase(client);
+      tables = [];
+    } else {
+      const dbs = await client.listDbs();
+      // One positional that is not a database but a table of the default one: accept it.
+      if (dbs.includes(first)) {
+        db = first;
+        tables = rest;
+      } else {
+        db = await defaultDatabase(client);
+        tables = positionals;
+      }
+    }
+    const schema = await client.schema(db);
+    for (const t of tables) {
+      if (!schema.tables.has(t)) {
+        throw new UsageError(`database ${db} has no table '${t}' (tables: ${[...schema.tables.keys()].sort().join(', ')})`, t);
+      }
+    }
+    const d = await dumpDatabase(client, db, tables);
+    io.stdout.write(json ? JSON.stringify(dumpToJson(d), null, 2) + '\n' : dumpToText(d));
+    return 0;
+  } finally {
+    client.close();
+  }
+}
 
 export const ovsdbCommands: Command[] = [dump];

@@ -1,14 +1,14 @@
 import type { Command } from '../command.ts';
 import { camelCaseKeys } from '../jsonCase.ts';
-import { parseCommandArgs, requireOption } from '../args.ts';
-import { MvtepError, UsageError } from '../../util/errors.ts';
-import { explainPath, formatTrace, TraceError, type TraceResult } from '../../trace/index.ts';
+import { bounded, commandTimeout, parseCommandArgs, requireOption, TIMEOUT_HELP } from '../args.ts';
+import { UsageError } from '../../util/errors.ts';
+import { explainPath, formatTrace, type TraceResult } from '../../trace/index.ts';
 import { traceLive } from '../../trace/live.ts';
 import { readSnapshot } from '../../verify/index.ts';
 
 const usage = `Usage: mvtep trace --from LPORT --to LPORT (--sb REMOTE | --snapshot FILE)
                    [--ovsdb REMOTE] [--netns NAME] [--sysfs DIR] [--spec FILE]
-                   [--confirm] [--appctl-target PATH] [--ovn-version V] [--json]
+                   [--confirm] [--appctl-target PATH] [--ovn-version V] [--timeout SECONDS] [--json]
 
 Explains which tunnel (local VTEP -> remote VTEP) a unicast packet from one
 logical port to another takes, step by step, and whether OVN's choice is
@@ -21,6 +21,7 @@ determined or arbitrary (then: the candidate set).
   --confirm              run ofproto/trace on the source chassis' vswitchd (and
                          'ip route get' with --netns) and report agreement
   --appctl-target PATH   ovs-vswitchd control socket (default: found next to --ovsdb)
+${TIMEOUT_HELP}
   --json                 machine-readable result
 
 Exit status: 0 explained (and confirmed when asked), 1 --confirm disagrees,
@@ -30,6 +31,7 @@ const TRACE_OPTIONS = {
   from: { type: 'string' }, to: { type: 'string' }, sb: { type: 'string' }, ovsdb: { type: 'string' },
   netns: { type: 'string' }, sysfs: { type: 'string' }, spec: { type: 'string' }, snapshot: { type: 'string' },
   confirm: { type: 'boolean' }, 'appctl-target': { type: 'string' }, 'ovn-version': { type: 'string' }, json: { type: 'boolean' },
+  timeout: { type: 'string' },
 } as const;
 
 export const traceCommand: Command = {
@@ -44,25 +46,20 @@ export const traceCommand: Command = {
     if (values.sb && values.snapshot) throw new UsageError('--sb and --snapshot exclude each other');
     if (values.snapshot && (values.confirm || values.ovsdb || values.netns)) throw new UsageError('--snapshot cannot be combined with live options (--ovsdb, --netns, --confirm)');
     if (values.confirm && !values.ovsdb) throw new UsageError('--confirm needs --ovsdb of the source chassis');
+    const timeoutMs = commandTimeout(values.timeout);
+    // Errors are mapped once (src/cli/exitCodes.ts): unknown port or unreadable input 2, silent server 3.
     let result: TraceResult;
-    try {
-      if (values.snapshot) {
-        result = explainPath(await readSnapshot(values.snapshot), from, to);
-      } else {
-        ({ result } = await traceLive({
-          from, to, sb: values.sb!,
-          ...(values.ovsdb ? { ovsdb: values.ovsdb } : {}), ...(values.netns ? { netns: values.netns } : {}),
-          ...(values.sysfs ? { sysfs: values.sysfs } : {}), ...(values.spec ? { spec: values.spec } : {}),
-          ...(values['ovn-version'] ? { ovnVersion: values['ovn-version'] } : {}),
-          ...(values['appctl-target'] ? { appctlTarget: values['appctl-target'] } : {}),
-          confirm: values.confirm ?? false,
-        }));
-      }
-    } catch (err) {
-      if (err instanceof UsageError || !(err instanceof MvtepError)) throw err;
-      if (err instanceof TraceError && err.code === 'trace-confirm-failed') throw err;
-      io.stderr.write(`mvtep trace: [${err.code}] ${err.message}\n`);
-      return 2;
+    if (values.snapshot) {
+      result = explainPath(await readSnapshot(values.snapshot), from, to);
+    } else {
+      ({ result } = await bounded(traceLive({
+        from, to, sb: values.sb!, timeoutMs,
+        ...(values.ovsdb ? { ovsdb: values.ovsdb } : {}), ...(values.netns ? { netns: values.netns } : {}),
+        ...(values.sysfs ? { sysfs: values.sysfs } : {}), ...(values.spec ? { spec: values.spec } : {}),
+        ...(values['ovn-version'] ? { ovnVersion: values['ovn-version'] } : {}),
+        ...(values['appctl-target'] ? { appctlTarget: values['appctl-target'] } : {}),
+        confirm: values.confirm ?? false,
+      }), timeoutMs, `trace via ${values.sb!}`));
     }
     io.stdout.write(values.json ? JSON.stringify(camelCaseKeys(result, true), null, 2) + '\n' : formatTrace(result));
     return result.confirm && !result.confirm.agrees ? 1 : 0;

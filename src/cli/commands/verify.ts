@@ -1,6 +1,6 @@
 import type { Command } from '../command.ts';
-import { parseCommandArgs, parseSeconds } from '../args.ts';
-import { UsageError, MvtepError } from '../../util/errors.ts';
+import { bounded, commandTimeout, parseCommandArgs, TIMEOUT_HELP } from '../args.ts';
+import { UsageError } from '../../util/errors.ts';
 import { formatReport, makeReport, readSnapshot, runChecks, writeSnapshot, type GatheredState } from '../../verify/index.ts';
 import { gatherState } from '../../observe/index.ts';
 
@@ -21,6 +21,7 @@ Reads the live state it is given and reports multi-VTEP misconfigurations
   --snapshot FILE    check a state written by --dump-state instead of live sources
   --dump-state FILE  also write the gathered state to FILE
   --ovn-version V    OVN version, when the Southbound does not tell it
+${TIMEOUT_HELP}
   --json             machine-readable report
 
 Exit status: 0 no errors, 1 errors found, 2 bad usage or unreadable input.`;
@@ -43,8 +44,9 @@ async function loadState(values: Record<string, string | boolean | undefined>): 
   }
   const version = s('ovn-version');
   if (version !== undefined && !/^\d+\.\d+(\.\d+)?/.test(version)) throw new UsageError(`--ovn-version: not a version: ${version}`, version);
-  const timeoutMs = parseSeconds(s('timeout'));
-  return gatherState({
+  const timeoutMs = commandTimeout(s('timeout'));
+  const sources = [s('sb'), s('ovsdb')].filter((x) => x !== undefined).join(' and ');
+  return bounded(gatherState({
     ...(s('ovsdb') ? { ovsdb: s('ovsdb')! } : {}),
     ...(s('sb') ? { sb: s('sb')! } : {}),
     ...(s('sysfs') ? { sysfs: s('sysfs')! } : {}),
@@ -52,8 +54,8 @@ async function loadState(values: Record<string, string | boolean | undefined>): 
     ...(values['routing'] === true ? { routing: true } : {}),
     ...(s('spec') ? { spec: s('spec')! } : {}),
     ...(s('ovn-version') ? { ovnVersion: s('ovn-version')! } : {}),
-    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-  });
+    timeoutMs,
+  }), timeoutMs, `reading ${sources}`);
 }
 
 export const verifyCommand: Command = {
@@ -66,15 +68,8 @@ export const verifyCommand: Command = {
       routing: { type: 'boolean' }, spec: { type: 'string' }, snapshot: { type: 'string' }, 'dump-state': { type: 'string' },
       'ovn-version': { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' },
     });
-    let state: GatheredState;
-    try {
-      state = await loadState(values);
-    } catch (err) {
-      if (err instanceof UsageError || !(err instanceof MvtepError)) throw err;
-      // Unreadable input (OVSDB down, bad snapshot, bad spec): exit 2, not "errors found".
-      io.stderr.write(`mvtep verify: cannot read input [${err.code}]: ${err.message}\n`);
-      return 2;
-    }
+    // Unreadable input exits 2, an unreachable or silent server 3 (src/cli/exitCodes.ts): never "0 errors".
+    const state = await loadState(values);
     if (values['dump-state']) await writeSnapshot(values['dump-state'], state);
     const report = makeReport(state, runChecks(state));
     io.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));

@@ -23,6 +23,12 @@ export interface AgentOptions {
   readonly log?: AgentLog;
   /** Full re-evaluation period (catches sysfs-side changes); default 60 s, 0 disables. */
   readonly resyncMs?: number;
+  /**
+   * Deadline of a connection attempt and of each OVSDB request (schema,
+   * initial dump, transactions) of a session opened here; a silent server
+   * is then dropped and retried instead of stalling the agent unseen.
+   */
+  readonly timeoutMs?: number;
 }
 
 export interface AgentStats {
@@ -480,7 +486,8 @@ class Agent implements AgentHandle {
  */
 export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   const owns = typeof opts.ovsdb === 'string';
-  const client = typeof opts.ovsdb === 'string' ? await OvsdbClient.connect(opts.ovsdb) : opts.ovsdb;
+  const timeouts = opts.timeoutMs === undefined ? {} : { connectTimeoutMs: opts.timeoutMs, requestTimeoutMs: opts.timeoutMs };
+  const client = typeof opts.ovsdb === 'string' ? await OvsdbClient.connect(opts.ovsdb, timeouts) : opts.ovsdb;
   const agent = new Agent(client, owns, opts);
   (opts.log ?? silentLog)('info', 'agent started', { bridge: opts.bridge ?? 'br-int', sysfs: opts.sysfsRoot ?? '/sys', remote: client.connectedRemote });
   return agent;

@@ -24,6 +24,8 @@ export interface UnderlayTarget {
   readonly netns?: string;
   /** argv prefix for iproute2 (default ['ip']). */
   readonly ip?: readonly string[];
+  /** Deadline of the connection and of each OVSDB request of a session opened here (default 30 s). */
+  readonly timeoutMs?: number;
 }
 
 export interface UnderlayRunOptions extends UnderlayTarget, Omit<ApplyOptions, 'dryRun'> {
@@ -39,7 +41,9 @@ export interface UnderlayResult extends ApplyOutcome {
 
 /** Opens the backends for a target; `close` ends an OVSDB session opened here. */
 export async function openUnderlay(target: UnderlayTarget): Promise<{ ovs: OvsBackend; net: RoutingBackend; close: () => void }> {
-  const client = typeof target.ovsdb === 'string' ? await OvsdbClient.connect(target.ovsdb, { reconnect: false, requestTimeoutMs: 30_000 }) : undefined;
+  const client = typeof target.ovsdb === 'string' ? await OvsdbClient.connect(target.ovsdb, {
+    reconnect: false, connectTimeoutMs: target.timeoutMs ?? 30_000, requestTimeoutMs: target.timeoutMs ?? 30_000,
+  }) : undefined;
   return {
     ovs: new OvsdbUnderlay(client ?? (target.ovsdb as OvsdbClient)),
     net: new Iproute2({ ...(target.netns !== undefined ? { netns: target.netns } : {}), ...(target.ip ? { ip: target.ip } : {}) }),

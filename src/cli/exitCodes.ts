@@ -1,0 +1,67 @@
+import { MvtepError, UsageError, errorMessage } from '../util/errors.ts';
+import { DeadlineError } from '../util/deadline.ts';
+import { OvsdbConnectionError, OvsdbRemoteError, OvsdbTimeoutError } from '../ovsdb/index.ts';
+import { ConfigError, ZonesFileError } from '../config/index.ts';
+import { NodeSpecError } from '../config/nodeSpecErrors.ts';
+import { SnapshotError } from '../observe/snapshot.ts';
+import { ScenarioError } from '../lab/scenarioReader.ts';
+import { ListenError } from '../node/agent/http.ts';
+import { DashboardError } from '../web/listen.ts';
+import { UnixctlError } from '../trace/unixctl.ts';
+import { TraceError } from '../trace/explain.ts';
+
+/**
+ * The one exit-code contract of every command (docs/cli.md). Commands
+ * return OK or FINDINGS themselves; thrown errors are mapped here, so the
+ * same mistake exits the same way in every command.
+ */
+export const EXIT = {
+  /** Done, nothing found. */
+  OK: 0,
+  /** Findings, drift, a refused or failed change. */
+  FINDINGS: 1,
+  /** Bad usage or an input (file, value, source) that cannot be read. */
+  USAGE: 2,
+  /** A server that cannot be reached or did not answer in time. */
+  UNREACHABLE: 3,
+} as const;
+
+/** Node's own file errors that mean "the input given cannot be read". */
+const UNREADABLE_FS = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG']);
+
+function nodeErrorCode(err: unknown): string | undefined {
+  const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function unreachable(err: unknown): boolean {
+  return err instanceof OvsdbTimeoutError || err instanceof OvsdbConnectionError || err instanceof DeadlineError
+    || (err instanceof UnixctlError && err.code === 'unixctl-timeout');
+}
+
+/** The exit code a thrown error means. */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof OvsdbRemoteError) return EXIT.USAGE;
+  // A wrapped cause counts ("reading bridges: get_schema got no reply"): the server was the problem.
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (unreachable(e)) return EXIT.UNREACHABLE;
+  }
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof NodeSpecError || err instanceof ZonesFileError
+    || err instanceof ScenarioError || err instanceof SnapshotError || err instanceof ListenError || err instanceof DashboardError) {
+    return EXIT.USAGE;
+  }
+  // A trace that --confirm contradicts is a finding; any other trace error is about its input (unknown port, ...).
+  if (err instanceof TraceError) return err.code === 'trace-confirm-failed' ? EXIT.FINDINGS : EXIT.USAGE;
+  if (err instanceof MvtepError && err.code.endsWith('-unreadable')) return EXIT.USAGE;
+  const sys = nodeErrorCode(err);
+  if (sys !== undefined && (UNREADABLE_FS.has(sys) || sys === 'EADDRINUSE' || sys === 'EADDRNOTAVAIL')) return EXIT.USAGE;
+  return EXIT.FINDINGS;
+}
+
+/** The `--json` form of an error: one object, the same keys for every command. */
+export function errorJson(err: unknown): { code: string; message: string; input: unknown } {
+  if (err instanceof MvtepError) return { code: err.code, message: err.message, input: err.input ?? null };
+  const sys = nodeErrorCode(err);
+  const path = err instanceof Error ? (err as NodeJS.ErrnoException).path : undefined;
+  return { code: sys ?? 'unexpected', message: errorMessage(err), input: path ?? null };
+}
