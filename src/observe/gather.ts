@@ -5,12 +5,15 @@ import { readRouting } from './routing.ts';
 import { readSouthbound } from './southbound.ts';
 import { readSpec } from './nodeSpec.ts';
 import { readSriov } from './sriov.ts';
-import { STATE_FORMAT, type GatheredState, type NodeState, type SouthboundState } from './state.ts';
+import { readZones, type ZoneSource } from './zones.ts';
+import { STATE_FORMAT, type GatheredState, type NodeState, type SouthboundState, type ZoneState } from './state.ts';
 
 export interface GatherOptions {
   /** The node's Open_vSwitch database. */
   readonly ovsdb?: string;
   readonly sb?: string;
+  /** Interconnect zones (a zones file): every zone's SB is read, in parallel. */
+  readonly zones?: { readonly file: string; readonly zones: readonly ZoneSource[] };
   /** sysfs root for SR-IOV discovery (needs --ovsdb). */
   readonly sysfs?: string;
   /** Network namespace of the node's underlay (routing checks; needs --ovsdb). */
@@ -69,6 +72,12 @@ export async function gatherState(opts: GatherOptions): Promise<GatheredState> {
     ovnVersion ??= g.ovnVersion;
     sources['southbound'] = opts.sb;
   }
+  let zones: ZoneState[] | undefined;
+  if (opts.zones) {
+    zones = await readZones(opts.zones.zones, { ...timeout(), ...(opts.withMacs ? { withMacs: true } : {}) });
+    ovnVersion ??= zones.find((z) => z.ovnVersion)?.ovnVersion;
+    sources['zones'] = opts.zones.file;
+  }
   const nodes: NodeState[] = [];
   if (opts.ovsdb) {
     let node = await readNodeState(opts.ovsdb, timeout());
@@ -89,6 +98,7 @@ export async function gatherState(opts: GatherOptions): Promise<GatheredState> {
   }
   return {
     format: STATE_FORMAT, gatheredAt: new Date().toISOString(),
-    ...(ovnVersion ? { ovnVersion } : {}), nodes, ...(southbound ? { southbound } : {}), sources,
+    ...(ovnVersion ? { ovnVersion } : {}), nodes, ...(southbound ? { southbound } : {}),
+    ...(zones ? { zones } : {}), sources,
   };
 }

@@ -2,6 +2,7 @@ import type { OvnSouthboundTables } from '../schema/index.ts';
 import type { RowSource, TableColumns } from './rowSource.ts';
 import { firstRow, optionalOf, recordOf, uuidsOf } from './rowValues.ts';
 import type { StringMap } from './state.ts';
+import { IS_REMOTE_KEY } from './southbound.ts';
 
 /**
  * One interconnect zone's Southbound as `mvtep ic steer` needs it: which
@@ -51,7 +52,7 @@ export function icZoneFromRows(src: RowSource<OvnSouthboundTables>): IcZoneSouth
   const chassis = new Map<string, IcChassis>();
   for (const [uuid, row] of src.rows('Chassis')) {
     chassisByUuid.set(uuid, row.name);
-    chassis.set(row.name, { name: row.name, remote: row.other_config?.get('is-remote') === 'true', encaps: uuidsOf(row.encaps) });
+    chassis.set(row.name, { name: row.name, remote: row.other_config?.get(IS_REMOTE_KEY) === 'true', encaps: uuidsOf(row.encaps) });
   }
   const encaps = new Map<string, IcEncap>();
   for (const [uuid, row] of src.rows('Encap')) encaps.set(uuid, { uuid, chassisName: row.chassis_name, ip: row.ip, type: row.type });

@@ -7,7 +7,10 @@ export * from './snapshot.ts';
 export { readRows, type RowSource, type TableColumns, type ReadRowsOptions } from './rowSource.ts';
 export { recordOf, mapOf, uuidsOf, eachUuid, appendedUuids, optionalOf, firstRow, byKey } from './rowValues.ts';
 export { NODE_COLUMNS, nodeStateFromRows, readNodeState, type NodeReadOptions } from './openVswitch.ts';
-export { SOUTHBOUND_COLUMNS, southboundFromRows, readSouthbound, type SouthboundRead, type SouthboundReadOptions } from './southbound.ts';
+export {
+  IS_REMOTE_KEY, isRemoteChassis, SOUTHBOUND_COLUMNS, southboundFromRows, readSouthbound, type SouthboundRead, type SouthboundReadOptions,
+} from './southbound.ts';
+export { readZones, DEFAULT_ZONE_TIMEOUT_MS, type ZoneSource, type ZonesReadOptions } from './zones.ts';
 export { lookupRoute, readRouting, type RoutingReadOptions } from './routing.ts';
 export { readSriov } from './sriov.ts';
 export { readSpec, specState } from './nodeSpec.ts';

@@ -13,6 +13,12 @@ function need(cond: boolean, file: string, path: string, why: string): void {
   if (!cond) throw new SnapshotError('snapshot-invalid', `${file}: ${path}: ${why}`, { file, path });
 }
 
+function southbound(v: unknown, file: string, path: string): void {
+  need(isRecord(v), file, path, 'expected an object');
+  const sb = v as Record<string, unknown>;
+  for (const k of ['chassis', 'encaps', 'portBindings']) need(Array.isArray(sb[k]), file, `${path}.${k}`, 'expected an array');
+}
+
 /**
  * Structural validation of the parts the checks index into. Deep field
  * types are trusted after that: the file is our own --dump-state output.
@@ -38,10 +44,18 @@ export function parseSnapshot(text: string, file = '<snapshot>'): GatheredState 
     need(Array.isArray(node['interfaces']), file, `${p}.interfaces`, 'expected an array');
     need(Array.isArray(node['tunnels']), file, `${p}.tunnels`, 'expected an array');
   });
-  if (d['southbound'] !== undefined) {
-    need(isRecord(d['southbound']), file, '$.southbound', 'expected an object');
-    const sb = d['southbound'] as Record<string, unknown>;
-    for (const k of ['chassis', 'encaps', 'portBindings']) need(Array.isArray(sb[k]), file, `$.southbound.${k}`, 'expected an array');
+  if (d['southbound'] !== undefined) southbound(d['southbound'], file, '$.southbound');
+  if (d['zones'] !== undefined) {
+    need(Array.isArray(d['zones']), file, '$.zones', 'expected an array');
+    (d['zones'] as unknown[]).forEach((z, i) => {
+      const p = `$.zones[${i}]`;
+      need(isRecord(z), file, p, 'expected an object');
+      const zone = z as Record<string, unknown>;
+      need(typeof zone['name'] === 'string', file, `${p}.name`, 'expected a string');
+      need(zone['error'] === undefined || typeof zone['error'] === 'string', file, `${p}.error`, 'expected a string');
+      need(zone['southbound'] !== undefined || zone['error'] !== undefined, file, p, 'expected southbound or error');
+      if (zone['southbound'] !== undefined) southbound(zone['southbound'], file, `${p}.southbound`);
+    });
   }
   return data as GatheredState;
 }

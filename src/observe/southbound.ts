@@ -4,10 +4,18 @@ import { readRows, type ReadRowsOptions, type RowSource, type TableColumns } fro
 import { firstRow, optionalOf, recordOf, uuidsOf } from './rowValues.ts';
 import type { SbChassis, SbEncap, SbPortBinding, SouthboundState } from './state.ts';
 
+/** SB Chassis other_config key marking a chassis of another interconnect zone. */
+export const IS_REMOTE_KEY = 'is-remote';
+
+/** Whether an SB chassis belongs to another interconnect zone (other_config:is-remote=true). */
+export function isRemoteChassis(c: Pick<SbChassis, 'otherConfig'>): boolean {
+  return c.otherConfig?.[IS_REMOTE_KEY] === 'true';
+}
+
 /** The Southbound columns southboundFromRows reads. */
 export const SOUTHBOUND_COLUMNS = {
   SB_Global: ['options'],
-  Chassis: ['name', 'hostname', 'encaps', 'transport_zones'],
+  Chassis: ['name', 'hostname', 'encaps', 'transport_zones', 'other_config'],
   Encap: ['chassis_name', 'ip', 'type', 'options'],
   Port_Binding: ['logical_port', 'type', 'chassis', 'encap', 'mac', 'up'],
 } as const satisfies TableColumns<OvnSouthboundTables>;
@@ -29,9 +37,13 @@ export function southboundFromRows(src: RowSource<OvnSouthboundTables>, opts: So
   const chassis: SbChassis[] = [];
   for (const [uuid, row] of src.rows('Chassis')) {
     nameByUuid.set(uuid, row.name);
+    // Only is-remote (interconnect: a chassis of another zone) is kept: other_config
+    // carries a dozen keys per chassis that no check reads.
+    const isRemote = row.other_config?.get(IS_REMOTE_KEY);
     chassis.push({
       name: row.name, ...(row.hostname ? { hostname: row.hostname } : {}),
       encaps: uuidsOf(row.encaps), transportZones: [...(row.transport_zones ?? [])],
+      ...(isRemote === undefined ? {} : { otherConfig: { [IS_REMOTE_KEY]: isRemote } }),
     });
   }
   const encaps: SbEncap[] = [];

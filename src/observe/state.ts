@@ -16,8 +16,23 @@ export interface GatheredState {
   /** Node-local views (one per --ovsdb / lab chassis). */
   readonly nodes: readonly NodeState[];
   readonly southbound?: SouthboundState;
+  /**
+   * Interconnect: one entry per zone of the zones file (`verify --zones`),
+   * in file order. A zone that could not be read stays, with its error.
+   */
+  readonly zones?: readonly ZoneState[];
   /** Where each part came from, for the report. */
   readonly sources?: StringMap;
+}
+
+export interface ZoneState {
+  readonly name: string;
+  /** The zone's Southbound; absent when it could not be read. */
+  readonly southbound?: SouthboundState;
+  /** northd's OVN version in this zone, when its SB tells it. */
+  readonly ovnVersion?: string;
+  /** Why the zone's Southbound could not be read. */
+  readonly error?: string;
 }
 
 export interface NodeState {
@@ -122,6 +137,7 @@ export interface SbChassis {
   /** UUIDs of this chassis' Encap rows (Chassis.encaps). */
   readonly encaps: readonly string[];
   readonly transportZones: readonly string[];
+  /** Only other_config:is-remote, when set (interconnect: a chassis of another zone). */
   readonly otherConfig?: StringMap;
 }
 

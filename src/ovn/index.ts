@@ -6,4 +6,5 @@ export * from './tunnels.ts';
 export * from './egress.ts';
 export * from './topology.ts';
 export * from './interconnect.ts';
+export * from './icHomes.ts';
 export * from './ofprotoTrace.ts';

@@ -164,3 +164,23 @@ export function crossZoneVerdict(egress: EgressPrediction, homeVtep: string | un
   if (!egress.determined) return egress.candidates.some((c) => c.remoteIp === homeVtep) ? 'arbitrary' : 'wrong';
   return egress.candidates[0]!.remoteIp === homeVtep ? 'steered' : 'wrong';
 }
+
+/**
+ * The VTEPs traffic to a remote port may arrive on, as the zone's
+ * ovn-controller chooses: its Encap row's IP when one is set (written or
+ * requested), else any VTEP of the remote chassis as this zone knows it.
+ */
+export function destinationCandidates(port: RemotePortModel, remote: ChassisModel | undefined): readonly string[] {
+  return port.encap ? [port.encap.ip] : remote?.ips ?? [];
+}
+
+/**
+ * crossZoneVerdict for the destination half alone (no source chassis
+ * needed): what verify judges a remote port by in each zone.
+ */
+export function destinationVerdict(port: RemotePortModel, remote: ChassisModel | undefined, homeVtep: string | undefined): CrossZoneVerdict {
+  if (homeVtep === undefined) return 'no-home-vtep';
+  const c = destinationCandidates(port, remote);
+  if (c.length === 1) return c[0] === homeVtep ? 'steered' : 'wrong';
+  return c.includes(homeVtep) ? 'arbitrary' : 'wrong';
+}

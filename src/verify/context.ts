@@ -3,7 +3,7 @@ import {
   chassisConfigFromExternalIds, chassisFromSouthbound, DEFAULT_OVN_VERSION, modelChassis, ovnFeatures, parseOvnVersion,
   type ChassisModel, type EncapRow, type OvnFeatures, type OvnVersion,
 } from '../ovn/index.ts';
-import type { GatheredState, NodeState, SbChassis, SbEncap, SbPortBinding } from '../observe/index.ts';
+import type { GatheredState, NodeState, SbChassis, SbEncap, SbPortBinding, SouthboundState, ZoneState } from '../observe/index.ts';
 
 /** Indexes over the Southbound, built once per run (checks must stay linear at 1000 chassis). */
 export interface SbIndex {
@@ -33,6 +33,15 @@ export interface CheckContext {
   readonly features: OvnFeatures;
   readonly sb: SbIndex | undefined;
   readonly nodes: readonly NodeContext[];
+  /** Interconnect zones (verify --zones), in zones-file order. */
+  readonly zones: readonly ZoneContext[];
+}
+
+export interface ZoneContext {
+  readonly zone: ZoneState;
+  /** Undefined when the zone could not be read. */
+  readonly sb: SbIndex | undefined;
+  readonly features: OvnFeatures;
 }
 
 export function toEncapRow(e: SbEncap): EncapRow {
@@ -45,8 +54,7 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else m.set(k, [v]);
 }
 
-export function indexSouthbound(state: GatheredState, features: OvnFeatures): SbIndex | undefined {
-  const sb = state.southbound;
+export function indexSouthbound(sb: SouthboundState | undefined, features: OvnFeatures): SbIndex | undefined {
   if (!sb) return undefined;
   const encapByUuid = new Map<string, SbEncap>();
   const encapsByChassis = new Map<string, EncapRow[]>();
@@ -75,7 +83,10 @@ export function indexSouthbound(state: GatheredState, features: OvnFeatures): Sb
 }
 
 function versionOf(state: GatheredState): OvnVersion | undefined {
-  const text = state.ovnVersion ?? state.nodes.find((n) => n.openVswitch.ovnVersion)?.openVswitch.ovnVersion;
+  return parsedVersion(state.ovnVersion ?? state.nodes.find((n) => n.openVswitch.ovnVersion)?.openVswitch.ovnVersion);
+}
+
+function parsedVersion(text: string | undefined): OvnVersion | undefined {
   if (text === undefined) return undefined;
   try {
     return parseOvnVersion(text);
@@ -87,12 +98,18 @@ function versionOf(state: GatheredState): OvnVersion | undefined {
 export function buildContext(state: GatheredState): CheckContext {
   const version = versionOf(state);
   const features = ovnFeatures(version ?? DEFAULT_OVN_VERSION);
-  const sb = indexSouthbound(state, features);
+  const sb = indexSouthbound(state.southbound, features);
   const nodes = state.nodes.map((node): NodeContext => {
     const ids = node.openVswitch.externalIds;
     const config = checkNodeEncapConfig(ids);
     const chassisCfg = chassisConfigFromExternalIds(ids);
     return { node, chassisName: config.value.chassis, config, model: modelChassis(chassisCfg, features) };
   });
-  return { state, version, features, sb, nodes };
+  const zones = (state.zones ?? []).map((zone): ZoneContext => {
+    // Zones may run different releases mid-upgrade: each is modelled by its own.
+    const v = parsedVersion(zone.ovnVersion);
+    const zf = v ? ovnFeatures(v) : features;
+    return { zone, sb: indexSouthbound(zone.southbound, zf), features: zf };
+  });
+  return { state, version, features, sb, nodes, zones };
 }

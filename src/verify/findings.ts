@@ -28,6 +28,11 @@ export const CHECK_IDS = [
   'mtu-too-small',
   'rp-filter-strict',
   'userspace-tunnel-routing',
+  'ic-zone-unreachable',
+  'ic-destination-arbitrary',
+  'ic-steering-drift',
+  'ic-remote-encaps-differ',
+  'ic-duplicate-vtep',
 ] as const;
 
 export type CheckId = (typeof CHECK_IDS)[number];

@@ -4,7 +4,15 @@ import type { GatheredState } from '../observe/index.ts';
 export interface VerifyReport {
   readonly ok: boolean;
   readonly counts: Record<'error' | 'warning' | 'info', number>;
-  readonly scope: { readonly nodes: readonly string[]; readonly sbChassis: number; readonly ovnVersion: string | undefined };
+  readonly scope: {
+    readonly nodes: readonly string[];
+    readonly sbChassis: number;
+    readonly ovnVersion: string | undefined;
+    /** Interconnect zones checked (verify --zones), in zones-file order; absent otherwise. */
+    readonly zones?: readonly string[];
+    /** The zones among them whose Southbound could not be read. */
+    readonly unreachableZones?: readonly string[];
+  };
   readonly findings: readonly Finding[];
 }
 
@@ -13,7 +21,10 @@ export function makeReport(state: GatheredState, findings: readonly Finding[]): 
   return {
     ok: counts.error === 0,
     counts,
-    scope: { nodes: state.nodes.map((n) => n.label), sbChassis: state.southbound?.chassis.length ?? 0, ovnVersion: state.ovnVersion },
+    scope: {
+      nodes: state.nodes.map((n) => n.label), sbChassis: state.southbound?.chassis.length ?? 0, ovnVersion: state.ovnVersion,
+      ...(state.zones ? { zones: state.zones.map((z) => z.name), unreachableZones: state.zones.filter((z) => !z.southbound).map((z) => z.name) } : {}),
+    },
     findings,
   };
 }
@@ -30,6 +41,7 @@ export function formatReport(r: VerifyReport): string {
   const scope = [
     r.scope.nodes.length ? `node${r.scope.nodes.length > 1 ? 's' : ''} ${r.scope.nodes.join(', ')}` : undefined,
     r.scope.sbChassis ? `${r.scope.sbChassis} chassis in the Southbound` : undefined,
+    r.scope.zones ? `${r.scope.zones.length} zone(s) ${r.scope.zones.join(', ')}${r.scope.unreachableZones?.length ? ` (unreachable: ${r.scope.unreachableZones.join(', ')})` : ''}` : undefined,
     r.scope.ovnVersion ? `OVN ${r.scope.ovnVersion}` : undefined,
   ].filter(Boolean).join(', ');
   if (lines.length) lines.push('');

@@ -3,7 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Uuid } from '../../src/ovsdb/index.ts';
-import { nodeStateFromRows, southboundFromRows, type RowSource } from '../../src/observe/index.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isRemoteChassis, nodeStateFromRows, readZones, southboundFromRows, type RowSource } from '../../src/observe/index.ts';
 import type { OpenVSwitchTables, OvnSouthboundTables } from '../../src/schema/index.ts';
 import { isOvnTunnelType, tunnelEndpoints } from '../../src/ovn/index.ts';
 
@@ -49,4 +52,26 @@ test('southbound rows: chassis names resolved, Port_Binding up and encap, versio
   assert.equal(r.ovnVersion, '25.03.0');
   assert.deepEqual(r.southbound.chassis, [{ name: 'hv1', hostname: 'node1', encaps: [e._uuid.value], transportZones: [] }]);
   assert.deepEqual(r.southbound.portBindings, [{ logicalPort: 'p1', type: '', chassis: 'hv1', encap: e._uuid.value, up: true, mac: ['0a:58:00:00:00:01 203.0.113.1'] }]);
+});
+
+test('southbound chassis: other_config keeps is-remote only (interconnect), absent when unset', () => {
+  const local = { _uuid: uuid(), name: 'hv1', encaps: [], transport_zones: [], other_config: new Map([['ovn-bridge-mappings', 'physnet:br-ex'], ['datapath-type', '']]) };
+  const remote = { _uuid: uuid(), name: 'hv2', encaps: [], transport_zones: [], other_config: new Map([['is-remote', 'true'], ['is-interconn', 'true']]) };
+  const r = southboundFromRows(source<OvnSouthboundTables>({ Chassis: [local, remote] }));
+  assert.deepEqual(r.southbound.chassis.map((c) => [c.name, c.otherConfig]), [['hv1', undefined], ['hv2', { 'is-remote': 'true' }]]);
+  assert.deepEqual(r.southbound.chassis.map(isRemoteChassis), [false, true]);
+});
+
+test('readZones: every zone read, an unreachable one kept with its error (never dropped), in file order', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'mvtep-zones-'));
+  try {
+    const zones = await readZones([{ name: 'a', sb: `unix:${join(dir, 'a.sock')}` }, { name: 'b', sb: `unix:${join(dir, 'b.sock')}` }], { timeoutMs: 2000 });
+    assert.deepEqual(zones.map((z) => z.name), ['a', 'b']);
+    for (const z of zones) {
+      assert.equal(z.southbound, undefined);
+      assert.match(z.error!, new RegExp(`^unix:${dir}/${z.name}\\.sock: `));
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

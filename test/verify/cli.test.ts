@@ -19,7 +19,10 @@ const io = (): CapturedIo => captureIo({}, '/');
 
 test('bad usage exits 2 with the reason', async () => {
   for (const [argv, re] of [
-    [['verify'], /give --ovsdb, --sb or --snapshot/],
+    [['verify'], /give --ovsdb, --sb, --zones or --snapshot/],
+    [['verify', '--zones', '/x.yaml', '--sb', 'unix:/y'], /--zones cannot be combined with --sb/],
+    [['verify', '--zones', '/x.yaml', '--ovsdb', 'unix:/y'], /--zones cannot be combined with --ovsdb/],
+    [['verify', '--snapshot', '/x', '--zones', '/y.yaml'], /--snapshot cannot be combined with --zones/],
     [['verify', '--sb', 'unix:/x', '--sysfs', '/sys'], /--sysfs describes a node and needs --ovsdb/],
     [['verify', '--snapshot', '/x', '--sb', 'unix:/y'], /cannot be combined with --sb/],
     [['verify', '--sb', 'unix:/x', '--ovn-version', 'latest'], /not a version: latest/],

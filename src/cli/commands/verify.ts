@@ -3,10 +3,12 @@ import { bounded, commandTimeout, parseCommandArgs, TIMEOUT_HELP } from '../args
 import { UsageError } from '../../util/errors.ts';
 import { formatReport, makeReport, readSnapshot, runChecks, writeSnapshot, type GatheredState } from '../../verify/index.ts';
 import { gatherState } from '../../observe/index.ts';
+import { loadZonesFile } from '../../config/index.ts';
 
 const usage = `Usage: mvtep verify [--ovsdb REMOTE] [--sb REMOTE] [--sysfs DIR] [--netns NAME | --routing]
                     [--spec FILE] [--snapshot FILE] [--dump-state FILE]
                     [--ovn-version X.Y.Z] [--timeout SECONDS] [--json]
+       mvtep verify --zones FILE [--dump-state FILE] [--timeout SECONDS] [--json]
 
 Reads the live state it is given and reports multi-VTEP misconfigurations
 (check ids, severities and hints: docs/verify.md).
@@ -18,13 +20,18 @@ Reads the live state it is given and reports multi-VTEP misconfigurations
                      without it, --routing reads the current namespace
   --routing          read rules/routes of the current namespace
   --spec FILE        node spec (YAML) to compare MTU and VTEP devices against
+  --zones FILE       interconnect: every zone's SB of a zones file (mvtep lab up
+                     writes one for IC labs), read in parallel; remote ports and
+                     remote chassis judged against their home zones; each
+                     zone is read within --timeout, an unreadable one reported
   --snapshot FILE    check a state written by --dump-state instead of live sources
   --dump-state FILE  also write the gathered state to FILE
   --ovn-version V    OVN version, when the Southbound does not tell it
 ${TIMEOUT_HELP}
   --json             machine-readable report
 
-Exit status: 0 no errors, 1 errors found, 2 bad usage or unreadable input.`;
+Exit status: 0 no errors, 1 errors found, 2 bad usage or unreadable input,
+3 a server did not answer (with --zones: a zone's SB; the other zones are still checked and reported).`;
 
 async function loadState(values: Record<string, string | boolean | undefined>): Promise<GatheredState> {
   const s = (k: string): string | undefined => {
@@ -32,19 +39,29 @@ async function loadState(values: Record<string, string | boolean | undefined>): 
     return typeof v === 'string' ? v : undefined;
   };
   if (s('snapshot')) {
-    for (const k of ['ovsdb', 'sb', 'sysfs', 'netns', 'spec']) {
+    for (const k of ['ovsdb', 'sb', 'sysfs', 'netns', 'spec', 'zones']) {
       if (s(k)) throw new UsageError(`--snapshot cannot be combined with --${k}`, k);
     }
     const state = await readSnapshot(s('snapshot')!);
     return s('ovn-version') ? { ...state, ovnVersion: s('ovn-version')! } : state;
   }
-  if (!s('ovsdb') && !s('sb')) throw new UsageError('give --ovsdb, --sb or --snapshot');
-  for (const k of ['sysfs', 'netns', 'spec']) {
-    if (s(k) && !s('ovsdb')) throw new UsageError(`--${k} describes a node and needs --ovsdb`, k);
-  }
   const version = s('ovn-version');
   if (version !== undefined && !/^\d+\.\d+(\.\d+)?/.test(version)) throw new UsageError(`--ovn-version: not a version: ${version}`, version);
   const timeoutMs = commandTimeout(s('timeout'));
+  if (s('zones')) {
+    // One picture per run: a node or central SB next to zones would be checked against neither.
+    for (const k of ['ovsdb', 'sb', 'sysfs', 'netns', 'spec']) {
+      if (s(k)) throw new UsageError(`--zones cannot be combined with --${k}`, k);
+    }
+    if (values['routing'] === true) throw new UsageError('--zones cannot be combined with --routing', 'routing');
+    const zones = await loadZonesFile(s('zones')!);
+    // Zones are read in parallel, each within the budget; a dead zone is a finding, not an abort.
+    return bounded(gatherState({ zones, ...(s('ovn-version') ? { ovnVersion: s('ovn-version')! } : {}), timeoutMs }), timeoutMs, `reading the zones of ${zones.file}`);
+  }
+  if (!s('ovsdb') && !s('sb')) throw new UsageError('give --ovsdb, --sb, --zones or --snapshot');
+  for (const k of ['sysfs', 'netns', 'spec']) {
+    if (s(k) && !s('ovsdb')) throw new UsageError(`--${k} describes a node and needs --ovsdb`, k);
+  }
   const sources = [s('sb'), s('ovsdb')].filter((x) => x !== undefined).join(' and ');
   return bounded(gatherState({
     ...(s('ovsdb') ? { ovsdb: s('ovsdb')! } : {}),
@@ -66,13 +83,14 @@ export const verifyCommand: Command = {
     const { values } = parseCommandArgs(argv, {
       ovsdb: { type: 'string' }, sb: { type: 'string' }, sysfs: { type: 'string' }, netns: { type: 'string' },
       routing: { type: 'boolean' }, spec: { type: 'string' }, snapshot: { type: 'string' }, 'dump-state': { type: 'string' },
-      'ovn-version': { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' },
+      'ovn-version': { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' }, zones: { type: 'string' },
     });
     // Unreadable input exits 2, an unreachable or silent server 3 (src/cli/exitCodes.ts): never "0 errors".
     const state = await loadState(values);
     if (values['dump-state']) await writeSnapshot(values['dump-state'], state);
     const report = makeReport(state, runChecks(state));
     io.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
+    if (report.scope.unreachableZones?.length) return 3;
     return report.ok ? 0 : 1;
   },
 };

@@ -3,6 +3,7 @@ import { sortFindings, type Finding } from '../findings.ts';
 import type { GatheredState } from '../../observe/index.ts';
 import { configChecks } from './config.ts';
 import { datapathChecks } from './datapath.ts';
+import { interconnectChecks } from './interconnect.ts';
 import { routingChecks } from './routing.ts';
 import { southboundChecks } from './southbound.ts';
 import { tunnelChecks } from './tunnels.ts';
@@ -20,5 +21,6 @@ export function runChecks(state: GatheredState): Finding[] {
     ...tunnelChecks(ctx),
     ...routingChecks(ctx),
     ...datapathChecks(ctx),
+    ...interconnectChecks(ctx),
   ]);
 }

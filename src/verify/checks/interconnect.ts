@@ -1,0 +1,171 @@
+import {
+  chassisHomes, destinationCandidates, destinationVerdict, modelZone, podHomes,
+  type PodHome, type ZoneBindings, type ZoneModel,
+} from '../../ovn/index.ts';
+import { isRemoteChassis } from '../../observe/index.ts';
+import type { CheckContext, SbIndex, ZoneContext } from '../context.ts';
+import type { Finding } from '../findings.ts';
+import { finding, sample } from './util.ts';
+
+/**
+ * Interconnect checks (verify --zones): each zone's remote ports and remote
+ * chassis judged against the zone where the pod or chassis lives. A pod's
+ * home is the zone whose SB binds its VIF port to a local chassis; its home
+ * VTEP is that Port_Binding's encap IP (or the chassis' only VTEP).
+ */
+
+const STEER_HINT = 'run `mvtep ic steer --zones FILE` (once with --once, or as a controller): it pins every remote pod port to its pod\'s home VTEP in every zone';
+
+interface ReadableZone {
+  readonly name: string;
+  readonly sb: SbIndex;
+  readonly bindings: ZoneBindings;
+  readonly model: ZoneModel;
+  /** Remote port -> IP of the Encap row its Port_Binding.encap references (whichever chassis owns it). */
+  readonly written: ReadonlyMap<string, string | undefined>;
+}
+
+function zoneBindings(name: string, zc: ZoneContext, sb: SbIndex): ZoneBindings {
+  const chassis = new Map<string, { remote: boolean; ips: readonly string[] }>();
+  for (const c of zc.zone.southbound!.chassis) chassis.set(c.name, { remote: isRemoteChassis(c), ips: sb.models.get(c.name)?.ips ?? [] });
+  const ports = zc.zone.southbound!.portBindings.map((pb) => ({
+    lport: pb.logicalPort, type: pb.type, chassis: pb.chassis,
+    encapIp: pb.encap === undefined ? undefined : sb.encapByUuid.get(pb.encap)?.ip,
+  }));
+  return { zone: name, chassis, ports };
+}
+
+/** The zone through the IC model: its remote chassis and remote ports as its ovn-controllers see them. */
+function zoneModel(name: string, zc: ZoneContext, b: ZoneBindings, sb: SbIndex): ZoneModel {
+  const remoteChassis = [...b.chassis].filter(([, c]) => c.remote).map(([n]) => ({ name: n, encaps: sb.models.get(n)?.encaps ?? [] }));
+  const remotePorts = b.ports
+    .filter((p) => p.type === 'remote' && p.chassis !== undefined)
+    .map((p) => ({ lport: p.lport, chassis: p.chassis!, encapIp: p.encapIp }));
+  return modelZone({ name, features: zc.features, localChassis: [], remoteChassis, vifs: [], remotePorts });
+}
+
+/** Ports grouped by (zone, remote chassis): one finding per group, not one per port (thousands at cluster scale). */
+class Groups {
+  private readonly m = new Map<string, { zone: string; chassis: string; items: string[] }>();
+  add(zone: string, chassis: string, item: string): void {
+    const k = `${zone}\u0000${chassis}`;
+    const g = this.m.get(k) ?? { zone, chassis, items: [] };
+    g.items.push(item);
+    this.m.set(k, g);
+  }
+  *[Symbol.iterator]() {
+    yield* this.m.values();
+  }
+}
+
+function remotePortChecks(zones: readonly ReadableZone[], homes: ReadonlyMap<string, PodHome>): Finding[] {
+  const out: Finding[] = [];
+  const arbitrary = new Groups();
+  const unreachableVtep = new Groups();
+  const unknownHome = new Groups();
+  const drift = new Groups();
+  for (const z of zones) {
+    for (const rp of z.model.remotePorts.values()) {
+      const home = homes.get(rp.lport);
+      const remote = z.model.remote.get(rp.chassis);
+      const written = z.written.get(rp.lport);
+      if (written !== undefined) {
+        // A written encap is followed as is (even one of another chassis): only its IP matters.
+        if (home?.vtep !== undefined && written !== home.vtep) drift.add(z.name, rp.chassis, `${rp.lport} (${written}, home ${home.vtep})`);
+        continue;
+      }
+      const verdict = destinationVerdict(rp, remote, home?.vtep);
+      if (verdict === 'arbitrary') arbitrary.add(z.name, rp.chassis, rp.lport);
+      else if (verdict === 'wrong') unreachableVtep.add(z.name, rp.chassis, `${rp.lport} (home ${home!.vtep})`);
+      else if (verdict === 'no-home-vtep' && destinationCandidates(rp, remote).length >= 2) unknownHome.add(z.name, rp.chassis, rp.lport);
+    }
+  }
+  const ipsOf = (zone: string, chassis: string) => zones.find((z) => z.name === zone)?.model.remote.get(chassis)?.ips.join(', ') ?? '?';
+  for (const g of arbitrary) {
+    out.push(finding('ic-destination-arbitrary', 'error', `zone ${g.zone} -> chassis ${g.chassis}`,
+      `${g.items.length} remote pod port(s) homed on ${g.chassis} have no Port_Binding.encap in zone ${g.zone} (${sample(g.items)}): `
+      + `traffic from ${g.zone} to them arrives on an arbitrary one of ${ipsOf(g.zone, g.chassis)}, not necessarily the pod's own VTEP`, STEER_HINT));
+  }
+  for (const g of unreachableVtep) {
+    out.push(finding('ic-destination-arbitrary', 'error', `zone ${g.zone} -> chassis ${g.chassis}`,
+      `${g.items.length} remote pod port(s) homed on ${g.chassis} have no Port_Binding.encap in zone ${g.zone}, and their home VTEP is not among the ones `
+      + `zone ${g.zone} knows for ${g.chassis} (${ipsOf(g.zone, g.chassis) || 'none'}): ${sample(g.items)}; their traffic arrives on another VTEP`,
+      'the zone\'s copy of the remote chassis lacks the VTEP (see ic-remote-encaps-differ): once it is synced, run `mvtep ic steer --zones FILE`'));
+  }
+  for (const g of unknownHome) {
+    out.push(finding('ic-destination-arbitrary', 'warning', `zone ${g.zone} -> chassis ${g.chassis}`,
+      `${g.items.length} remote port(s) bound to ${g.chassis} have no Port_Binding.encap in zone ${g.zone} and no known home VTEP `
+      + `(${sample(g.items)}; transit ports, or pods whose home zone is unreachable or gives them no encap): traffic to them arrives on any of ${ipsOf(g.zone, g.chassis)}`,
+      'for pods: make their home zone readable and pin their VIF (encap-ip), then steer; transit ports of L3 networks are steered by per-VTEP transit ports (docs/interconnect.md)'));
+  }
+  for (const g of drift) {
+    out.push(finding('ic-steering-drift', 'error', `zone ${g.zone} -> chassis ${g.chassis}`,
+      `${g.items.length} remote pod port(s) in zone ${g.zone} point at a VTEP other than their pod's home VTEP (${sample(g.items)}): `
+      + 'their traffic arrives on the wrong NIC', `${STEER_HINT}; if it comes back, something else writes Port_Binding.encap (a second controller, or a stale one)`));
+  }
+  return out;
+}
+
+function remoteEncapChecks(zones: readonly ReadableZone[]): Finding[] {
+  const out: Finding[] = [];
+  const homes = chassisHomes(zones.map((z) => z.bindings));
+  for (const z of zones) {
+    for (const [name, c] of z.bindings.chassis) {
+      const home = homes.get(name);
+      if (!c.remote || !home || home.zone === z.name) continue;
+      const here = new Set(c.ips);
+      const own = new Set(home.ips);
+      const missing = home.ips.filter((ip) => !here.has(ip));
+      const extra = c.ips.filter((ip) => !own.has(ip));
+      if (missing.length === 0 && extra.length === 0) continue;
+      const diff = [missing.length ? `missing ${missing.join(', ')}` : '', extra.length ? `extra ${extra.join(', ')}` : ''].filter(Boolean).join('; ');
+      out.push(finding('ic-remote-encaps-differ', 'warning', `zone ${z.name}: chassis ${name}`,
+        `zone ${z.name} holds VTEPs ${c.ips.join(', ') || 'none'} for remote chassis ${name}, but its home zone ${home.zone} has ${home.ips.join(', ') || 'none'} (${diff}): `
+        + 'tunnels from this zone miss or target VTEPs the chassis does not have',
+        `the sync lags or is split: check that ovn-ic runs in both zones and reaches the IC-SB (or OVN-Kubernetes' zone chassis handler, which writes remote chassis itself); a copy that stays stale needs the syncer restarted`));
+    }
+  }
+  return out;
+}
+
+function duplicateVtepChecks(zones: readonly ReadableZone[]): Finding[] {
+  const owners = new Map<string, Map<string, Set<string>>>();
+  for (const z of zones) {
+    for (const e of z.sb.encapByUuid.values()) {
+      const byChassis = owners.get(e.ip) ?? new Map<string, Set<string>>();
+      const seenIn = byChassis.get(e.chassisName) ?? new Set<string>();
+      seenIn.add(z.name);
+      byChassis.set(e.chassisName, seenIn);
+      owners.set(e.ip, byChassis);
+    }
+  }
+  const out: Finding[] = [];
+  for (const [ip, byChassis] of owners) {
+    if (byChassis.size < 2) continue;
+    const who = [...byChassis].sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, zs]) => `${c} (in zone${zs.size > 1 ? 's' : ''} ${[...zs].sort().join(', ')})`);
+    out.push(finding('ic-duplicate-vtep', 'error', `vtep ${ip}`,
+      `VTEP IP ${ip} belongs to several chassis: ${who.join(', ')}: tunnels to it reach either node`,
+      'give every VTEP in the cluster a unique IP: fix ovn-encap-ip (or node-encap-ips) of the node that should not have it'));
+  }
+  return out;
+}
+
+export function interconnectChecks(ctx: CheckContext): Finding[] {
+  const out: Finding[] = [];
+  const readable: ReadableZone[] = [];
+  for (const zc of ctx.zones) {
+    const name = zc.zone.name;
+    if (!zc.sb) {
+      out.push(finding('ic-zone-unreachable', 'error', `zone ${name}`,
+        `cannot read the Southbound of zone ${name}: ${zc.zone.error ?? 'no state'}; its remote ports and the ports of its pods elsewhere are not checked`,
+        'check that the zone\'s SB ovsdb-server runs and that the zones file names its remote (sb:)'));
+      continue;
+    }
+    const bindings = zoneBindings(name, zc, zc.sb);
+    const written = new Map(bindings.ports.filter((p) => p.type === 'remote').map((p) => [p.lport, p.encapIp] as const));
+    readable.push({ name, sb: zc.sb, bindings, model: zoneModel(name, zc, bindings, zc.sb), written });
+  }
+  const { homes } = podHomes(readable.map((z) => z.bindings));
+  out.push(...remotePortChecks(readable, homes), ...remoteEncapChecks(readable), ...duplicateVtepChecks(readable));
+  return out;
+}
