@@ -53,8 +53,9 @@ class Groups {
     g.items.push(item);
     this.m.set(k, g);
   }
+  /** Groups with their items sorted: stable messages whatever the SB row order. */
   *[Symbol.iterator]() {
-    yield* this.m.values();
+    for (const g of this.m.values()) yield { ...g, items: [...g.items].sort() };
   }
 }
 

@@ -1,0 +1,155 @@
+// Integration: `mvtep verify --zones` on a real interconnect lab (2 zones,
+// real ovn-ic, 2 VTEPs per node; an L2 stretched switch and an L3 transit
+// switch). Fresh: remote pod ports have no encap, so their destination is
+// arbitrary; a hand-written wrong encap is drift; the right one everywhere
+// clears both; a snapshot gives the same findings; a dead zone exits 3.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { requireRuntime } from '../../src/lab/runtime.ts';
+import { parseScenario, startLab, type Lab } from '../../src/lab/index.ts';
+import { loadZonesFile, type ZonesFile } from '../../src/config/index.ts';
+import { gatherState } from '../../src/observe/index.ts';
+import { runChecks, type Finding, type VerifyReport } from '../../src/verify/index.ts';
+import { main } from '../../src/cli/main.ts';
+import { captureIo } from '../helpers/cliIo.ts';
+import { leftovers } from '../lab/helpers/leftovers.ts';
+
+const SCENARIO = `
+name: icv
+encapType: geneve
+interconnect:
+  transitSubnet: 198.51.100.0/24
+switches:
+  - name: ls-l2
+    subnet: 203.0.113.0/26
+  - { name: ls-hv1, subnet: 203.0.113.64/28, node: hv1 }
+  - { name: ls-hv2, subnet: 203.0.113.80/28, node: hv2 }
+chassis:
+  - name: hv1
+    encapIps: [192.0.2.11, 192.0.2.12]
+    writePfMapping: true
+    nics:
+      - { pf: enp1s0f0, vtep: 192.0.2.11, totalVfs: 4, numVfs: 2 }
+      - { pf: enp2s0f0, vtep: 192.0.2.12, totalVfs: 4, numVfs: 2 }
+  - name: hv2
+    encapIps: [192.0.2.21, 192.0.2.22]
+    writePfMapping: true
+    nics:
+      - { pf: enp1s0f0, vtep: 192.0.2.21, totalVfs: 4, numVfs: 2 }
+      - { pf: enp2s0f0, vtep: 192.0.2.22, totalVfs: 4, numVfs: 2 }
+pods:
+  - { name: a1, chassis: hv1, pf: enp1s0f0, vf: 0, switch: ls-l2, ip: 203.0.113.11, encapIp: 192.0.2.11 }
+  - { name: a2, chassis: hv1, pf: enp2s0f0, vf: 0, switch: ls-l2, ip: 203.0.113.12, encapIp: 192.0.2.12 }
+  - { name: b1, chassis: hv2, pf: enp1s0f0, vf: 0, switch: ls-l2, ip: 203.0.113.21, encapIp: 192.0.2.21 }
+  - { name: b2, chassis: hv2, pf: enp2s0f0, vf: 0, switch: ls-l2, ip: 203.0.113.22, encapIp: 192.0.2.22 }
+  - { name: c1, chassis: hv1, pf: enp1s0f0, vf: 1, switch: ls-hv1, ip: 203.0.113.66, encapIp: 192.0.2.11 }
+  - { name: d1, chassis: hv2, pf: enp2s0f0, vf: 1, switch: ls-hv2, ip: 203.0.113.82, encapIp: 192.0.2.22 }
+`;
+
+let root: string;
+let lab: Lab | undefined;
+let zones: ZonesFile;
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'mvtep-icverify-'));
+  lab = await startLab(parseScenario(SCENARIO, 'icv.yaml'), { runtime: await requireRuntime(), workRoot: root, handleSignals: false });
+  zones = await loadZonesFile((await lab.status()).zonesFile!);
+});
+
+after(async () => {
+  const id = lab?.id;
+  await lab?.down();
+  if (id) assert.deepEqual(await leftovers(root, id), { pids: [], netns: [] });
+  await rm(root, { recursive: true, force: true });
+});
+
+const l2Pods = () => Object.values(lab!.pods).filter((p) => p.switch === 'ls-l2');
+const other = (zone: string) => (zone === 'hv1' ? 'hv2' : 'hv1');
+
+async function findings(): Promise<Finding[]> {
+  return runChecks(await gatherState({ zones, timeoutMs: 10_000 })).filter((f) => f.check.startsWith('ic-'));
+}
+
+const brief = (f: readonly Finding[]) => f.map((x) => `${x.severity} ${x.check} ${x.subject}`).sort();
+
+/** Points remote port `lport` in zone `zone` at the Encap row of its chassis with `ip` (geneve). */
+async function pin(zone: string, chassis: string, lport: string, ip: string): Promise<void> {
+  const uuid = (await lab!.zoneSbctl(zone, ['--bare', '--columns=_uuid', 'find', 'Encap', `chassis_name=${chassis}`, `ip=${ip}`, 'type=geneve'])).trim();
+  assert.match(uuid, /^[0-9a-f-]{36}$/, `zone ${zone} has a geneve Encap ${ip} of ${chassis}`);
+  await lab!.zoneSbctl(zone, ['set', 'Port_Binding', lport, `encap=${uuid}`]);
+}
+
+async function cli(argv: string[]): Promise<{ code: number; report: VerifyReport }> {
+  const io = captureIo();
+  const code = await main(['verify', ...argv, '--json'], io);
+  assert.equal(io.err(), '', argv.join(' '));
+  return { code, report: JSON.parse(io.out()) as VerifyReport };
+}
+
+test('fresh IC lab: remote pod ports have an arbitrary destination (errors); transit ports are warnings; nothing else', async () => {
+  const f = await findings();
+  const errors = f.filter((x) => x.severity === 'error');
+  assert.deepEqual(brief(errors), ['error ic-destination-arbitrary zone hv1 -> chassis hv2', 'error ic-destination-arbitrary zone hv2 -> chassis hv1']);
+  for (const e of errors) {
+    const zone = e.subject.split(' ')[1]!;
+    const pods = l2Pods().filter((p) => p.chassis === other(zone)).map((p) => p.lport).sort();
+    assert.match(e.message, new RegExp(`^${pods.length} remote pod port\\(s\\) homed on ${other(zone)} .*\\(${pods.join(', ')}\\)`));
+  }
+  // The L3 network reaches the other node through its transit port: no pod of its own, so no home VTEP to compare with.
+  const warnings = f.filter((x) => x.severity === 'warning');
+  assert.deepEqual(brief(warnings), ['warning ic-destination-arbitrary zone hv1 -> chassis hv2', 'warning ic-destination-arbitrary zone hv2 -> chassis hv1']);
+  const { code, report } = await cli(['--zones', zones.file]);
+  assert.equal(code, 1);
+  assert.deepEqual(report.scope.zones, ['hv1', 'hv2']);
+  assert.deepEqual(report.scope.unreachableZones, []);
+});
+
+test('a wrong encap written in one zone is steering drift; a snapshot of it gives the same findings', async () => {
+  const b2 = lab!.pods['b2']!;
+  await pin('hv1', 'hv2', b2.lport, '192.0.2.21');
+  const f = await findings();
+  const drift = f.filter((x) => x.check === 'ic-steering-drift');
+  assert.equal(drift.length, 1);
+  assert.equal(drift[0]!.subject, 'zone hv1 -> chassis hv2');
+  assert.match(drift[0]!.message, new RegExp(`${b2.lport} \\(192\\.0\\.2\\.21, home 192\\.0\\.2\\.22\\)`));
+
+  const file = join(root, 'state.json');
+  const live = await cli(['--zones', zones.file, '--dump-state', file]);
+  const snap = await cli(['--snapshot', file]);
+  assert.equal(live.code, 1);
+  assert.equal(snap.code, 1);
+  assert.deepEqual(snap.report.findings, live.report.findings);
+  assert.ok(snap.report.findings.some((x) => x.check === 'ic-steering-drift'));
+  const state = JSON.parse(await readFile(file, 'utf8')) as { zones: { name: string; southbound: { chassis: { name: string; otherConfig?: object }[] } }[] };
+  const hv1 = state.zones.find((z) => z.name === 'hv1')!;
+  assert.deepEqual(hv1.southbound.chassis.map((c) => [c.name, c.otherConfig]).sort(), [['hv1', undefined], ['hv2', { 'is-remote': 'true' }]]);
+});
+
+test('the right encap on every remote pod port: arbitrary and drift findings gone, exit 0', async () => {
+  for (const zone of ['hv1', 'hv2']) {
+    for (const p of l2Pods().filter((q) => q.chassis === other(zone))) await pin(zone, p.chassis, p.lport, p.encapIp!);
+  }
+  const f = await findings();
+  assert.deepEqual(f.filter((x) => x.severity === 'error'), []);
+  assert.deepEqual(brief(f), ['warning ic-destination-arbitrary zone hv1 -> chassis hv2', 'warning ic-destination-arbitrary zone hv2 -> chassis hv1']);
+  assert.equal((await cli(['--zones', zones.file])).code, 0);
+});
+
+test('a zone whose SB socket is dead: ic-zone-unreachable, the other zones still checked, exit 3', async () => {
+  const doc = parse(await readFile(zones.file, 'utf8')) as { zones: { name: string; sb: string }[] };
+  doc.zones.push({ ...doc.zones[0]!, name: 'ghost', sb: `unix:${join(root, 'ghost-sb.sock')}` });
+  const file = join(root, 'zones-ghost.yaml');
+  await writeFile(file, stringify(doc));
+  const { code, report } = await cli(['--zones', file, '--timeout', '3']);
+  assert.equal(code, 3);
+  assert.deepEqual(report.scope.zones, ['hv1', 'hv2', 'ghost']);
+  assert.deepEqual(report.scope.unreachableZones, ['ghost']);
+  const u = report.findings.filter((x) => x.check === 'ic-zone-unreachable');
+  assert.deepEqual(u.map((x) => [x.severity, x.subject]), [['error', 'zone ghost']]);
+  assert.match(u[0]!.message, /ghost-sb\.sock/);
+  assert.equal(report.findings.filter((x) => x.check === 'ic-destination-arbitrary').length, 2, 'hv1 and hv2 are still judged');
+});
