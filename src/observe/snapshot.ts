@@ -13,6 +13,15 @@ function need(cond: boolean, file: string, path: string, why: string): void {
   if (!cond) throw new SnapshotError('snapshot-invalid', `${file}: ${path}: ${why}`, { file, path });
 }
 
+/** `v` must be an array of objects; `each` checks one, given its path. */
+function objects(v: unknown, file: string, path: string, each: (o: Record<string, unknown>, path: string) => void): void {
+  need(Array.isArray(v), file, path, 'expected an array');
+  (v as unknown[]).forEach((o, i) => {
+    need(isRecord(o), file, `${path}[${i}]`, 'expected an object');
+    each(o as Record<string, unknown>, `${path}[${i}]`);
+  });
+}
+
 function southbound(v: unknown, file: string, path: string): void {
   need(isRecord(v), file, path, 'expected an object');
   const sb = v as Record<string, unknown>;
@@ -33,11 +42,7 @@ export function parseSnapshot(text: string, file = '<snapshot>'): GatheredState 
   need(isRecord(data), file, '$', 'expected an object');
   const d = data as Record<string, unknown>;
   need(d['format'] === STATE_FORMAT, file, '$.format', `expected "${STATE_FORMAT}", got ${JSON.stringify(d['format'])}`);
-  need(Array.isArray(d['nodes']), file, '$.nodes', 'expected an array');
-  (d['nodes'] as unknown[]).forEach((n, i) => {
-    const p = `$.nodes[${i}]`;
-    need(isRecord(n), file, p, 'expected an object');
-    const node = n as Record<string, unknown>;
+  objects(d['nodes'], file, '$.nodes', (node, p) => {
     need(typeof node['label'] === 'string', file, `${p}.label`, 'expected a string');
     need(isRecord(node['openVswitch']) && isRecord((node['openVswitch'] as Record<string, unknown>)['externalIds']),
       file, `${p}.openVswitch.externalIds`, 'expected an object');
@@ -46,11 +51,7 @@ export function parseSnapshot(text: string, file = '<snapshot>'): GatheredState 
   });
   if (d['southbound'] !== undefined) southbound(d['southbound'], file, '$.southbound');
   if (d['zones'] !== undefined) {
-    need(Array.isArray(d['zones']), file, '$.zones', 'expected an array');
-    (d['zones'] as unknown[]).forEach((z, i) => {
-      const p = `$.zones[${i}]`;
-      need(isRecord(z), file, p, 'expected an object');
-      const zone = z as Record<string, unknown>;
+    objects(d['zones'], file, '$.zones', (zone, p) => {
       need(typeof zone['name'] === 'string', file, `${p}.name`, 'expected a string');
       need(zone['error'] === undefined || typeof zone['error'] === 'string', file, `${p}.error`, 'expected a string');
       need(zone['southbound'] !== undefined || zone['error'] !== undefined, file, p, 'expected southbound or error');

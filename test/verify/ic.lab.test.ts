@@ -5,7 +5,7 @@
 // clears both; a snapshot gives the same findings; a dead zone exits 3.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -16,7 +16,14 @@ import { gatherState } from '../../src/observe/index.ts';
 import { runChecks, type Finding, type VerifyReport } from '../../src/verify/index.ts';
 import { main } from '../../src/cli/main.ts';
 import { captureIo } from '../helpers/cliIo.ts';
-import { leftovers } from '../lab/helpers/leftovers.ts';
+import { downAndCheck } from '../lab/helpers/labLifecycle.ts';
+
+/** A node with one NIC per VTEP (enp1s0f0, enp2s0f0, ...), the agent's PF mapping written. */
+const chassis = (name: string, ...vteps: string[]) => `  - name: ${name}
+    encapIps: [${vteps.join(', ')}]
+    writePfMapping: true
+    nics:
+${vteps.map((ip, i) => `      - { pf: enp${i + 1}s0f0, vtep: ${ip}, totalVfs: 4, numVfs: 2 }`).join('\n')}`;
 
 const SCENARIO = `
 name: icv
@@ -29,18 +36,8 @@ switches:
   - { name: ls-hv1, subnet: 203.0.113.64/28, node: hv1 }
   - { name: ls-hv2, subnet: 203.0.113.80/28, node: hv2 }
 chassis:
-  - name: hv1
-    encapIps: [192.0.2.11, 192.0.2.12]
-    writePfMapping: true
-    nics:
-      - { pf: enp1s0f0, vtep: 192.0.2.11, totalVfs: 4, numVfs: 2 }
-      - { pf: enp2s0f0, vtep: 192.0.2.12, totalVfs: 4, numVfs: 2 }
-  - name: hv2
-    encapIps: [192.0.2.21, 192.0.2.22]
-    writePfMapping: true
-    nics:
-      - { pf: enp1s0f0, vtep: 192.0.2.21, totalVfs: 4, numVfs: 2 }
-      - { pf: enp2s0f0, vtep: 192.0.2.22, totalVfs: 4, numVfs: 2 }
+${chassis('hv1', '192.0.2.11', '192.0.2.12')}
+${chassis('hv2', '192.0.2.21', '192.0.2.22')}
 pods:
   - { name: a1, chassis: hv1, pf: enp1s0f0, vf: 0, switch: ls-l2, ip: 203.0.113.11, encapIp: 192.0.2.11 }
   - { name: a2, chassis: hv1, pf: enp2s0f0, vf: 0, switch: ls-l2, ip: 203.0.113.12, encapIp: 192.0.2.12 }
@@ -60,12 +57,7 @@ before(async () => {
   zones = await loadZonesFile((await lab.status()).zonesFile!);
 });
 
-after(async () => {
-  const id = lab?.id;
-  await lab?.down();
-  if (id) assert.deepEqual(await leftovers(root, id), { pids: [], netns: [] });
-  await rm(root, { recursive: true, force: true });
-});
+after(() => downAndCheck(lab, root));
 
 const l2Pods = () => Object.values(lab!.pods).filter((p) => p.switch === 'ls-l2');
 const other = (zone: string) => (zone === 'hv1' ? 'hv2' : 'hv1');
