@@ -64,3 +64,16 @@ test('a snapshot with errors exits 1, a clean one 0; the text report names check
   // nothing half-written next to the snapshots
   assert.deepEqual((await readdir(dir)).filter((f) => f.includes('.tmp-')), []);
 });
+
+test('--zones: a zones file without zones (icSb discovery) or a malformed one exits 2 naming the reason', async () => {
+  const onlyIcSb = join(dir, 'zones-icsb.yaml');
+  await writeFile(onlyIcSb, 'icSb: unix:/run/ovn/ic_sb.sock\n');
+  let t = io();
+  assert.equal(await main(['verify', '--zones', onlyIcSb], t), 2);
+  assert.match(t.err(), /lists no zone \(verify does not discover zones from icSb yet\)/);
+  const bad = join(dir, 'zones-bad.yaml');
+  await writeFile(bad, 'zones:\n  - { name: z1, nb: unix:/a, sb: nowhere }\n');
+  t = io();
+  assert.equal(await main(['verify', '--zones', bad], t), 2);
+  assert.match(t.err(), /zones\[0\]\.sb/);
+});

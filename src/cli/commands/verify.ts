@@ -55,6 +55,7 @@ async function loadState(values: Record<string, string | boolean | undefined>): 
     }
     if (values['routing'] === true) throw new UsageError('--zones cannot be combined with --routing', 'routing');
     const zones = await loadZonesFile(s('zones')!);
+    if (zones.zones.length === 0) throw new UsageError(`${zones.file}: lists no zone (verify does not discover zones from icSb yet)`, zones.file);
     // Zones are read in parallel, each within the budget; a dead zone is a finding, not an abort.
     return bounded(gatherState({ zones, ...(s('ovn-version') ? { ovnVersion: s('ovn-version')! } : {}), timeoutMs }), timeoutMs, `reading the zones of ${zones.file}`);
   }

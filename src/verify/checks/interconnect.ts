@@ -81,7 +81,7 @@ function remotePortChecks(zones: readonly ReadableZone[], homes: ReadonlyMap<str
       else if (verdict === 'no-home-vtep' && destinationCandidates(rp, remote).length >= 2) unknownHome.add(z.name, rp.chassis, rp.lport);
     }
   }
-  const ipsOf = (zone: string, chassis: string) => zones.find((z) => z.name === zone)?.model.remote.get(chassis)?.ips.join(', ') ?? '?';
+  const ipsOf = (zone: string, chassis: string) => [...zones.find((z) => z.name === zone)?.model.remote.get(chassis)?.ips ?? []].sort().join(', ');
   for (const g of arbitrary) {
     out.push(finding('ic-destination-arbitrary', 'error', `zone ${g.zone} -> chassis ${g.chassis}`,
       `${g.items.length} remote pod port(s) homed on ${g.chassis} have no Port_Binding.encap in zone ${g.zone} (${sample(g.items)}): `
