@@ -159,7 +159,7 @@ export function modelZone(input: ZoneInput): ZoneModel {
  */
 export type CrossZoneVerdict = 'steered' | 'arbitrary' | 'wrong' | 'no-home-vtep';
 
-export function crossZoneVerdict(egress: EgressPrediction, homeVtep: string | undefined): CrossZoneVerdict {
+export function crossZoneVerdict(egress: Pick<EgressPrediction, 'determined' | 'candidates'>, homeVtep: string | undefined): CrossZoneVerdict {
   if (homeVtep === undefined) return 'no-home-vtep';
   if (!egress.determined) return egress.candidates.some((c) => c.remoteIp === homeVtep) ? 'arbitrary' : 'wrong';
   return egress.candidates[0]!.remoteIp === homeVtep ? 'steered' : 'wrong';

@@ -1,9 +1,9 @@
-import type { EgressReason } from '../ovn/index.ts';
+import type { CrossZoneVerdict, EgressReason } from '../ovn/index.ts';
 
 /** One hop of the explanation, in path order. */
 export type TraceStepKind =
   | 'source-vif' | 'representor' | 'pf' | 'local-vtep' | 'encap-id' | 'tunnel' | 'kernel-route'
-  | 'bridge' | 'vlan' | 'uplink' | 'remote-chassis' | 'remote-vtep' | 'destination-vif';
+  | 'bridge' | 'vlan' | 'uplink' | 'remote-chassis' | 'remote-port' | 'home-vtep' | 'remote-vtep' | 'destination-vif';
 
 export interface TraceStep {
   readonly step: TraceStepKind;
@@ -82,4 +82,18 @@ export interface TraceResult {
   readonly steps: readonly TraceStep[];
   readonly warnings: readonly string[];
   confirm?: ConfirmResult;
+  /** Across interconnect zones (trace --zones); camelCase only, it has no old names. */
+  readonly interconnect?: TraceInterconnect;
+}
+
+/** The cross-zone half of a trace: where both pods live and what the path targets against the destination pod's own VTEP. */
+export interface TraceInterconnect {
+  readonly sourceZone: string;
+  readonly destinationZone: string;
+  /** The source zone's port the packet is sent to; null within one zone. */
+  readonly remotePort: { readonly lport: string; readonly transit: boolean; readonly encapIp: string | null } | null;
+  /** The destination pod's Port_Binding.encap IP in its home zone (or its chassis' only VTEP). */
+  readonly destinationHomeVtep: string | null;
+  /** What the path targets against that VTEP; null within one zone. */
+  readonly verdict: CrossZoneVerdict | null;
 }

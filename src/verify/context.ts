@@ -1,8 +1,9 @@
 import { checkNodeEncapConfig, type Checked, type NodeEncapConfig } from '../config/index.ts';
 import {
   chassisConfigFromExternalIds, chassisFromSouthbound, DEFAULT_OVN_VERSION, modelChassis, ovnFeatures, parseOvnVersion,
-  type ChassisModel, type EncapRow, type OvnFeatures, type OvnVersion,
+  type ChassisModel, type EncapRow, type OvnFeatures, type OvnVersion, type ZoneBindings,
 } from '../ovn/index.ts';
+import { isRemoteChassis } from '../observe/index.ts';
 import type { GatheredState, NodeState, SbChassis, SbEncap, SbPortBinding, SouthboundState, ZoneState } from '../observe/index.ts';
 
 /** Indexes over the Southbound, built once per run (checks must stay linear at 1000 chassis). */
@@ -41,7 +42,20 @@ export interface ZoneContext {
   readonly zone: ZoneState;
   /** Undefined when the zone could not be read. */
   readonly sb: SbIndex | undefined;
+  /** The zone as the IC model takes it (podHomes, chassisHomes); undefined when unreadable. */
+  readonly bindings: ZoneBindings | undefined;
   readonly features: OvnFeatures;
+}
+
+/** One zone's SB as the IC model's ZoneBindings: chassis (remote or local) with their IPs, ports with their encap IP. */
+export function zoneBindings(name: string, southbound: SouthboundState, sb: SbIndex): ZoneBindings {
+  const chassis = new Map<string, { remote: boolean; ips: readonly string[] }>();
+  for (const c of southbound.chassis) chassis.set(c.name, { remote: isRemoteChassis(c), ips: sb.models.get(c.name)?.ips ?? [] });
+  const ports = southbound.portBindings.map((pb) => ({
+    lport: pb.logicalPort, type: pb.type, chassis: pb.chassis,
+    encapIp: pb.encap === undefined ? undefined : sb.encapByUuid.get(pb.encap)?.ip,
+  }));
+  return { zone: name, chassis, ports };
 }
 
 export function toEncapRow(e: SbEncap): EncapRow {
@@ -109,7 +123,8 @@ export function buildContext(state: GatheredState): CheckContext {
     // Zones may run different releases mid-upgrade: each is modelled by its own.
     const v = parsedVersion(zone.ovnVersion);
     const zf = v ? ovnFeatures(v) : features;
-    return { zone, sb: indexSouthbound(zone.southbound, zf), features: zf };
+    const zsb = indexSouthbound(zone.southbound, zf);
+    return { zone, sb: zsb, bindings: zsb && zoneBindings(zone.name, zone.southbound!, zsb), features: zf };
   });
   return { state, version, features, sb, nodes, zones };
 }

@@ -5,4 +5,4 @@ export * from '../observe/snapshot.ts';
 export * from './findings.ts';
 export { runChecks } from './checks/index.ts';
 export * from './report.ts';
-export { buildContext, type CheckContext, type NodeContext, type SbIndex } from './context.ts';
+export { buildContext, type CheckContext, type NodeContext, type SbIndex, type ZoneContext } from './context.ts';

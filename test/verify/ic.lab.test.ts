@@ -75,11 +75,33 @@ async function pin(zone: string, chassis: string, lport: string, ip: string): Pr
   await lab!.zoneSbctl(zone, ['set', 'Port_Binding', lport, `encap=${uuid}`]);
 }
 
-async function cli(argv: string[]): Promise<{ code: number; report: VerifyReport }> {
+async function run<T>(command: string, argv: string[]): Promise<{ code: number; out: T }> {
   const io = captureIo();
-  const code = await main(['verify', ...argv, '--json'], io);
+  const code = await main([command, ...argv, '--json'], io);
   assert.equal(io.err(), '', argv.join(' '));
-  return { code, report: JSON.parse(io.out()) as VerifyReport };
+  return { code, out: JSON.parse(io.out()) as T };
+}
+
+async function cli(argv: string[]): Promise<{ code: number; report: VerifyReport }> {
+  const { code, out } = await run<VerifyReport>('verify', argv);
+  return { code, report: out };
+}
+
+interface TraceJson {
+  determined: boolean;
+  remoteIp: string | null;
+  candidates: { remoteIp: string }[];
+  interconnect: { sourceZone: string; destinationZone: string; remotePort: { lport: string; transit: boolean; encapIp: string | null }; verdict: string };
+  confirm: { agrees: boolean; observed: { remoteIp: string } | null };
+}
+
+/** trace --zones --confirm a1 -> b2 (hv1 -> hv2, L2): ofproto/trace on hv1 must agree with the explanation. */
+async function traceA1B2(): Promise<TraceJson> {
+  const { code, out } = await run<TraceJson>('trace', ['--zones', zones.file, '--from', lab!.pods['a1']!.lport, '--to', lab!.pods['b2']!.lport, '--confirm']);
+  assert.equal(code, 0, JSON.stringify(out.confirm));
+  assert.equal(out.confirm.agrees, true);
+  assert.deepEqual([out.interconnect.sourceZone, out.interconnect.destinationZone], ['hv1', 'hv2']);
+  return out;
 }
 
 test('fresh IC lab: remote pod ports have an arbitrary destination (errors); transit ports are warnings; nothing else', async () => {
@@ -98,6 +120,13 @@ test('fresh IC lab: remote pod ports have an arbitrary destination (errors); tra
   assert.equal(code, 1);
   assert.deepEqual(report.scope.zones, ['hv1', 'hv2']);
   assert.deepEqual(report.scope.unreachableZones, []);
+  // trace agrees: the destination is one of b2's node's VTEPs, chosen by OVN, and ofproto/trace takes one of them.
+  const t = await traceA1B2();
+  assert.equal(t.determined, false);
+  assert.deepEqual(t.candidates.map((c) => c.remoteIp).sort(), ['192.0.2.21', '192.0.2.22']);
+  assert.equal(t.interconnect.verdict, 'arbitrary');
+  assert.deepEqual(t.interconnect.remotePort, { lport: lab!.pods['b2']!.lport, transit: false, encapIp: null });
+  assert.ok(t.candidates.some((c) => c.remoteIp === t.confirm.observed?.remoteIp));
 });
 
 test('a wrong encap written in one zone is steering drift; a snapshot of it gives the same findings', async () => {
@@ -116,6 +145,9 @@ test('a wrong encap written in one zone is steering drift; a snapshot of it give
   assert.equal(snap.code, 1);
   assert.deepEqual(snap.report.findings, live.report.findings);
   assert.ok(snap.report.findings.some((x) => x.check === 'ic-steering-drift'));
+  const t = await run<TraceJson>('trace', ['--snapshot', file, '--from', lab!.pods['a1']!.lport, '--to', b2.lport]);
+  assert.equal(t.code, 0);
+  assert.deepEqual([t.out.interconnect.verdict, t.out.remoteIp], ['wrong', '192.0.2.21'], 'offline, from the snapshot: the drift is the path');
   const state = JSON.parse(await readFile(file, 'utf8')) as { zones: { name: string; southbound: { chassis: { name: string; otherConfig?: object }[] } }[] };
   const hv1 = state.zones.find((z) => z.name === 'hv1')!;
   assert.deepEqual(hv1.southbound.chassis.map((c) => [c.name, c.otherConfig]).sort(), [['hv1', undefined], ['hv2', { 'is-remote': 'true' }]]);
@@ -129,6 +161,10 @@ test('the right encap on every remote pod port: arbitrary and drift findings gon
   assert.deepEqual(f.filter((x) => x.severity === 'error'), []);
   assert.deepEqual(brief(f), ['warning ic-destination-arbitrary zone hv1 -> chassis hv2', 'warning ic-destination-arbitrary zone hv2 -> chassis hv1']);
   assert.equal((await cli(['--zones', zones.file])).code, 0);
+  const t = await traceA1B2();
+  assert.equal(t.interconnect.verdict, 'steered');
+  assert.equal(t.remoteIp, '192.0.2.22');
+  assert.equal(t.confirm.observed?.remoteIp, '192.0.2.22', 'ofproto/trace on hv1 targets b2\'s own VTEP');
 });
 
 test('a zone whose SB socket is dead: ic-zone-unreachable, the other zones still checked, exit 3', async () => {

@@ -2,13 +2,15 @@ import type { Command } from '../command.ts';
 import { camelCaseKeys } from '../jsonCase.ts';
 import { bounded, commandTimeout, parseCommandArgs, requireOption, TIMEOUT_HELP } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
-import { explainPath, formatTrace, type TraceResult } from '../../trace/index.ts';
+import { explainAcrossZones, explainPath, formatTrace, traceAcrossZones, type TraceResult } from '../../trace/index.ts';
+import { loadZonesFile } from '../../config/index.ts';
 import { traceLive } from '../../trace/live.ts';
 import { readSnapshot } from '../../verify/index.ts';
 
 const usage = `Usage: mvtep trace --from LPORT --to LPORT (--sb REMOTE | --snapshot FILE)
                    [--ovsdb REMOTE] [--netns NAME] [--sysfs DIR] [--spec FILE]
                    [--confirm] [--appctl-target PATH] [--ovn-version V] [--timeout SECONDS] [--json]
+       mvtep trace --zones FILE --from POD --to POD [--confirm] [--timeout SECONDS] [--json]
 
 Explains which tunnel (local VTEP -> remote VTEP) a unicast packet from one
 logical port to another takes, step by step, and whether OVN's choice is
@@ -21,6 +23,11 @@ determined or arbitrary (then: the candidate set).
   --confirm              run ofproto/trace on the source chassis' vswitchd (and
                          'ip route get' with --netns) and report agreement
   --appctl-target PATH   ovs-vswitchd control socket (default: found next to --ovsdb)
+  --zones FILE           interconnect: find each pod's home zone, trace the source
+                         zone (with its chassis' ovsdb, netns and vswitchdCtl from
+                         the file when listed) and judge the destination VTEP
+                         against the destination pod's own; --snapshot of
+                         verify --zones --dump-state works the same, offline
 ${TIMEOUT_HELP}
   --json                 machine-readable result
 
@@ -31,7 +38,7 @@ const TRACE_OPTIONS = {
   from: { type: 'string' }, to: { type: 'string' }, sb: { type: 'string' }, ovsdb: { type: 'string' },
   netns: { type: 'string' }, sysfs: { type: 'string' }, spec: { type: 'string' }, snapshot: { type: 'string' },
   confirm: { type: 'boolean' }, 'appctl-target': { type: 'string' }, 'ovn-version': { type: 'string' }, json: { type: 'boolean' },
-  timeout: { type: 'string' },
+  timeout: { type: 'string' }, zones: { type: 'string' },
 } as const;
 
 export const traceCommand: Command = {
@@ -42,15 +49,23 @@ export const traceCommand: Command = {
     const { values } = parseCommandArgs(argv, TRACE_OPTIONS);
     const from = requireOption(values.from, 'from');
     const to = requireOption(values.to, 'to');
-    if (!values.sb && !values.snapshot) throw new UsageError('give --sb REMOTE (or --snapshot FILE)');
+    if (values.zones) {
+      for (const k of ['sb', 'snapshot', 'ovsdb', 'netns', 'sysfs', 'spec', 'appctl-target'] as const) {
+        if (values[k]) throw new UsageError(`--zones cannot be combined with --${k} (the zones file names each chassis' sources)`, k);
+      }
+    } else if (!values.sb && !values.snapshot) throw new UsageError('give --sb REMOTE, --zones FILE or --snapshot FILE');
     if (values.sb && values.snapshot) throw new UsageError('--sb and --snapshot exclude each other');
     if (values.snapshot && (values.confirm || values.ovsdb || values.netns)) throw new UsageError('--snapshot cannot be combined with live options (--ovsdb, --netns, --confirm)');
-    if (values.confirm && !values.ovsdb) throw new UsageError('--confirm needs --ovsdb of the source chassis');
+    if (values.confirm && !values.ovsdb && !values.zones) throw new UsageError('--confirm needs --ovsdb of the source chassis (or --zones naming it)');
     const timeoutMs = commandTimeout(values.timeout);
     // Errors are mapped once (src/cli/exitCodes.ts): unknown port or unreadable input 2, silent server 3.
     let result: TraceResult;
-    if (values.snapshot) {
-      result = explainPath(await readSnapshot(values.snapshot), from, to);
+    if (values.zones) {
+      const zones = await loadZonesFile(values.zones);
+      ({ result } = await bounded(traceAcrossZones({ zones, from, to, timeoutMs, confirm: values.confirm ?? false }), timeoutMs, `trace across the zones of ${zones.file}`));
+    } else if (values.snapshot) {
+      const state = await readSnapshot(values.snapshot);
+      result = state.zones ? explainAcrossZones(state, from, to) : explainPath(state, from, to);
     } else {
       ({ result } = await bounded(traceLive({
         from, to, sb: values.sb!, timeoutMs,

@@ -2,7 +2,6 @@ import {
   chassisHomes, destinationCandidates, destinationVerdict, modelZone, podHomes,
   type PodHome, type ZoneBindings, type ZoneModel,
 } from '../../ovn/index.ts';
-import { isRemoteChassis } from '../../observe/index.ts';
 import type { CheckContext, SbIndex, ZoneContext } from '../context.ts';
 import type { Finding } from '../findings.ts';
 import { finding, sample } from './util.ts';
@@ -23,16 +22,6 @@ interface ReadableZone {
   readonly model: ZoneModel;
   /** Remote port -> IP of the Encap row its Port_Binding.encap references (whichever chassis owns it). */
   readonly written: ReadonlyMap<string, string | undefined>;
-}
-
-function zoneBindings(name: string, zc: ZoneContext, sb: SbIndex): ZoneBindings {
-  const chassis = new Map<string, { remote: boolean; ips: readonly string[] }>();
-  for (const c of zc.zone.southbound!.chassis) chassis.set(c.name, { remote: isRemoteChassis(c), ips: sb.models.get(c.name)?.ips ?? [] });
-  const ports = zc.zone.southbound!.portBindings.map((pb) => ({
-    lport: pb.logicalPort, type: pb.type, chassis: pb.chassis,
-    encapIp: pb.encap === undefined ? undefined : sb.encapByUuid.get(pb.encap)?.ip,
-  }));
-  return { zone: name, chassis, ports };
 }
 
 /** The zone through the IC model: its remote chassis and remote ports as its ovn-controllers see them. */
@@ -156,13 +145,13 @@ export function interconnectChecks(ctx: CheckContext): Finding[] {
   const readable: ReadableZone[] = [];
   for (const zc of ctx.zones) {
     const name = zc.zone.name;
-    if (!zc.sb) {
+    if (!zc.sb || !zc.bindings) {
       out.push(finding('ic-zone-unreachable', 'error', `zone ${name}`,
         `cannot read the Southbound of zone ${name}: ${zc.zone.error ?? 'no state'}; its remote ports and the ports of its pods elsewhere are not checked`,
         'check that the zone\'s SB ovsdb-server runs and that the zones file names its remote (sb:)'));
       continue;
     }
-    const bindings = zoneBindings(name, zc, zc.sb);
+    const bindings = zc.bindings;
     const written = new Map(bindings.ports.filter((p) => p.type === 'remote').map((p) => [p.lport, p.encapIp] as const));
     readable.push({ name, sb: zc.sb, bindings, model: zoneModel(name, zc, bindings, zc.sb), written });
   }
