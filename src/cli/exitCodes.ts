@@ -52,6 +52,7 @@ export function exitCodeFor(err: unknown): number {
   }
   // A trace that --confirm contradicts is a finding; any other trace error is about its input (unknown port, ...).
   if (err instanceof TraceError) return err.code === 'trace-confirm-failed' ? EXIT.FINDINGS : EXIT.USAGE;
+  // snapshot-unreadable, sriov-sysfs-unreadable, ...: a source that was asked for and cannot be read.
   if (err instanceof MvtepError && err.code.endsWith('-unreadable')) return EXIT.USAGE;
   const sys = nodeErrorCode(err);
   if (sys !== undefined && (UNREADABLE_FS.has(sys) || sys === 'EADDRINUSE' || sys === 'EADDRNOTAVAIL')) return EXIT.USAGE;

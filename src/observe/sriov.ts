@@ -1,8 +1,9 @@
-import { discoverSriov } from '../sriov/index.ts';
+import { discoverSriov, requireSysfsRoot } from '../sriov/index.ts';
 import type { SriovState } from './state.ts';
 
 /** PF uplinks and VF representors from a sysfs tree (the real /sys or a fixture). */
 export function readSriov(root = '/sys'): SriovState {
+  requireSysfsRoot(root);
   const inv = discoverSriov(root);
   const pfs: { pf: string; pci: string; switchId: string }[] = [];
   const representors: { netdev: string; pf: string; vf: number; vfPci?: string }[] = [];

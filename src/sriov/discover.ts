@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SriovError } from './errors.ts';
 import { parseRepresentorPortName, uplinksUnder, type Uplink } from './resolve.ts';
@@ -100,6 +101,20 @@ function discoverPf(sys: Sysfs, pci: string, pfDir: string): PfInfo {
     sfs,
   };
   return uplink ? { ...base, uplink } : base;
+}
+
+/**
+ * Throws when `root` is not a sysfs tree (no `bus/pci/devices` directory):
+ * a sysfs that was asked for and cannot be read must not read as "no NICs".
+ */
+export function requireSysfsRoot(root: string): void {
+  let ok = false;
+  try {
+    ok = statSync(join(root, 'bus/pci/devices')).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new SriovError('sriov-sysfs-unreadable', `sysfs root ${root} cannot be read: ${join(root, 'bus/pci/devices')} is not a directory`, root);
 }
 
 /** Every SR-IOV capable PF (has sriov_totalvfs) under `<root>/bus/pci/devices`. */

@@ -7,7 +7,8 @@ export type SriovErrorCode =
   | 'sriov-legacy-mode'
   | 'sriov-broken-link'
   | 'sriov-no-uplink'
-  | 'sriov-device-mismatch';
+  | 'sriov-device-mismatch'
+  | 'sriov-sysfs-unreadable';
 
 /** A device we cannot map to a PF uplink; `input` is the name or address asked for. */
 export class SriovError extends MvtepError {

@@ -6,3 +6,4 @@ export * from './findings.ts';
 export { runChecks } from './checks/index.ts';
 export * from './report.ts';
 export { buildContext, type CheckContext, type NodeContext, type SbIndex, type ZoneContext } from './context.ts';
+export { checkCoverage, describeNotRun, CHECK_INPUTS, type CheckCoverage, type CheckInput } from './coverage.ts';

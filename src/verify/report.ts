@@ -1,5 +1,6 @@
 import { countBySeverity, type Finding } from './findings.ts';
 import type { GatheredState } from '../observe/index.ts';
+import { checkCoverage, describeNotRun, type CheckCoverage } from './coverage.ts';
 
 export interface VerifyReport {
   readonly ok: boolean;
@@ -14,6 +15,8 @@ export interface VerifyReport {
     readonly unreachableZones?: readonly string[];
   };
   readonly findings: readonly Finding[];
+  /** How many checks ran; the others lacked an input and are listed, never counted as passed. */
+  readonly checks: CheckCoverage;
 }
 
 export function makeReport(state: GatheredState, findings: readonly Finding[]): VerifyReport {
@@ -26,6 +29,7 @@ export function makeReport(state: GatheredState, findings: readonly Finding[]): 
       ...(state.zones ? { zones: state.zones.map((z) => z.name), unreachableZones: state.zones.filter((z) => !z.southbound).map((z) => z.name) } : {}),
     },
     findings,
+    checks: checkCoverage(state),
   };
 }
 
@@ -46,5 +50,6 @@ export function formatReport(r: VerifyReport): string {
   ].filter(Boolean).join(', ');
   if (lines.length) lines.push('');
   lines.push(`${r.counts.error} error(s), ${r.counts.warning} warning(s), ${r.counts.info} info${scope ? ` (checked ${scope})` : ''}`);
+  lines.push(`${r.checks.ran} of ${r.checks.total} checks ran${r.checks.notRun.length ? `; not run: ${describeNotRun(r.checks)}` : ''}`);
   return lines.join('\n') + '\n';
 }

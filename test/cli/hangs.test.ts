@@ -4,7 +4,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
@@ -39,7 +39,9 @@ after(async () => {
 });
 
 const spec = new URL('../../examples/node-hv1.yaml', import.meta.url).pathname;
-const sysfs = join(dir, 'no-sysfs');
+// An empty but readable sysfs tree: the agent refuses a missing one before it connects.
+const sysfs = join(dir, 'sys');
+mkdirSync(join(sysfs, 'bus/pci/devices'), { recursive: true });
 
 const cases: Array<[string, (r: string) => string[]]> = [
   ['verify --ovsdb', (r) => ['verify', '--ovsdb', r]],

@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { bounded, commandTimeout, parseCommandArgs, requireOption } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
+import { requireSysfsRoot } from '../../sriov/index.ts';
 import { agentListen, jsonLogger, serveAgentHttp, startAgent, type LogLevel } from '../../node/agent/index.ts';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -41,6 +42,8 @@ sysfs and re-evaluates every VIF.`,
     if (!Number.isFinite(resync) || resync < 0) throw new UsageError(`--resync '${values.resync}' is not a number of seconds`, values.resync);
     if (values.listen !== undefined) agentListen(values.listen);
     const timeoutMs = commandTimeout(values.timeout);
+    // A sysfs that cannot be read would leave the agent managing nothing while looking healthy: exit 2.
+    requireSysfsRoot(values.sysfs ?? '/sys');
     const log = jsonLogger(io.stderr, level, { component: 'mvtep-agent' });
     const handle = await startAgent({
       ovsdb: remote, sysfsRoot: values.sysfs ?? '/sys', bridge: values.bridge ?? 'br-int', log, resyncMs: resync * 1000, timeoutMs,

@@ -1,6 +1,6 @@
 import { checkNodeEncapConfig, type NodeEncapConfig } from '../../config/index.ts';
 import { OvsdbClient, type MonitorCache, type Row, type RowChange } from '../../ovsdb/index.ts';
-import { resolveRepresentor, SriovError, Sysfs, warmUplinks } from '../../sriov/index.ts';
+import { requireSysfsRoot, resolveRepresentor, SriovError, Sysfs, warmUplinks } from '../../sriov/index.ts';
 import { errorMessage } from '../../util/errors.ts';
 import { silentLog, type AgentLog } from './log.ts';
 import { Histogram, renderAgentMetrics } from './metrics.ts';
@@ -100,6 +100,7 @@ class Agent implements AgentHandle {
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private synced = false;
+  private sysfsProblem: string | undefined;
   private counters = { passes: 0, transactions: 0, sets: 0, removes: 0, writeErrors: 0 };
   private readonly latency = new Histogram([1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 5000]);
   readonly ready: Promise<void>;
@@ -155,7 +156,7 @@ class Agent implements AgentHandle {
   }
 
   healthy(): boolean {
-    return !this.stopped && this.client.isConnected && this.cache.isReady && this.synced;
+    return !this.stopped && this.client.isConnected && this.cache.isReady && this.synced && this.sysfsProblem === undefined;
   }
 
   reload(): void {
@@ -188,6 +189,14 @@ class Agent implements AgentHandle {
 
   /** Pre-resolves every PF's uplink, off the per-event path. */
   private warm(): void {
+    try {
+      requireSysfsRoot(this.sys.root);
+      this.sysfsProblem = undefined;
+    } catch (err) {
+      // Managing nothing because sysfs is missing is not healthy (SIGHUP re-checks).
+      this.sysfsProblem = errorMessage(err);
+      this.log('error', 'cannot read sysfs', { error: this.sysfsProblem });
+    }
     const t0 = performance.now();
     const pfs = warmUplinks(this.sys);
     this.log('info', 'sysfs scanned', { switchdevPfs: pfs, ms: Math.round(performance.now() - t0) });
