@@ -9,3 +9,4 @@ export * from './encapIp.ts';
 export * from './pfMapping.ts';
 export * from './nodeEncap.ts';
 export * from './zonesFile.ts';
+export * from './compat.ts';

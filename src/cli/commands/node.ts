@@ -4,6 +4,7 @@ import type { CliIo, Command } from '../command.ts';
 import { bounded, commandTimeout, parseCommandArgs, requireOption, TIMEOUT_HELP } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
 import { loadNodeSpec, type NodeSpec } from '../../config/nodeSpec.ts';
+import { resolveCompat } from '../../config/index.ts';
 import {
   applyNodeSpec, describeChange, describeDrift, exportNetworkManager, exportNmstate, planNodeSpec,
   type Change, type Problem, type UnderlayRunOptions,
@@ -19,6 +20,7 @@ const COMMON = {
   'fix-rp-filter': { type: 'boolean' },
   'allow-unreachable-gateway': { type: 'boolean' },
   timeout: { type: 'string' },
+  compat: { type: 'string' },
 } as const;
 
 const COMMON_HELP = `Options:
@@ -30,6 +32,10 @@ const COMMON_HELP = `Options:
   --allow-unreachable-gateway
                      accept a gateway outside the VTEP subnets (the kernel will refuse the
                      route; for exercising rollback)
+  --compat C         ovn-kubernetes: an IPv6 VTEP in the PF mapping makes ovnkube-node fail
+                     every SR-IOV pod add, so plan reports it as an error and apply refuses
+                     it (unless --force); none: a warning. Default: ovn-kubernetes when the
+                     node's external_ids show ovnkube-node, else none
 ${TIMEOUT_HELP}
   --json             machine-readable output`;
 
@@ -47,6 +53,8 @@ async function load(argv: string[], io: CliIo, extra: Record<string, { type: 'bo
   const file = resolve(io.cwd, requireOption(v['spec'] as string | undefined, 'spec'));
   const spec = await loadNodeSpec(file, { allowUnreachableGateway: v['allow-unreachable-gateway'] === true });
   const netns = v['netns'] as string | undefined;
+  const compatText = v['compat'] as string | undefined;
+  const compat = compatText === undefined ? undefined : resolveCompat(compatText, undefined);
   if (netns !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(netns)) throw new UsageError(`--netns: not a namespace name: ${JSON.stringify(netns)}`, netns);
   const timeoutMs = commandTimeout(v['timeout'] as string | undefined);
   return {
@@ -59,6 +67,8 @@ async function load(argv: string[], io: CliIo, extra: Record<string, { type: 'bo
       ovsdb: (v['ovsdb'] as string | undefined) ?? io.env['MVTEP_OVSDB'] ?? DEFAULT_OVSDB,
       ...(netns !== undefined ? { netns } : {}),
       fixRpFilter: v['fix-rp-filter'] === true,
+      ...(compat ? { compat } : {}),
+      ...(v['force'] === true ? { force: true } : {}),
     },
   };
 }
@@ -135,10 +145,12 @@ undone in reverse order and the node is left as it was. Only rules and routes
 carrying mvtep's protocol mark (157) are ever removed.
 
   --dry-run          print the changes without making them
+  --force            write what the --compat reader cannot parse (an IPv6 PF mapping
+                     next to ovnkube-node) instead of refusing
 
 ${COMMON_HELP}`,
   async run(argv, io) {
-    const l = await load(argv, io, { 'dry-run': { type: 'boolean' } });
+    const l = await load(argv, io, { 'dry-run': { type: 'boolean' }, force: { type: 'boolean' } });
     const out = await applyNodeSpec(l.spec, {
       ...l.run, dryRun: l.dryRun,
       ...(l.json ? {} : { log: (line: string) => io.stderr.write(`${l.dryRun ? 'would: ' : ''}${line}\n`) }),

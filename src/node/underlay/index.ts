@@ -4,7 +4,8 @@ import { Iproute2, type RoutingBackend } from '../../routing/index.ts';
 import { applyPlan, type ApplyOptions, type ApplyOutcome } from './apply.ts';
 import { observeUnderlay } from './observe.ts';
 import { OvsdbUnderlay, type OvsBackend } from './ovsBackend.ts';
-import { planUnderlay, type UnderlayPlan } from './plan.ts';
+import { planUnderlay, type PlanOptions, type UnderlayPlan } from './plan.ts';
+import type { Compat } from '../../config/index.ts';
 
 export { applyPlan, awaitCondition, type ApplyOptions, type ApplyOutcome, type UnderlayBackends } from './apply.ts';
 export { describeChange, describeDrift, type Change, type ChangeKind, type Problem, type Severity } from './changes.ts';
@@ -32,6 +33,9 @@ export interface UnderlayRunOptions extends UnderlayTarget, Omit<ApplyOptions, '
   readonly dryRun?: boolean;
   /** Set rp_filter loose (2) where it is strict instead of refusing. */
   readonly fixRpFilter?: boolean;
+  /** See PlanOptions: whose reading of the keys must hold, and --force. */
+  readonly compat?: Compat;
+  readonly force?: boolean;
 }
 
 export interface UnderlayResult extends ApplyOutcome {
@@ -51,11 +55,15 @@ export async function openUnderlay(target: UnderlayTarget): Promise<{ ovs: OvsBa
   };
 }
 
+function planOptions(o: UnderlayRunOptions): PlanOptions {
+  return { fixRpFilter: o.fixRpFilter ?? false, ...(o.compat ? { compat: o.compat } : {}), ...(o.force ? { force: true } : {}) };
+}
+
 /** Observes the node and plans; changes nothing. */
 export async function planNodeSpec(spec: NodeSpec, options: UnderlayRunOptions): Promise<UnderlayPlan> {
   const u = await openUnderlay(options);
   try {
-    return planUnderlay(spec, await observeUnderlay(spec, u.ovs, u.net), { fixRpFilter: options.fixRpFilter ?? false });
+    return planUnderlay(spec, await observeUnderlay(spec, u.ovs, u.net), planOptions(options));
   } finally {
     u.close();
   }
@@ -69,7 +77,7 @@ export async function planNodeSpec(spec: NodeSpec, options: UnderlayRunOptions):
 export async function applyNodeSpec(spec: NodeSpec, options: UnderlayRunOptions): Promise<UnderlayResult> {
   const u = await openUnderlay(options);
   try {
-    const plan = planUnderlay(spec, await observeUnderlay(spec, u.ovs, u.net), { fixRpFilter: options.fixRpFilter ?? false });
+    const plan = planUnderlay(spec, await observeUnderlay(spec, u.ovs, u.net), planOptions(options));
     const out = await applyPlan(plan, u, options);
     return { ...out, noop: out.changes.length === 0 };
   } finally {

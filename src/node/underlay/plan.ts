@@ -1,3 +1,4 @@
+import { resolveCompat, type Compat } from '../../config/index.ts';
 import type { NodeSpec, NicSpec } from '../../config/nodeSpec.ts';
 import { MVTEP_PROTO, describeRoute, describeRule, type IpRoute, type IpRule, type RpFilter } from '../../routing/index.ts';
 import type { Change, Problem } from './changes.ts';
@@ -10,6 +11,10 @@ const PROTO = String(MVTEP_PROTO);
 export interface PlanOptions {
   /** Set rp_filter to loose (2) on VTEP devices where it is strict, instead of refusing. */
   readonly fixRpFilter?: boolean;
+  /** Whose reading of the keys must hold (default: ovn-kubernetes when the node's external_ids show ovnkube-node). */
+  readonly compat?: Compat;
+  /** Write what ovnkube-node cannot read anyway (its errors become warnings). */
+  readonly force?: boolean;
 }
 
 /** What apply would do: changes in execution order, and what the checks found. */
@@ -75,7 +80,12 @@ export function planUnderlay(spec: NodeSpec, seen: ObservedUnderlay, options: Pl
   }
   const v6 = spec.nics.filter((n) => n.ip.family === 6).map((n) => n.pf);
   if (v6.length > 0) {
-    problem('warning', 'ipv6-mapping', 'ovn-pf-encap-ip-mapping', `IPv6 entries (${v6.join(', ')}) are read correctly by mvtep's agent, but ovnkube-node splits the mapping on every ':' and rejects them`);
+    // ovnkube-node rejects the whole mapping, so every SR-IOV pod add on the node fails: with it, refuse.
+    const ovnk = (options.compat ?? resolveCompat(undefined, seen.ovs.externalIds)) === 'ovn-kubernetes';
+    const severity = ovnk && !options.force ? 'error' : 'warning';
+    problem(severity, 'ipv6-mapping', 'ovn-pf-encap-ip-mapping', `IPv6 entries (${v6.join(', ')}) are read correctly by mvtep's agent, but ovnkube-node splits the mapping on every ':' and rejects it whole${ovnk
+      ? `: on this node (compat ovn-kubernetes) every SR-IOV pod add would fail${options.force ? ' (written anyway: --force)' : '; use IPv4 VTEPs in the mapping, or --force'}`
+      : ''}`);
   }
   if (spec.defaultVtep === undefined && seen.ovs.externalIds.has('ovn-encap-ip-default')) {
     problem('info', 'default-not-in-spec', 'ovn-encap-ip-default', `ovn-encap-ip-default=${seen.ovs.externalIds.get('ovn-encap-ip-default')} is set but the spec has no defaultVtep; left alone`);

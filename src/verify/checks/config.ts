@@ -1,4 +1,4 @@
-import { PF_MAPPING_KEY, type ConfigWarning } from '../../config/index.ts';
+import { detectOvnKubernetes, fatalForOvnKubernetes, PF_MAPPING_KEY, type ConfigWarning } from '../../config/index.ts';
 import type { CheckContext, NodeContext } from '../context.ts';
 import type { CheckId, Finding, Severity } from '../findings.ts';
 import { finding } from './util.ts';
@@ -15,6 +15,8 @@ const HINTS: Record<string, string> = {
 function classify(n: NodeContext, w: ConfigWarning): { check: CheckId; severity: Severity } | undefined {
   const listKey = n.config.value.encapIps.key;
   if (w.key === PF_MAPPING_KEY) {
+    // On an ovnkube-node node the consequence (every SR-IOV pod add fails) is the severity.
+    if (fatalForOvnKubernetes(w) && detectOvnKubernetes(n.node.openVswitch.externalIds)) return { check: 'mapping-ovnk-incompatible', severity: 'error' };
     switch (w.code) {
       case 'mapped-ip-not-encap': return { check: 'mapping-ip-not-encap', severity: 'error' };
       case 'duplicate-pf': return { check: 'mapping-syntax', severity: 'warning' };
