@@ -38,6 +38,15 @@ export function awaitCondition(what: string, check: () => Promise<boolean>, time
 
 const isOvs = (c: Change): boolean => c.kind.startsWith('ovs-');
 
+/** A device that will never come: vswitchd already said why (read from OVSDB, not guessed). */
+async function failOnVswitchdVerdict(ovs: UnderlayBackends['ovs'], bridges: readonly string[]): Promise<void> {
+  const verdict = await ovs.datapathVerdict?.(bridges);
+  if (verdict === undefined) return;
+  throw new UnderlayError('underlay-datapath-failed',
+    `${verdict}. datapath_type system needs the kernel's openvswitch module; without it, set datapathType: netdev in the node spec`,
+    { bridges, verdict });
+}
+
 /**
  * Runs the plan step by step, recording an undo per step. When a step fails,
  * the recorded undos run in reverse and the node is back where it started;
@@ -57,6 +66,8 @@ export async function applyPlan(plan: UnderlayPlan, b: UnderlayBackends, options
   // vswitchd applies mtu_request asynchronously; only those devices must reach it before Linux steps.
   const mtuByOvs = new Set(plan.changes.flatMap((c) =>
     (c.kind === 'ovs-port-add' && c.ifaceType === 'internal') ? [c.port] : c.kind === 'ovs-iface-mtu' ? [c.iface] : []));
+  // Bridges this run creates or moves to another datapath: vswitchd may refuse them (no kernel datapath).
+  const newBridges = plan.changes.flatMap((c) => (c.kind === 'ovs-bridge-add' || c.kind === 'ovs-bridge-datapath' ? [c.bridge] : []));
   const ensureVteps = async () => {
     if (vtepsReady) return;
     vtepsReady = true;
@@ -64,6 +75,7 @@ export async function applyPlan(plan: UnderlayPlan, b: UnderlayBackends, options
       const wantMtu = mtuByOvs.has(v.dev);
       await awaitCondition(`device ${v.dev}${wantMtu ? ` with MTU ${v.mtu}` : ''}${b.net.netns ? ` in netns ${b.net.netns}` : ''}`, async () => {
         const link = await b.net.link(v.dev);
+        if (link === undefined && newBridges.length > 0) await failOnVswitchdVerdict(b.ovs, newBridges);
         return link !== undefined && (!wantMtu || link.mtu === v.mtu);
       }, timeoutMs);
     }

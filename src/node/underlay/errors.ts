@@ -5,6 +5,7 @@ export type UnderlayErrorCode =
   | 'underlay-ovsdb-failed'
   | 'underlay-check-failed'
   | 'underlay-timeout'
+  | 'underlay-datapath-failed'
   | 'underlay-step-failed'
   | 'underlay-rollback-failed'
   | 'underlay-injected-failure';

@@ -1,5 +1,5 @@
 import { OvsdbTransactionError, type OvsdbClient, type Transaction } from '../../ovsdb/index.ts';
-import { readRows } from '../../observe/index.ts';
+import { firstRow, optionalOf, readRows, uuidsOf, type TableColumns } from '../../observe/index.ts';
 import type { OpenVSwitchTables } from '../../schema/index.ts';
 import { errorMessage } from '../../util/errors.ts';
 import { UnderlayError } from './errors.ts';
@@ -26,7 +26,22 @@ export interface OvsBackend {
    * value (another writer in between makes it fail instead of being overwritten).
    */
   setExternalId(key: string, value: string | undefined, expected?: string): Promise<void>;
+  /**
+   * ovs-vswitchd's own verdict on `bridges`, once it has processed every
+   * change so far (cur_cfg caught up): why a bridge has no datapath, or
+   * undefined (fine, or not processed yet). Lets apply fail at once with
+   * vswitchd's reason instead of waiting for a device that never comes.
+   */
+  datapathVerdict?(bridges: readonly string[]): Promise<string | undefined>;
 }
+
+/** What datapathVerdict reads: progress, the datapath each bridge got, interface errors. */
+const VERDICT_COLUMNS = {
+  Open_vSwitch: ['cur_cfg', 'next_cfg', 'datapath_types'],
+  Bridge: ['name', 'datapath_type', 'datapath_id', 'ports'],
+  Port: ['name', 'interfaces'],
+  Interface: ['name', 'error'],
+} as const satisfies TableColumns<OpenVSwitchTables>;
 
 type Tx = Transaction<OpenVSwitchTables>;
 const byName = (name: string) => [['name', '==', name]] as const;
@@ -68,7 +83,26 @@ export class OvsdbUnderlay implements OvsBackend {
       const port = tx.insert('Port', { name, interfaces: [iface] });
       const br = tx.insert('Bridge', { name, ports: [port], datapath_type: datapathType, external_ids: { [OWNER_KEY]: OWNER_VALUE } });
       tx.addToSet('Open_vSwitch', [], 'bridges', [br]);
+      // As ovs-vsctl does: cur_cfg reaching it tells when vswitchd has tried this bridge (datapathVerdict).
+      tx.mutate('Open_vSwitch', [], [['next_cfg', '+=', 1]]);
     });
+  }
+
+  async datapathVerdict(bridges: readonly string[]): Promise<string | undefined> {
+    const src = await readRows<OpenVSwitchTables>(this.client, DB, VERDICT_COLUMNS);
+    const top = firstRow(src.rows('Open_vSwitch'));
+    if (!top || top.cur_cfg < top.next_cfg) return undefined;
+    const ports = src.rows('Port');
+    const ifaces = src.rows('Interface');
+    const reasons: string[] = [];
+    for (const br of src.rows('Bridge').values()) {
+      if (!bridges.includes(br.name) || optionalOf(br.datapath_id) !== undefined) continue;
+      const errors = uuidsOf(br.ports).flatMap((p) => uuidsOf(ports.get(p)?.interfaces))
+        .flatMap((i) => { const r = ifaces.get(i); const e = r ? optionalOf(r.error) : undefined; return r && e ? [`${r.name}: ${e}`] : []; });
+      reasons.push(`bridge ${br.name} (datapath_type ${br.datapath_type || 'system'}) has no datapath: ovs-vswitchd could not create it`
+        + `${errors.length ? ` (Interface error: ${errors.join('; ')})` : ''}; datapath types it offers: ${[...top.datapath_types].join(', ') || 'none'}`);
+    }
+    return reasons.length ? reasons.join('; ') : undefined;
   }
 
   async deleteBridge(name: string): Promise<void> {
@@ -81,7 +115,11 @@ export class OvsdbUnderlay implements OvsBackend {
   }
 
   async setBridgeDatapath(name: string, datapathType: string): Promise<void> {
-    await this.commit(`setting datapath_type of ${name}`, (tx) => (tx.update('Bridge', byName(name), { datapath_type: datapathType }), [0]));
+    await this.commit(`setting datapath_type of ${name}`, (tx) => {
+      tx.update('Bridge', byName(name), { datapath_type: datapathType });
+      tx.mutate('Open_vSwitch', [], [['next_cfg', '+=', 1]]);
+      return [0];
+    });
   }
 
   async addPort(bridge: string, port: { name: string; type: string; tag?: number; mtuRequest?: number }): Promise<void> {
