@@ -1,4 +1,5 @@
 import { resolveCompat, type Compat } from '../../config/index.ts';
+import { contains, networkText } from '../../config/nodeSpecIp.ts';
 import type { NodeSpec, NicSpec } from '../../config/nodeSpec.ts';
 import { MVTEP_PROTO, describeRoute, describeRule, type IpRoute, type IpRule, type RpFilter } from '../../routing/index.ts';
 import type { Change, Problem } from './changes.ts';
@@ -57,7 +58,8 @@ export function planUnderlay(spec: NodeSpec, seen: ObservedUnderlay, options: Pl
       changes.push({ kind: 'ovs-port-add', bridge: nic.bridge, port: nic.pf, ifaceType: 'system' });
       const pfMtu = links.get(nic.pf)!.mtu;
       const need = nic.mtu + (nic.vlan !== undefined ? 4 : 0);
-      if (pfMtu < need) problem('warning', 'pf-mtu', nic.pf, `PF ${nic.pf} MTU ${pfMtu} is below the VTEP MTU ${nic.mtu}${nic.vlan !== undefined ? ' + 4 (VLAN tag)' : ''}`);
+      // The PF cannot carry frames of the VTEP's MTU: every full-size tunnel packet would be dropped.
+      if (pfMtu < need) problem('error', 'pf-mtu', nic.pf, `PF ${nic.pf} MTU ${pfMtu} is below the VTEP MTU ${nic.mtu}${nic.vlan !== undefined ? ' + 4 (VLAN tag)' : ''}: lower the VTEP's mtu or raise the PF's`);
     } else {
       problem('info', 'pf-absent', nic.pf, `PF netdev ${nic.pf} not found: bridge ${nic.bridge} gets no uplink`);
     }
@@ -97,6 +99,7 @@ export function planUnderlay(spec: NodeSpec, seen: ObservedUnderlay, options: Pl
   // Rules and routes: stale mvtep entries go first, so re-adds never collide.
   const wantRules = spec.nics.map(vtepRule);
   const wantRoutes = spec.nics.flatMap((n) => vtepRoutes(spec, n));
+  routingConflicts(spec, wantRoutes, problem);
   const ruleDel: Change[] = [];
   const ruleAdd: Change[] = [];
   const routeDel: Change[] = [];
@@ -155,6 +158,32 @@ function planVtepPort(nic: NicSpec, seen: ObservedUnderlay, changes: Change[], p
   }
   if (port.tag !== nic.vlan) changes.push({ kind: 'ovs-port-tag', port: nic.vtep, ...(port.tag !== undefined ? { from: port.tag } : {}), ...(nic.vlan !== undefined ? { to: nic.vlan } : {}) });
   if (iface.mtuRequest !== nic.mtu) changes.push({ kind: 'ovs-iface-mtu', iface: nic.vtep, ...(iface.mtuRequest !== undefined ? { from: iface.mtuRequest } : {}), to: nic.mtu });
+}
+
+/**
+ * What the kernel or the fabric would refuse, found before apply: two routes
+ * for one prefix in one table (a supernet equal to a VTEP subnet), and VTEP
+ * subnets of different NICs that overlap unequally with no supernet covering
+ * them (which NIC reaches the overlap depends on prefix length, not on the spec).
+ */
+function routingConflicts(spec: NodeSpec, routes: readonly IpRoute[], problem: ProblemFn): void {
+  const seen = new Map<string, IpRoute>();
+  for (const r of routes) {
+    const key = `${r.table} ${r.dst}`;
+    const first = seen.get(key);
+    if (first) problem('error', 'duplicate-route', `table ${r.table}`, `two routes for ${r.dst} in table ${r.table} (dev ${first.dev}${first.gateway ? ` via ${first.gateway}` : ''} and dev ${r.dev}${r.gateway ? ` via ${r.gateway}` : ''}): the kernel refuses the second; a supernet must not equal a VTEP subnet`);
+    else seen.set(key, r);
+  }
+  for (const [i, a] of spec.nics.entries()) {
+    for (const b of spec.nics.slice(i + 1)) {
+      if (a.ip.family !== b.ip.family || a.ip.prefixLength === b.ip.prefixLength) continue;
+      const overlap = contains(a.ip, b.ip.network) || contains(b.ip, a.ip.network);
+      const covered = spec.supernets.some((s) => s.family === a.ip.family && contains(s, a.ip.network) && contains(s, b.ip.network));
+      if (overlap && !covered) {
+        problem('error', 'vtep-subnets-overlap', `${a.vtep}, ${b.vtep}`, `VTEP subnets ${networkText(a.ip)} (${a.vtep}) and ${networkText(b.ip)} (${b.vtep}) overlap and no supernet covers them: remote VTEPs in the overlap are routed by prefix length, not by NIC; use one subnet or disjoint ones, or add the supernet`);
+      }
+    }
+  }
 }
 
 function planLink(nic: NicSpec, seen: ObservedUnderlay, changes: Change[], problem: ProblemFn, options: PlanOptions): void {
