@@ -2,7 +2,7 @@ import type { GatheredState } from '../observe/index.ts';
 import type { CheckId } from './findings.ts';
 
 /** An input a check reads; absent, the check cannot run (it is reported as not run, never as passed). */
-export type CheckInput = 'node' | 'sb' | 'sysfs' | 'routing' | 'version';
+export type CheckInput = 'node' | 'sb' | 'sysfs' | 'routing' | 'version' | 'zones';
 
 /** What each check needs. A Record over CheckId: a new check without an entry does not compile. */
 export const CHECK_INPUTS: Readonly<Record<CheckId, readonly CheckInput[]>> = {
@@ -31,11 +31,16 @@ export const CHECK_INPUTS: Readonly<Record<CheckId, readonly CheckInput[]>> = {
   'mtu-too-small': ['node', 'routing'],
   'rp-filter-strict': ['node', 'routing'],
   'userspace-tunnel-routing': ['node'],
+  'ic-zone-unreachable': ['zones'],
+  'ic-destination-arbitrary': ['zones'],
+  'ic-steering-drift': ['zones'],
+  'ic-remote-encaps-differ': ['zones'],
+  'ic-duplicate-vtep': ['zones'],
 };
 
 /** How to provide each input, for the "not run" line. */
 export const INPUT_OPTION: Readonly<Record<CheckInput, string>> = {
-  node: '--ovsdb', sb: '--sb', sysfs: '--sysfs', routing: '--netns or --routing', version: '--sb or --ovn-version',
+  node: '--ovsdb', sb: '--sb', sysfs: '--sysfs', routing: '--netns or --routing', version: '--sb or --ovn-version', zones: '--zones',
 };
 
 export interface CheckCoverage {
@@ -50,6 +55,7 @@ function available(state: GatheredState): Set<CheckInput> {
   if (nodes.length > 0) have.add('node');
   if (state.southbound) have.add('sb');
   if (state.ovnVersion) have.add('version');
+  if (state.zones && state.zones.length > 0) have.add('zones');
   if (nodes.length > 0 && nodes.every((n) => n.sriov)) have.add('sysfs');
   if (nodes.length > 0 && nodes.every((n) => n.routing)) have.add('routing');
   return have;
