@@ -1,5 +1,6 @@
 import { MvtepError, UsageError, errorMessage } from '../util/errors.ts';
 import { DeadlineError } from '../util/deadline.ts';
+import { WriteFilesError } from '../util/atomicFiles.ts';
 import { OvsdbConnectionError, OvsdbRemoteError, OvsdbTimeoutError } from '../ovsdb/index.ts';
 import { ConfigError, ZonesFileError } from '../config/index.ts';
 import { NodeSpecError } from '../config/nodeSpecErrors.ts';
@@ -47,7 +48,8 @@ export function exitCodeFor(err: unknown): number {
     if (unreachable(e)) return EXIT.UNREACHABLE;
   }
   if (err instanceof UsageError || err instanceof ConfigError || err instanceof NodeSpecError || err instanceof ZonesFileError
-    || err instanceof ScenarioError || err instanceof SnapshotError || err instanceof ListenError || err instanceof DashboardError) {
+    || err instanceof ScenarioError || err instanceof SnapshotError || err instanceof ListenError || err instanceof DashboardError
+    || err instanceof WriteFilesError) {
     return EXIT.USAGE;
   }
   // A trace that --confirm contradicts is a finding; any other trace error is about its input (unknown port, ...).

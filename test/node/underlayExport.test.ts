@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, stat, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, readFile, writeFile as write } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -9,6 +9,7 @@ import { loadNodeSpec } from '../../src/config/nodeSpec.ts';
 import { networkText } from '../../src/config/nodeSpecIp.ts';
 import { exportNetworkManager, exportNmstate, vtepRoutes } from '../../src/node/underlay/index.ts';
 import { main } from '../../src/cli/main.ts';
+import { captureIo } from '../helpers/cliIo.ts';
 
 type Ini = Map<string, Map<string, string>>;
 
@@ -116,6 +117,28 @@ test('node export --out writes every file (mode 0600) and nothing else', async (
     assert.match(await readFile(join(dir, 'vtep1.nmconnection'), 'utf8'), /routing-rule1=priority 6082 from 192\.0\.2\.2 table 6082/);
     const bad = await main(['node', 'export', '--spec', 'examples/node-hv1.yaml', '--format', 'ifcfg'], { stdout: out, stderr: err, env: {}, cwd: process.cwd() });
     assert.equal(bad, 2);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('node export --out is all or nothing: a directory in the way of one file leaves none behind, exit 2, no stack trace', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'mvtep-export-atomic-'));
+  try {
+    const io0 = captureIo({}, process.cwd());
+    assert.equal(await main(['node', 'export', '--spec', 'examples/node-hv1.yaml', '--format', 'networkmanager', '--out', join(dir, 'probe')], io0), 0);
+    const names = (await readdir(join(dir, 'probe'))).sort();
+    assert.ok(names.length >= 4, names.join(','));
+    // An existing file is replaced only if everything succeeds; a directory named like the last file blocks all.
+    const out = join(dir, 'out');
+    await mkdir(join(out, names[names.length - 1]!), { recursive: true });
+    await write(join(out, names[0]!), 'old content\n');
+    const io = captureIo({}, process.cwd());
+    assert.equal(await main(['node', 'export', '--spec', 'examples/node-hv1.yaml', '--format', 'networkmanager', '--out', out], io), 2);
+    assert.match(io.err(), /is not a regular file: nothing written/);
+    assert.doesNotMatch(io.err(), /\n\s+at /, 'no stack trace');
+    assert.deepEqual((await readdir(out)).sort(), [names[0]!, names[names.length - 1]!].sort());
+    assert.equal(await readFile(join(out, names[0]!), 'utf8'), 'old content\n');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { writeFilesAtomically } from '../../util/atomicFiles.ts';
 import type { CliIo, Command } from '../command.ts';
 import { bounded, commandTimeout, parseCommandArgs, requireOption, TIMEOUT_HELP } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
@@ -191,19 +191,7 @@ Without --out the files are printed; with --out they are written there
       return 0;
     }
     const dir = resolve(io.cwd, values.out);
-    await mkdir(dir, { recursive: true });
-    const temps: string[] = [];
-    try {
-      for (const f of files) {
-        const tmp = join(dir, `.${f.name}.mvtep-tmp`);
-        temps.push(tmp);
-        await writeFile(tmp, f.content, { mode: 0o600 });
-      }
-      for (const [i, f] of files.entries()) await rename(temps[i]!, join(dir, f.name));
-    } catch (err) {
-      for (const t of temps) await rm(t, { force: true });
-      throw err;
-    }
+    await writeFilesAtomically(dir, files);
     io.stdout.write(`wrote ${files.length} file(s) to ${dir}: ${files.map((f) => f.name).join(', ')}\n`);
     return 0;
   },
