@@ -19,7 +19,7 @@ function topHelp(all: readonly Command[]): string {
     'mvtep: multi-VTEP traffic steering for OVN',
     '',
     'Usage: mvtep <command> [options]',
-    '       mvtep <command> --help',
+    '       mvtep <command> --help    (or: mvtep help <command>)',
     '',
     'Commands:',
     ...lines,
@@ -27,6 +27,10 @@ function topHelp(all: readonly Command[]): string {
     'Options:',
     '  --help      show this help',
     '  --version   print the version',
+    '',
+    'Exit status, the same in every command (docs/cli.md): 0 ok, 1 findings or drift,',
+    '2 bad usage or unreadable input, 3 unreachable or timed out. --json errors are one',
+    'JSON object {code, message, input} on stdout.',
     '',
   ].join('\n');
 }
@@ -52,6 +56,8 @@ function groupHelp(all: readonly Command[], prefix: string): string | undefined 
 }
 
 export async function main(argv: string[], io: CliIo = defaultIo(), only?: readonly Command[]): Promise<number> {
+  // `mvtep help CMD...` is `mvtep CMD... --help`: one help text, two ways to ask.
+  if (argv[0] === 'help' && argv.length > 1) argv = [...argv.slice(1), '--help'];
   if (argv[0] === '--version' || argv[0] === '-V') {
     io.stdout.write(`mvtep ${packageVersion()}\n`);
     return 0;
@@ -64,7 +70,7 @@ export async function main(argv: string[], io: CliIo = defaultIo(), only?: reado
   const found = resolve(all, argv);
   if (!found) {
     const group = argv[0] ? groupHelp(all, argv[0]) : undefined;
-    if (group && (argv.length === 1 || argv[1] === '--help')) {
+    if (group && (argv.length === 1 || argv[1] === '--help' || argv[1] === '-h')) {
       io.stdout.write(group);
       return argv.length === 1 ? 2 : 0;
     }

@@ -21,6 +21,12 @@ VIFs are left alone. Re-evaluates everything when ovn-encap-ip, the default
 or the mapping change. Writes single-key mutates only and never writes an IP
 that is not in ovn-encap-ip (reports it instead).
 
+  --ovsdb REMOTE      the node's Open_vSwitch database (unix:/run/openvswitch/db.sock)
+  --sysfs DIR         sysfs root for representor -> PF resolution (default /sys); one
+                      that cannot be read is refused (exit 2)
+  --bridge NAME       integration bridge whose VIFs are managed (default br-int)
+  --chassis NAME      chassis name for ovn-encap-ip-<chassis> keys (default: system-id)
+  --log-level L       debug, info, warn or error (default info)
   --listen HOST:PORT  serve /healthz and /metrics (loopback only)
   --resync SECONDS    full re-evaluation period (default 60, 0 = off)
   --timeout SECONDS   deadline of the start (connect, initial dump, first pass) and of
@@ -29,7 +35,12 @@ that is not in ovn-encap-ip (reports it instead).
                       the server and request and the connection is retried
 
 Logs are JSON lines on stderr. SIGTERM/SIGINT stop cleanly; SIGHUP re-reads
-sysfs and re-evaluates every VIF.`,
+sysfs and re-evaluates every VIF.
+
+Examples:
+  mvtep agent --ovsdb unix:/run/openvswitch/db.sock
+  mvtep agent --ovsdb unix:/run/openvswitch/db.sock --sysfs /host/sys --listen 127.0.0.1:9477
+  mvtep agent --ovsdb tcp:127.0.0.1:6640 --log-level debug --resync 0 --timeout 10`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       ovsdb: { type: 'string' }, sysfs: { type: 'string' }, bridge: { type: 'string' }, chassis: { type: 'string' },

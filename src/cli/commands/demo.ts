@@ -61,7 +61,12 @@ Options:
 Exit status: without --break, 0 when every path is confirmed on its own NIC
 and verify has no error, 1 otherwise; with --break, 0 when verify caught the
 injected check and trace showed the wrong NIC, 1 when not. 2 bad usage,
-130 interrupted during setup.`,
+130 interrupted during setup.
+
+Examples:
+  mvtep demo
+  mvtep demo --no-ui --nodes 2
+  mvtep demo --no-ui --break encap-ip-mismatch --json`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       'no-ui': { type: 'boolean' }, nodes: { type: 'string' }, keep: { type: 'boolean' }, break: { type: 'string' },

@@ -51,7 +51,12 @@ registered, tunnels exist and pods are bound; the daemons keep running.
   --release R      OVN release to run (25.03, 26.03; default $MVTEP_OVN_RELEASE, else 25.03)
   --json           print the status as JSON
 
-Ctrl-C during start removes everything started so far. Stop with 'mvtep lab down'.`,
+Ctrl-C during start removes everything started so far. Stop with 'mvtep lab down'.
+
+Examples:
+  mvtep lab up --scenario examples/seed.yaml
+  mvtep lab up --scenario examples/two-node.yaml --name t1 --release 26.03 --json
+  mvtep lab up --scenario examples/seed-ic.yaml --hold`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       scenario: { type: 'string' }, json: { type: 'boolean' }, hold: { type: 'boolean' }, release: { type: 'string' }, ...rootOption,
@@ -103,7 +108,16 @@ const status: Command = {
   usage: `Usage: mvtep lab status [--name NAME] [--dir ROOT] [--json]
 
 Prints every lab under ROOT (or the named one). Exit 0 when at least one lab
-was found and all shown are up with nothing pending, 1 otherwise.`,
+was found and all shown are up with nothing pending, 1 otherwise.
+
+  --name NAME      only this lab
+  --dir ROOT       lab root (default: $MVTEP_LAB_DIR or <tmpdir>/mvtep-lab)
+  --json           print the status as JSON
+
+Examples:
+  mvtep lab status
+  mvtep lab status --name seed --json
+  mvtep lab status --dir /tmp/labs`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, ...rootOption });
     const states = await pickLabs(io, values, false);
@@ -128,7 +142,16 @@ const down: Command = {
 Stops the lab started by 'mvtep lab up' (by the PIDs in its state file),
 deletes its network namespaces and its work dir. Without --name there must be
 exactly one such lab; --all stops every lab under ROOT (also ones started
-through the library or with --hold). Safe to run twice: no lab is not an error.`,
+through the library or with --hold). Safe to run twice: no lab is not an error.
+
+  --name NAME      the lab to stop (needed when several run)
+  --dir ROOT       lab root (default: $MVTEP_LAB_DIR or <tmpdir>/mvtep-lab)
+  --all            stop every lab under ROOT
+
+Examples:
+  mvtep lab down
+  mvtep lab down --name seed
+  mvtep lab down --dir /tmp/labs --all`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { all: { type: 'boolean' }, ...rootOption });
     const states = await pickLabs(io, values, true);

@@ -90,13 +90,19 @@ const blocking = (problems: readonly Problem[]) => problems.some((p) => p.severi
 const plan: Command = {
   name: 'node plan',
   summary: 'show exactly what `node apply` would change (OVS, addresses, rules, routes)',
-  usage: `Usage: mvtep node plan --spec FILE [--ovsdb REMOTE] [--netns NAME] [--fix-rp-filter] [--json]
+  usage: `Usage: mvtep node plan --spec FILE [--ovsdb REMOTE] [--netns NAME] [--fix-rp-filter]
+                       [--compat C] [--timeout SECONDS] [--json]
 
 Reads the node (OVS database, links, rules, routes, rp_filter) and prints the
 changes apply would make, in order, and what the pre-apply checks found.
 Changes nothing. Exit 0, or 1 when a check would block apply.
 
-${COMMON_HELP}`,
+${COMMON_HELP}
+
+Examples:
+  mvtep node plan --spec examples/node-hv1.yaml
+  mvtep node plan --spec /etc/mvtep/node.yaml --ovsdb unix:/run/openvswitch/db.sock --json
+  mvtep node plan --spec examples/node-dualstack.yaml --netns node1 --compat none`,
   async run(argv, io) {
     const l = await load(argv, io);
     const p = await bounded(planNodeSpec(l.spec, l.run), l.timeoutMs, `node plan via ${String(l.run.ovsdb)}`);
@@ -113,13 +119,20 @@ ${COMMON_HELP}`,
 const diff: Command = {
   name: 'node diff',
   summary: 'show drift between a node spec and the node',
-  usage: `Usage: mvtep node diff --spec FILE [--ovsdb REMOTE] [--netns NAME] [--json]
+  usage: `Usage: mvtep node diff --spec FILE [--ovsdb REMOTE] [--netns NAME] [--timeout SECONDS] [--json]
 
 Lists what differs: missing bridges, ports, addresses, rules and routes,
 values that changed, and stale rules/routes carrying mvtep's protocol mark.
 Exit 0 when the node matches the spec, 1 when it drifted.
 
-${COMMON_HELP}`,
+${COMMON_HELP}
+
+Exit status (docs/cli.md): 0 in sync, 1 drift, 2 bad usage or spec, 3 OVSDB unreachable.
+
+Examples:
+  mvtep node diff --spec examples/node-hv1.yaml
+  mvtep node diff --spec /etc/mvtep/node.yaml --json
+  mvtep node diff --spec examples/node-hv1.yaml --netns node1 --timeout 5`,
   async run(argv, io) {
     const l = await load(argv, io);
     const p = await bounded(planNodeSpec(l.spec, l.run), l.timeoutMs, `node diff via ${String(l.run.ovsdb)}`);
@@ -135,7 +148,8 @@ ${COMMON_HELP}`,
 const apply: Command = {
   name: 'node apply',
   summary: 'configure VTEP ports, OVS keys and source-based routing from a node spec',
-  usage: `Usage: mvtep node apply --spec FILE [--ovsdb REMOTE] [--netns NAME] [--dry-run] [--fix-rp-filter] [--json]
+  usage: `Usage: mvtep node apply --spec FILE [--ovsdb REMOTE] [--netns NAME] [--dry-run] [--fix-rp-filter]
+                        [--compat C] [--force] [--timeout SECONDS] [--json]
 
 Brings the node to the spec: PF bridges, VLAN-tagged internal VTEP ports and
 the Open_vSwitch external_ids (single-key mutates), then each VTEP's address,
@@ -148,7 +162,15 @@ carrying mvtep's protocol mark (157) are ever removed.
   --force            write what the --compat reader cannot parse (an IPv6 PF mapping
                      next to ovnkube-node) instead of refusing
 
-${COMMON_HELP}`,
+${COMMON_HELP}
+
+--timeout bounds each OVSDB request; a running apply is never cut short (it
+finishes or rolls back).
+
+Examples:
+  mvtep node apply --spec examples/node-hv1.yaml --dry-run
+  mvtep node apply --spec /etc/mvtep/node.yaml --ovsdb unix:/run/openvswitch/db.sock
+  mvtep node apply --spec examples/node-dualstack.yaml --netns node1 --force --json`,
   async run(argv, io) {
     const l = await load(argv, io, { 'dry-run': { type: 'boolean' }, force: { type: 'boolean' } });
     const out = await applyNodeSpec(l.spec, {
@@ -176,7 +198,20 @@ bridges, VLAN-tagged VTEP ports, addresses, routing rules and per-table routes.
 The Open_vSwitch external_ids (ovn-encap-ip, ...) are in the nmstate file's
 ovs-db section; NetworkManager cannot set them (use mvtep node apply).
 Without --out the files are printed; with --out they are written there
-(keyfiles mode 0600, as NetworkManager requires), all or nothing.`,
+(keyfiles mode 0600, as NetworkManager requires), all or nothing: every
+target is checked first and written through temp files; on any failure no
+file is left behind and existing ones are kept.
+
+  --spec FILE        node spec YAML (required; format in docs/underlay.md)
+  --format F         nmstate (one YAML file) or networkmanager (keyfiles)
+  --out DIR          write the files into DIR instead of printing them
+  --allow-unreachable-gateway
+                     accept a gateway outside the VTEP subnets (as plan/apply do)
+
+Examples:
+  mvtep node export --spec examples/node-hv1.yaml --format nmstate
+  mvtep node export --spec examples/node-hv1.yaml --format networkmanager --out /etc/NetworkManager/system-connections
+  mvtep node export --spec /etc/mvtep/node.yaml --format nmstate --out /tmp/nmstate`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       spec: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, 'allow-unreachable-gateway': { type: 'boolean' },

@@ -20,7 +20,12 @@ ${TIMEOUT_HELP}
   --json             machine-readable output
 
 Exit status (docs/cli.md): 0 ok, 1 the server refused the read, 2 bad usage,
-3 unreachable or no answer within --timeout.`,
+3 unreachable or no answer within --timeout.
+
+Examples:
+  mvtep ovsdb dump --db unix:/run/openvswitch/db.sock
+  mvtep ovsdb dump --db tcp:192.0.2.10:6642 OVN_Southbound Chassis Encap --json
+  mvtep ovsdb dump --db unix:/run/openvswitch/db.sock Interface --timeout 5`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
       db: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' },

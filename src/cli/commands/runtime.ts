@@ -23,7 +23,12 @@ the IC-NB/IC-SB schemas.
   --release R   ${releaseList}, or 'all' (default: $${RELEASE_ENV}, else ${DEFAULT_RELEASE})
   --cache DIR   the cache folder
   --prefer-cache  install into the cache even when PATH has that release
-  --json        print the manifest(s) as JSON`,
+  --json        print the manifest(s) as JSON
+
+Examples:
+  mvtep runtime install
+  mvtep runtime install --release 26.03
+  mvtep runtime install --release all --cache /var/cache/mvtep --json`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       cache: { type: 'string' }, 'prefer-cache': { type: 'boolean' }, json: { type: 'boolean' }, release: { type: 'string' },
@@ -60,7 +65,18 @@ const status: Command = {
 Lists every known release (${OVN_RELEASES.join(', ')}): installed or not, its OVN
 and OVS versions and where it is. The selected release (--release, else
 $${RELEASE_ENV}, else ${DEFAULT_RELEASE}) is what lab, tests and benchmarks use.
-Exit 0 when the selected release is installed, 1 when not.`,
+
+  --release R     the release to select (${OVN_RELEASES.join(', ')}; default $${RELEASE_ENV}, else ${DEFAULT_RELEASE})
+  --cache DIR     the cache folder (default .cache/ovn-runtime, or $MVTEP_RUNTIME_DIR)
+  --prefer-cache  report the cache's copy even when PATH has that release
+  --json          print the releases as JSON
+
+Exit 0 when the selected release is installed, 1 when not.
+
+Examples:
+  mvtep runtime status
+  mvtep runtime status --release 26.03
+  mvtep runtime status --cache /var/cache/mvtep --json`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       cache: { type: 'string' }, 'prefer-cache': { type: 'boolean' }, json: { type: 'boolean' }, release: { type: 'string' },

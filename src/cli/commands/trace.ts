@@ -16,6 +16,11 @@ Explains which tunnel (local VTEP -> remote VTEP) a unicast packet from one
 logical port to another takes, step by step, and whether OVN's choice is
 determined or arbitrary (then: the candidate set).
 
+  --from LPORT           the source logical port (the pod's iface-id)
+  --to LPORT             the destination logical port
+  --sb REMOTE            the OVN Southbound to read ports, chassis and encaps from
+  --snapshot FILE        a verify state (mvtep verify --dump-state) instead of live sources
+  --ovn-version V        OVN version, when the Southbound does not tell it
   --ovsdb REMOTE         Open_vSwitch DB of the source chassis: real tunnel ports,
                          ofports, the VIF's interface and the chassis' encap order
   --netns NAME           netns of the source chassis' VTEPs: 'ip route get' per candidate
@@ -31,8 +36,13 @@ determined or arbitrary (then: the candidate set).
 ${TIMEOUT_HELP}
   --json                 machine-readable result
 
-Exit status: 0 explained (and confirmed when asked), 1 --confirm disagrees,
-2 bad usage, unknown port or unreadable input.`;
+Exit status (docs/cli.md): 0 explained (and confirmed when asked), 1 --confirm
+disagrees, 2 bad usage, unknown port or unreadable input, 3 a server did not answer.
+
+Examples:
+  mvtep trace --sb unix:/run/ovn/ovnsb_db.sock --from default_web-0 --to default_db-0
+  mvtep trace --sb tcp:192.0.2.10:6642 --from lp1 --to lp2 --ovsdb unix:/run/openvswitch/db.sock --netns node1 --confirm
+  mvtep trace --snapshot state.json --from lp1 --to lp2 --json`;
 
 const TRACE_OPTIONS = {
   from: { type: 'string' }, to: { type: 'string' }, sb: { type: 'string' }, ovsdb: { type: 'string' },

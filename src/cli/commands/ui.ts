@@ -38,8 +38,13 @@ Options:
                       served only when given here explicitly
   --json              print the current view as JSON and exit (no server)
 
-Runs until Ctrl-C. Exit 0 on a clean stop, 1 when a source cannot be read,
-2 for bad usage.`,
+Runs until Ctrl-C. Exit status (docs/cli.md): 0 on a clean stop, 2 bad usage
+or a source that cannot be read, 3 a server that cannot be reached.
+
+Examples:
+  mvtep ui --lab seed
+  mvtep ui --sb unix:/run/ovn/ovnsb_db.sock --ovsdb unix:/run/openvswitch/db.sock --listen 127.0.0.1:8700
+  mvtep ui --snapshot state.json --json`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       ovsdb: { type: 'string', multiple: true }, netns: { type: 'string' }, sysfs: { type: 'string' },

@@ -30,8 +30,14 @@ Reads the live state it is given and reports multi-VTEP misconfigurations
 ${TIMEOUT_HELP}
   --json             machine-readable report
 
-Exit status: 0 no errors, 1 errors found, 2 bad usage or unreadable input,
-3 a server did not answer (with --zones: a zone's SB; the other zones are still checked and reported).`;
+Exit status (docs/cli.md): 0 no errors, 1 errors found, 2 bad usage or unreadable input,
+3 a server did not answer (with --zones: a zone's SB; the other zones are still checked and reported).
+The report ends with how many checks ran and which did not for want of an input.
+
+Examples:
+  mvtep verify --ovsdb unix:/run/openvswitch/db.sock --sysfs /sys --routing
+  mvtep verify --sb tcp:192.0.2.10:6642 --timeout 10 --json
+  mvtep verify --snapshot state.json`;
 
 async function loadState(values: Record<string, string | boolean | undefined>): Promise<GatheredState> {
   const s = (k: string): string | undefined => {
