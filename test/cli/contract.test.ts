@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.ts';
-import { captureIo } from '../helpers/cliIo.ts';
+import { runCli } from '../helpers/cliIo.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mvtep-contract-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,11 +14,7 @@ const absent = `unix:${join(dir, 'absent.sock')}`;
 const missing = join(dir, 'missing.yaml');
 const spec = new URL('../../examples/node-hv1.yaml', import.meta.url).pathname;
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = captureIo({}, '/');
-  const code = await main(argv, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const run = runCli;
 
 test('an unreachable server exits 3 in every command (node diff and config check exited 1)', async () => {
   for (const argv of [

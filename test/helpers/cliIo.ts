@@ -13,3 +13,11 @@ export function captureIo(env: NodeJS.ProcessEnv = process.env, cwd: string = pr
   stderr.on('data', (b: Buffer) => (e += b.toString()));
   return { stdout, stderr, env, cwd, out: () => o, err: () => e };
 }
+
+/** Runs `mvtep ARGV` in-process and returns its exit code and output. */
+export async function runCli(argv: string[], cwd = '/'): Promise<{ code: number; out: string; err: string }> {
+  const { main } = await import('../../src/cli/main.ts');
+  const io = captureIo({}, cwd);
+  const code = await main(argv, io);
+  return { code, out: io.out(), err: io.err() };
+}

@@ -3,9 +3,8 @@
 // detected from the keys ovnkube-node writes).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { main } from '../../src/cli/main.ts';
 import { OvsdbClient } from '../../src/ovsdb/index.ts';
-import { captureIo } from '../helpers/cliIo.ts';
+import { runCli } from '../helpers/cliIo.ts';
 import { startServer, type TestServer } from '../ovsdb/server.ts';
 
 let srv: TestServer;
@@ -29,11 +28,7 @@ after(async () => {
 
 const spec = new URL('../../examples/node-dualstack.yaml', import.meta.url).pathname;
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = captureIo({}, '/');
-  const code = await main(argv, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const cli = runCli;
 
 test('config check: an IPv6 mapping is an error where ovnkube-node runs (detected), a warning with --compat none', async () => {
   const auto = await cli(['config', 'check', '--ovsdb', srv.remote]);
