@@ -7,3 +7,4 @@ export { runChecks } from './checks/index.ts';
 export * from './report.ts';
 export { buildContext, type CheckContext, type NodeContext, type SbIndex, type ZoneContext } from './context.ts';
 export { checkCoverage, describeNotRun, CHECK_INPUTS, type CheckCoverage, type CheckInput } from './coverage.ts';
+export { judgeInterconnect, type IcJudgement, type ReadableZone, type RemotePortJudgement } from './icJudge.ts';

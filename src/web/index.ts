@@ -9,3 +9,4 @@ export { LiveView, computeView, gatherLive, type LiveNode, type LiveViewOptions,
 export { startDashboardServer, type DashboardServer, type DashboardServerOptions } from './server.ts';
 export { checkBind, DEFAULT_LISTEN, DashboardError } from './listen.ts';
 export { waitForSignal } from './signals.ts';
+export { computeZonesView, homeSouthbound, zoneViews, zonesDashboardView, ZonesPoller, type ZonesPollOptions } from './zonesView.ts';

@@ -34,6 +34,10 @@ export interface DashboardView {
   readonly steering: readonly SteeringRow[];
   readonly findings: readonly FindingView[];
   readonly summary: ViewSummary;
+  /** Interconnect zones, in zones-file order (ui --zones); absent otherwise. */
+  readonly zones?: readonly ZoneView[];
+  /** Cells of the zone x zone matrix that hold remote pod ports. */
+  readonly crossZone?: readonly CrossZoneCell[];
 }
 
 export interface ChassisView {
@@ -154,4 +158,35 @@ export interface ViewSummary {
   readonly errors: number;
   readonly warnings: number;
   readonly infos: number;
+}
+
+/** Remote pod ports by what traffic to them targets against the pod's own VTEP. */
+export interface VerdictCounts {
+  readonly steered: number;
+  readonly arbitrary: number;
+  readonly wrong: number;
+  readonly noHomeVtep: number;
+}
+
+/** One interconnect zone (ui --zones): what its SB shows and how it reaches the other zones' pods. */
+export interface ZoneView {
+  readonly name: string;
+  readonly reachable: boolean;
+  readonly error: string | null;
+  readonly ovnVersion: string | null;
+  /** Chassis local to the zone (one per zone in OVN-Kubernetes). */
+  readonly chassis: readonly string[];
+  readonly remoteChassis: number;
+  /** VIF ports bound to the zone's own chassis. */
+  readonly pods: number;
+  /** This zone's remote ports of other zones' pods. */
+  readonly remotePods: VerdictCounts;
+  /** Remote ports that are no pod of a readable zone (L3 transit ports, pods of unreachable zones). */
+  readonly otherRemotePorts: number;
+}
+
+/** Remote pod ports in zone `from` whose pod lives in zone `to`, by verdict: the cross-zone matrix. */
+export interface CrossZoneCell extends VerdictCounts {
+  readonly from: string;
+  readonly to: string;
 }

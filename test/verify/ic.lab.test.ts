@@ -14,6 +14,7 @@ import { parseScenario, startLab, type Lab } from '../../src/lab/index.ts';
 import { loadZonesFile, type ZonesFile } from '../../src/config/index.ts';
 import { gatherState } from '../../src/observe/index.ts';
 import { runChecks, type Finding, type VerifyReport } from '../../src/verify/index.ts';
+import type { DashboardView } from '../../src/web/index.ts';
 import { main } from '../../src/cli/main.ts';
 import { captureIo } from '../helpers/cliIo.ts';
 import { downAndCheck } from '../lab/helpers/labLifecycle.ts';
@@ -165,6 +166,12 @@ test('the right encap on every remote pod port: arbitrary and drift findings gon
   assert.equal(t.interconnect.verdict, 'steered');
   assert.equal(t.remoteIp, '192.0.2.22');
   assert.equal(t.confirm.observed?.remoteIp, '192.0.2.22', 'ofproto/trace on hv1 targets b2\'s own VTEP');
+  // The dashboard reads the same judgement: every zone's remote pod ports steered, the transit port apart.
+  const ui = await run<DashboardView>('ui', ['--zones', zones.file]);
+  assert.equal(ui.code, 0);
+  assert.deepEqual(ui.out.zones?.map((z) => [z.name, z.pods, z.remotePods, z.otherRemotePorts]), [
+    ['hv1', 3, { steered: 2, arbitrary: 0, wrong: 0, noHomeVtep: 0 }, 1], ['hv2', 3, { steered: 2, arbitrary: 0, wrong: 0, noHomeVtep: 0 }, 1]]);
+  assert.deepEqual(ui.out.chassis.map((c) => c.name).sort(), ['hv1', 'hv2']);
 });
 
 test('a zone whose SB socket is dead: ic-zone-unreachable, the other zones still checked, exit 3', async () => {

@@ -5,7 +5,8 @@ import { readSnapshot, runChecks } from '../../verify/index.ts';
 import { buildDashboardView } from '../../web/buildView.ts';
 import { inputsFromGathered } from '../../web/fromState.ts';
 import { ViewHub } from '../../web/hub.ts';
-import { parseListen } from '../../config/index.ts';
+import { loadZonesFile, parseListen, type ZonesFile } from '../../config/index.ts';
+import { computeZonesView, zonesDashboardView, ZonesPoller } from '../../web/zonesView.ts';
 import { DEFAULT_LISTEN } from '../../web/listen.ts';
 import { computeView, LiveView, type LiveViewOptions } from '../../web/live.ts';
 import { startDashboardServer } from '../../web/server.ts';
@@ -17,7 +18,7 @@ const ui: Command = {
   name: 'ui',
   summary: 'serve the steering dashboard for a cluster, a running lab or a verify snapshot',
   usage: `Usage: mvtep ui [--ovsdb REMOTE ...] [--netns NAME] [--sysfs DIR] [--sb REMOTE]
-                [--lab NAME] [--snapshot FILE] [--listen HOST:PORT] [--json]
+                [--lab NAME] [--zones FILE] [--snapshot FILE] [--listen HOST:PORT] [--json]
 
 The read-only dashboard (docs/dashboard.md): a topology graph (chassis, PF
 bridges, VTEPs coloured by traffic class, tunnels), the per-pod steering table
@@ -31,7 +32,11 @@ Sources (at least one):
   --sb REMOTE       the Southbound: every chassis, Encap and binding
   --lab NAME        a running lab (mvtep lab up): every chassis, its netns and
                     sysfs, the SB, and trace confirmed by ofproto/trace
-  --snapshot FILE   a verify state file (mvtep verify --dump-state); static
+  --zones FILE      interconnect: every zone of a zones file, re-read every 2 s;
+                    one row per zone and the zone x zone matrix of cross-zone
+                    verdicts (remote pod ports steered / arbitrary / wrong)
+  --snapshot FILE   a verify state file (mvtep verify --dump-state, also of
+                    verify --zones); static
 
 Options:
   --listen HOST:PORT  default ${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}; a non-loopback address is
@@ -48,29 +53,33 @@ Examples:
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       ovsdb: { type: 'string', multiple: true }, netns: { type: 'string' }, sysfs: { type: 'string' },
-      sb: { type: 'string' }, lab: { type: 'string' }, snapshot: { type: 'string' },
+      sb: { type: 'string' }, lab: { type: 'string' }, snapshot: { type: 'string' }, zones: { type: 'string' },
       listen: { type: 'string' }, json: { type: 'boolean' },
     });
     const ovsdb = values.ovsdb ?? [];
     const live = ovsdb.length > 0 || values.sb !== undefined;
-    const kinds = [live, values.lab !== undefined, values.snapshot !== undefined].filter(Boolean).length;
-    if (kinds === 0) throw new UsageError('give a source: --ovsdb/--sb, --lab or --snapshot');
-    if (kinds > 1) throw new UsageError('--ovsdb/--sb, --lab and --snapshot are exclusive');
+    const kinds = [live, values.lab !== undefined, values.snapshot !== undefined, values.zones !== undefined].filter(Boolean).length;
+    if (kinds === 0) throw new UsageError('give a source: --ovsdb/--sb, --lab, --zones or --snapshot');
+    if (kinds > 1) throw new UsageError('--ovsdb/--sb, --lab, --zones and --snapshot are exclusive');
     if ((values.netns !== undefined || values.sysfs !== undefined) && ovsdb.length !== 1) {
       throw new UsageError('--netns and --sysfs need exactly one --ovsdb (they describe that node)');
     }
     const listen = values.listen !== undefined ? parseListen(values.listen) : DEFAULT_LISTEN;
     const log = (line: string) => io.stderr.write(`ui: ${line}\n`);
     const hub = new ViewHub();
-    let liveView: LiveView | undefined;
+    let liveView: LiveView | ZonesPoller | undefined;
     let liveOpts: Omit<LiveViewOptions, 'hub'> | undefined;
     let closeSource = async () => {};
 
+    let zones: ZonesFile | undefined;
     if (values.snapshot !== undefined) {
       const state = await readSnapshot(values.snapshot);
-      hub.publish(buildDashboardView(inputsFromGathered(state, {
-        source: { kind: 'snapshot', name: values.snapshot }, findings: runChecks(state),
-      })));
+      hub.publish(state.zones ? { ...zonesDashboardView(state, values.snapshot), source: { kind: 'snapshot', name: values.snapshot } }
+        : buildDashboardView(inputsFromGathered(state, {
+          source: { kind: 'snapshot', name: values.snapshot }, findings: runChecks(state),
+        })));
+    } else if (values.zones !== undefined) {
+      zones = await loadZonesFile(values.zones);
     } else if (values.lab !== undefined) {
       const lab = await labLiveOptions(values.lab, log);
       liveOpts = lab.options;
@@ -91,11 +100,12 @@ Examples:
     }
     try {
       if (values.json) {
-        const view = liveOpts ? (await computeView(liveOpts)).view : hub.current();
+        const view = zones ? await computeZonesView(zones) : liveOpts ? (await computeView(liveOpts)).view : hub.current();
         io.stdout.write(JSON.stringify(view, null, 2) + '\n');
         return 0;
       }
       if (liveOpts) liveView = await LiveView.start({ ...liveOpts, hub });
+      if (zones) liveView = await ZonesPoller.start({ zones, hub, log });
       const server = await startDashboardServer({ hub, listen, allowNonLoopback: values.listen !== undefined });
       io.stderr.write(`ui: dashboard on ${server.url} (Ctrl-C to stop)\n`);
       const signal = waitForSignal();

@@ -1,8 +1,6 @@
-import {
-  chassisHomes, destinationCandidates, destinationVerdict, modelZone, podHomes,
-  type PodHome, type ZoneBindings, type ZoneModel,
-} from '../../ovn/index.ts';
-import type { CheckContext, SbIndex, ZoneContext } from '../context.ts';
+import { chassisHomes } from '../../ovn/index.ts';
+import type { CheckContext } from '../context.ts';
+import { judgeInterconnect, type ReadableZone, type RemotePortJudgement } from '../icJudge.ts';
 import type { Finding } from '../findings.ts';
 import { finding, sample } from './util.ts';
 
@@ -14,24 +12,6 @@ import { finding, sample } from './util.ts';
  */
 
 const STEER_HINT = 'run `mvtep ic steer --zones FILE` (once with --once, or as a controller): it pins every remote pod port to its pod\'s home VTEP in every zone';
-
-interface ReadableZone {
-  readonly name: string;
-  readonly sb: SbIndex;
-  readonly bindings: ZoneBindings;
-  readonly model: ZoneModel;
-  /** Remote port -> IP of the Encap row its Port_Binding.encap references (whichever chassis owns it). */
-  readonly written: ReadonlyMap<string, string | undefined>;
-}
-
-/** The zone through the IC model: its remote chassis and remote ports as its ovn-controllers see them. */
-function zoneModel(name: string, zc: ZoneContext, b: ZoneBindings, sb: SbIndex): ZoneModel {
-  const remoteChassis = [...b.chassis].filter(([, c]) => c.remote).map(([n]) => ({ name: n, encaps: sb.models.get(n)?.encaps ?? [] }));
-  const remotePorts = b.ports
-    .filter((p) => p.type === 'remote' && p.chassis !== undefined)
-    .map((p) => ({ lport: p.lport, chassis: p.chassis!, encapIp: p.encapIp }));
-  return modelZone({ name, features: zc.features, localChassis: [], remoteChassis, vifs: [], remotePorts });
-}
 
 /** Ports grouped by (zone, remote chassis): one finding per group, not one per port (thousands at cluster scale). */
 class Groups {
@@ -48,27 +28,18 @@ class Groups {
   }
 }
 
-function remotePortChecks(zones: readonly ReadableZone[], homes: ReadonlyMap<string, PodHome>): Finding[] {
+function remotePortChecks(zones: readonly ReadableZone[], ports: readonly RemotePortJudgement[]): Finding[] {
   const out: Finding[] = [];
   const arbitrary = new Groups();
   const unreachableVtep = new Groups();
   const unknownHome = new Groups();
   const drift = new Groups();
-  for (const z of zones) {
-    for (const rp of z.model.remotePorts.values()) {
-      const home = homes.get(rp.lport);
-      const remote = z.model.remote.get(rp.chassis);
-      const written = z.written.get(rp.lport);
-      if (written !== undefined) {
-        // A written encap is followed as is (even one of another chassis): only its IP matters.
-        if (home?.vtep !== undefined && written !== home.vtep) drift.add(z.name, rp.chassis, `${rp.lport} (${written}, home ${home.vtep})`);
-        continue;
-      }
-      const verdict = destinationVerdict(rp, remote, home?.vtep);
-      if (verdict === 'arbitrary') arbitrary.add(z.name, rp.chassis, rp.lport);
-      else if (verdict === 'wrong') unreachableVtep.add(z.name, rp.chassis, `${rp.lport} (home ${home!.vtep})`);
-      else if (verdict === 'no-home-vtep' && destinationCandidates(rp, remote).length >= 2) unknownHome.add(z.name, rp.chassis, rp.lport);
-    }
+  for (const p of ports) {
+    if (p.written !== undefined) {
+      if (p.verdict === 'wrong') drift.add(p.zone, p.chassis, `${p.lport} (${p.written}, home ${p.home!.vtep})`);
+    } else if (p.verdict === 'arbitrary') arbitrary.add(p.zone, p.chassis, p.lport);
+    else if (p.verdict === 'wrong') unreachableVtep.add(p.zone, p.chassis, `${p.lport} (home ${p.home!.vtep})`);
+    else if (p.verdict === 'no-home-vtep' && p.candidates.length >= 2) unknownHome.add(p.zone, p.chassis, p.lport);
   }
   const ipsOf = (zone: string, chassis: string) => [...zones.find((z) => z.name === zone)?.model.remote.get(chassis)?.ips ?? []].sort().join(', ');
   for (const g of arbitrary) {
@@ -142,20 +113,15 @@ function duplicateVtepChecks(zones: readonly ReadableZone[]): Finding[] {
 
 export function interconnectChecks(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
-  const readable: ReadableZone[] = [];
   for (const zc of ctx.zones) {
+    if (zc.sb && zc.bindings) continue;
     const name = zc.zone.name;
-    if (!zc.sb || !zc.bindings) {
-      out.push(finding('ic-zone-unreachable', 'error', `zone ${name}`,
-        `cannot read the Southbound of zone ${name}: ${zc.zone.error ?? 'no state'}; its remote ports and the ports of its pods elsewhere are not checked`,
-        'check that the zone\'s SB ovsdb-server runs and that the zones file names its remote (sb:)'));
-      continue;
-    }
-    const bindings = zc.bindings;
-    const written = new Map(bindings.ports.filter((p) => p.type === 'remote').map((p) => [p.lport, p.encapIp] as const));
-    readable.push({ name, sb: zc.sb, bindings, model: zoneModel(name, zc, bindings, zc.sb), written });
+    out.push(finding('ic-zone-unreachable', 'error', `zone ${name}`,
+      `cannot read the Southbound of zone ${name}: ${zc.zone.error ?? 'no state'}; its remote ports and the ports of its pods elsewhere are not checked`,
+      'check that the zone\'s SB ovsdb-server runs and that the zones file names its remote (sb:)'));
   }
-  const { homes } = podHomes(readable.map((z) => z.bindings));
-  out.push(...remotePortChecks(readable, homes), ...remoteEncapChecks(readable), ...duplicateVtepChecks(readable));
+  if (ctx.zones.length === 0) return out;
+  const j = judgeInterconnect(ctx);
+  out.push(...remotePortChecks(j.zones, j.ports), ...remoteEncapChecks(j.zones), ...duplicateVtepChecks(j.zones));
   return out;
 }
