@@ -13,18 +13,28 @@ import { finding, sample } from './util.ts';
 
 const STEER_HINT = 'run `mvtep ic steer --zones FILE` (once with --once, or as a controller): it pins every remote pod port to its pod\'s home VTEP in every zone';
 
-/** Ports grouped by (zone, remote chassis): one finding per group, not one per port (thousands at cluster scale). */
+/**
+ * Remote ports grouped by the chassis they are bound to (the pods' node): one
+ * finding per node and cause, with counts of ports, pods and zones, not one
+ * per zone and node (a 50-node cluster would list 2450 of the same cause).
+ */
 class Groups {
-  private readonly m = new Map<string, { zone: string; chassis: string; items: string[] }>();
-  add(zone: string, chassis: string, item: string): void {
-    const k = `${zone}\u0000${chassis}`;
-    const g = this.m.get(k) ?? { zone, chassis, items: [] };
-    g.items.push(item);
-    this.m.set(k, g);
+  private readonly m = new Map<string, { chassis: string; ports: { zone: string; lport: string; item: string }[] }>();
+  add(p: RemotePortJudgement, item = p.lport): void {
+    const g = this.m.get(p.chassis) ?? { chassis: p.chassis, ports: [] };
+    g.ports.push({ zone: p.zone, lport: p.lport, item: `${item} in ${p.zone}` });
+    this.m.set(p.chassis, g);
   }
-  /** Groups with their items sorted: stable messages whatever the SB row order. */
+  /** Sorted: stable messages whatever the SB row order. */
   *[Symbol.iterator]() {
-    for (const g of this.m.values()) yield { ...g, items: [...g.items].sort() };
+    for (const g of this.m.values()) {
+      yield {
+        chassis: g.chassis, count: g.ports.length,
+        pods: new Set(g.ports.map((p) => p.lport)).size,
+        zones: [...new Set(g.ports.map((p) => p.zone))].sort(),
+        items: g.ports.map((p) => p.item).sort(),
+      };
+    }
   }
 }
 
@@ -36,33 +46,36 @@ function remotePortChecks(zones: readonly ReadableZone[], ports: readonly Remote
   const drift = new Groups();
   for (const p of ports) {
     if (p.written !== undefined) {
-      if (p.verdict === 'wrong') drift.add(p.zone, p.chassis, `${p.lport} (${p.written}, home ${p.home!.vtep})`);
-    } else if (p.verdict === 'arbitrary') arbitrary.add(p.zone, p.chassis, p.lport);
-    else if (p.verdict === 'wrong') unreachableVtep.add(p.zone, p.chassis, `${p.lport} (home ${p.home!.vtep})`);
-    else if (p.verdict === 'no-home-vtep' && p.candidates.length >= 2) unknownHome.add(p.zone, p.chassis, p.lport);
+      if (p.verdict === 'wrong') drift.add(p, `${p.lport} (${p.written}, home ${p.home!.vtep})`);
+    } else if (p.verdict === 'arbitrary') arbitrary.add(p);
+    else if (p.verdict === 'wrong') unreachableVtep.add(p, `${p.lport} (home ${p.home!.vtep})`);
+    else if (p.verdict === 'no-home-vtep' && p.candidates.length >= 2) unknownHome.add(p);
   }
-  const ipsOf = (zone: string, chassis: string) => [...zones.find((z) => z.name === zone)?.model.remote.get(chassis)?.ips ?? []].sort().join(', ');
+  // The chassis' VTEPs as the zones know them (a zone lacking one is ic-remote-encaps-differ).
+  const ipsOf = (chassis: string) => [...new Set(zones.flatMap((z) => z.model.remote.get(chassis)?.ips ?? []))].sort().join(', ');
+  const inZones = (zs: readonly string[]) => `${zs.length} zone(s) (${sample(zs)})`;
   for (const g of arbitrary) {
-    out.push(finding('ic-destination-arbitrary', 'error', `zone ${g.zone} -> chassis ${g.chassis}`,
-      `${g.items.length} remote pod port(s) homed on ${g.chassis} have no Port_Binding.encap in zone ${g.zone} (${sample(g.items)}): `
-      + `traffic from ${g.zone} to them arrives on an arbitrary one of ${ipsOf(g.zone, g.chassis)}, not necessarily the pod's own VTEP`, STEER_HINT));
+    out.push(finding('ic-destination-arbitrary', 'error', `chassis ${g.chassis}`,
+      `${g.count} remote port(s) of ${g.pods} pod(s) homed on ${g.chassis} have no Port_Binding.encap in ${inZones(g.zones)}: `
+      + `traffic to them arrives on an arbitrary one of ${ipsOf(g.chassis)}, not necessarily the pod's own VTEP; e.g. ${sample(g.items, 3)}`, STEER_HINT));
   }
   for (const g of unreachableVtep) {
-    out.push(finding('ic-destination-arbitrary', 'error', `zone ${g.zone} -> chassis ${g.chassis}`,
-      `${g.items.length} remote pod port(s) homed on ${g.chassis} have no Port_Binding.encap in zone ${g.zone}, and their home VTEP is not among the ones `
-      + `zone ${g.zone} knows for ${g.chassis} (${ipsOf(g.zone, g.chassis) || 'none'}): ${sample(g.items)}; their traffic arrives on another VTEP`,
+    out.push(finding('ic-destination-arbitrary', 'error', `chassis ${g.chassis}`,
+      `${g.count} remote port(s) of ${g.pods} pod(s) homed on ${g.chassis} have no Port_Binding.encap in ${inZones(g.zones)}, and their home VTEP is not `
+      + `among the ones those zones know for ${g.chassis}: ${sample(g.items, 3)}; their traffic arrives on another VTEP`,
       'the zone\'s copy of the remote chassis lacks the VTEP (see ic-remote-encaps-differ): once it is synced, run `mvtep ic steer --zones FILE`'));
   }
   for (const g of unknownHome) {
-    out.push(finding('ic-destination-arbitrary', 'warning', `zone ${g.zone} -> chassis ${g.chassis}`,
-      `${g.items.length} remote port(s) bound to ${g.chassis} have no Port_Binding.encap in zone ${g.zone} and no known home VTEP `
-      + `(${sample(g.items)}; transit ports, or pods whose home zone is unreachable or gives them no encap): traffic to them arrives on any of ${ipsOf(g.zone, g.chassis)}`,
+    out.push(finding('ic-destination-arbitrary', 'warning', `chassis ${g.chassis}`,
+      `${g.count} remote port(s) bound to ${g.chassis} have no Port_Binding.encap in ${inZones(g.zones)} and no known home VTEP `
+      + `(transit ports, or pods whose home zone is unreachable or gives them no encap; e.g. ${sample(g.items, 3)}): traffic to them arrives on any of ${ipsOf(g.chassis)}`,
       'for pods: make their home zone readable and pin their VIF (encap-ip), then steer; transit ports of L3 networks are steered by per-VTEP transit ports (docs/interconnect.md)'));
   }
   for (const g of drift) {
-    out.push(finding('ic-steering-drift', 'error', `zone ${g.zone} -> chassis ${g.chassis}`,
-      `${g.items.length} remote pod port(s) in zone ${g.zone} point at a VTEP other than their pod's home VTEP (${sample(g.items)}): `
-      + 'their traffic arrives on the wrong NIC', `${STEER_HINT}; if it comes back, something else writes Port_Binding.encap (a second controller, or a stale one)`));
+    out.push(finding('ic-steering-drift', 'error', `chassis ${g.chassis}`,
+      `${g.count} remote port(s) of ${g.pods} pod(s) homed on ${g.chassis} point at a VTEP other than their pod's home VTEP in ${inZones(g.zones)}: `
+      + `${sample(g.items, 3)}; their traffic arrives on the wrong NIC`,
+      `${STEER_HINT}; if it comes back, something else writes Port_Binding.encap (a second controller, or a stale one)`));
   }
   return out;
 }
