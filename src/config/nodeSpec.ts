@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { defaultBridgeName } from './names.ts';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { ZodTypeAny } from 'zod';
+import { NODE_SPEC_SCHEMA, shapeIssues } from './schemas.ts';
 import { NodeSpecError, formatPath, type NodeSpecIssue, type SpecPath } from './nodeSpecErrors.ts';
 import { parsePrefix, familyOf, canonicalAddress, type IpPrefix } from './nodeSpecIp.ts';
 import type { NodeSpec, DatapathType } from './nodeSpecTypes.ts';
@@ -60,6 +62,19 @@ export class IssueSink {
       }
     }
     this.issues.push({ file: this.file, path: formatPath(path), token: text, reason, line, column });
+  }
+
+  /**
+   * Adds the shape problems the zod schema finds (src/config/schemas.ts)
+   * where the format's own rules said nothing yet: one validator's verdict,
+   * each problem once, the more specific message kept.
+   */
+  addShape(schema: ZodTypeAny, data: unknown): void {
+    const said = this.issues.map((i) => i.path);
+    const overlaps = (a: string, b: string) => a === b || a.startsWith(b + '.') || a.startsWith(b + '[') || b.startsWith(a + '.') || b.startsWith(a + '[');
+    for (const i of shapeIssues(schema, data, this.file, this.doc, this.lines)) {
+      if (!said.some((p) => overlaps(p, i.path))) this.issues.push(i);
+    }
   }
 }
 
@@ -209,6 +224,7 @@ export function validateNodeSpec(input: unknown, options: ParseOptions = {}, sin
   const spec = checkSemantics(sink, {
     source: file, node, encapType, defaultVtep, overlayMtu, datapathType, supernets, gateways,
   }, nics, options.allowUnreachableGateway ?? false);
+  sink.addShape(NODE_SPEC_SCHEMA, input);
   if (sink.issues.length > 0) throw new NodeSpecError(sink.issues);
   return spec;
 }

@@ -3,6 +3,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { MvtepError } from '../util/errors.ts';
 import { formatIssue, type NodeSpecIssue, type SpecPath } from './nodeSpecErrors.ts';
 import { IssueSink } from './nodeSpec.ts';
+import { ZONES_SCHEMA } from './schemas.ts';
 
 /**
  * The zones file: the OVN zones of an interconnect deployment (one per node
@@ -130,6 +131,7 @@ export function parseZonesFile(source: string, file = '<zones>'): ZonesFile {
     if (prev !== undefined) sink.add(['zones', i, 'name'], name, `duplicate zone (also zones[${prev}])`);
     seen.set(name, i);
   });
+  sink.addShape(ZONES_SCHEMA, root);
   if (sink.issues.length > 0) throw new ZonesFileError(sink.issues);
   return { file, ...(icNb ? { icNb } : {}), ...(icSb ? { icSb } : {}), zones: zones as ZoneSpec[] };
 }

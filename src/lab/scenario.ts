@@ -4,6 +4,7 @@ import { errorMessage } from '../util/errors.ts';
 import { vfPci } from '../sriov/fixture.ts';
 import { cidrContains, parseCidr, pciFromNetdevName, PCI_ADDRESS, type Cidr } from './netaddr.ts';
 import { ScenarioError, ScenarioReader } from './scenarioReader.ts';
+import { LAB_SCENARIO_SCHEMA } from '../config/schemas.ts';
 
 export { ScenarioError } from './scenarioReader.ts';
 
@@ -230,6 +231,20 @@ export function parsePod(r: ScenarioReader, v: unknown, path: (string | number)[
 /** Parses and validates scenario YAML; `file` only labels error messages. */
 export function parseScenario(text: string, file = '<scenario>'): Scenario {
   const r: ScenarioReader = new ScenarioReader(text, file);
+  // The zod schema (src/config/schemas.ts) sees the whole file; the rules below stop at their first problem.
+  const shape = r.shapeIssues(LAB_SCENARIO_SCHEMA);
+  let scenario: Scenario;
+  try {
+    scenario = parseScenarioWith(r, file);
+  } catch (err) {
+    if (err instanceof ScenarioError && shape.length > 0) throw ScenarioError.withShape(file, err, shape);
+    throw err;
+  }
+  if (shape.length > 0) throw ScenarioError.withShape(file, undefined, shape);
+  return scenario;
+}
+
+function parseScenarioWith(r: ScenarioReader, file: string): Scenario {
   const o = r.object(r.root(), [], ['name', 'encapType', 'fabric', 'switches', 'chassis', 'pods', 'interconnect']);
   const name = r.string(o['name'], ['name'], NAME, NAME_WHAT);
   const encapType = (r.optString(o['encapType'], ['encapType'], /^(geneve|vxlan)$/, "'geneve' or 'vxlan'") ?? 'geneve') as EncapType;

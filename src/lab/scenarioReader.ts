@@ -1,5 +1,8 @@
 import { isIP } from 'node:net';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { ZodTypeAny } from 'zod';
+import { shapeIssues } from '../config/schemas.ts';
+import { formatIssue, type NodeSpecIssue } from '../config/nodeSpecErrors.ts';
 import { MvtepError } from '../util/errors.ts';
 import { isDocumentationAddress } from './netaddr.ts';
 
@@ -15,6 +18,22 @@ export class ScenarioError extends MvtepError {
     this.file = file;
     this.path = path;
     this.reason = reason;
+  }
+
+  /**
+   * One error for every problem of the file: `first` (a rule of the format,
+   * or the first shape problem) and the other shape problems the schema
+   * found, each with file:line:col.
+   */
+  static withShape(file: string, first: ScenarioError | undefined, shape: readonly NodeSpecIssue[]): ScenarioError {
+    const rest = shape.filter((i) => first === undefined || i.path !== first.path);
+    const head = first ?? new ScenarioError(file, rest[0]!.path, rest[0]!.reason, rest[0]!.token, rest[0]!.line);
+    const more = first ? rest : rest.slice(1);
+    if (more.length === 0) return head;
+    const e = new ScenarioError(file, head.path, head.reason, head.input);
+    // The message lists them all; path and reason stay the first one's.
+    e.message = `${head.message}\n  ${more.map(formatIssue).join('\n  ')}`;
+    return e;
   }
 }
 
@@ -61,6 +80,11 @@ export class ScenarioReader {
       }
     }
     return undefined;
+  }
+
+  /** Every shape problem of the whole file against the zod schema, with line:col. */
+  shapeIssues(schema: ZodTypeAny): NodeSpecIssue[] {
+    return this.trackLines ? shapeIssues(schema, this.root(), this.file, this.doc, this.lines) : [];
   }
 
   fail(path: readonly Key[], reason: string, value?: unknown): never {

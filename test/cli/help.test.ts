@@ -41,7 +41,7 @@ test('mvtep help CMD and mvtep CMD -h / --help print the same help for every com
 
 test('every command help ends with 2-3 examples of itself', () => {
   for (const c of all) {
-    const m = /\nExamples:\n((?:  .*\n?)+)$/.exec(c.usage.trimEnd() + '\n');
+    const m = /\nExamples:\n((?: {2}.*\n?)+)$/.exec(c.usage.trimEnd() + '\n');
     assert.ok(m, `${c.name}: no Examples: section at the end`);
     const examples = m[1]!.split('\n').filter((l) => l.startsWith(`  mvtep ${c.name}`));
     assert.ok(examples.length >= 2 && examples.length <= 3, `${c.name}: ${examples.length} examples`);

@@ -19,6 +19,7 @@ export const commandModules: ReadonlyArray<{ readonly words: readonly string[]; 
   { words: ['node'], load: async () => (await import('./node.ts')).nodeCommands },
   { words: ['ic'], load: async () => (await import('./ic.ts')).icCommands },
   { words: ['ovsdb'], load: async () => (await import('./ovsdb.ts')).ovsdbCommands },
+  { words: ['schema'], load: async () => (await import('./schema.ts')).schemaCommands },
 ];
 
 /** The commands that may match argv (all of them when the first word is unknown, for help). */
