@@ -1,7 +1,32 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so a clone works without a build step.
-import { register } from 'tsx/esm/api';
+// The `mvtep` command. It runs the compiled build (dist/, made by `npm ci`
+// through the `prepare` script, or `npm run build`) when that build matches
+// src/; otherwise (a development checkout with edits, or no build yet) it
+// runs the TypeScript sources through tsx, so an edit is never hidden by a
+// stale build. MVTEP_FROM_SOURCE=1 forces the sources.
+import { readFileSync } from 'node:fs';
+import { sourceStamp, STAMP_FILE } from '../scripts/source-stamp.mjs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const root = new URL('..', import.meta.url).pathname;
+
+function buildIsCurrent() {
+  if (process.env.MVTEP_FROM_SOURCE === '1') return false;
+  let built;
+  try {
+    built = JSON.parse(readFileSync(`${root}/${STAMP_FILE}`, 'utf8'));
+  } catch {
+    return false;
+  }
+  const now = sourceStamp(root);
+  return built.files === now.files && now.newestMs <= built.newestMs;
+}
+
+let main;
+if (buildIsCurrent()) {
+  ({ main } = await import('../dist/cli/main.js'));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../src/cli/main.ts'));
+}
 process.exitCode = await main(process.argv.slice(2));

@@ -1,9 +1,12 @@
 import type { Command } from '../command.ts';
 import { bounded, commandTimeout, parseCommandArgs, TIMEOUT_HELP } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
-import { formatReport, makeReport, readSnapshot, runChecks, writeSnapshot, type GatheredState } from '../../verify/index.ts';
-import { gatherState } from '../../observe/index.ts';
-import { loadZonesFile } from '../../config/index.ts';
+import type { GatheredState } from '../../verify/index.ts';
+
+// The checks, the observe layer and the config parsers are imported when
+// verify runs, not for its --help: they are most of its start-up time.
+const verifyLib = () => import('../../verify/index.ts');
+const observeLib = () => import('../../observe/index.ts');
 
 const usage = `Usage: mvtep verify [--ovsdb REMOTE] [--sb REMOTE] [--sysfs DIR] [--netns NAME | --routing]
                     [--spec FILE] [--snapshot FILE] [--dump-state FILE]
@@ -48,7 +51,7 @@ async function loadState(values: Record<string, string | boolean | undefined>): 
     for (const k of ['ovsdb', 'sb', 'sysfs', 'netns', 'spec', 'zones']) {
       if (s(k)) throw new UsageError(`--snapshot cannot be combined with --${k}`, k);
     }
-    const state = await readSnapshot(s('snapshot')!);
+    const state = await (await verifyLib()).readSnapshot(s('snapshot')!);
     return s('ovn-version') ? { ...state, ovnVersion: s('ovn-version')! } : state;
   }
   const version = s('ovn-version');
@@ -60,16 +63,20 @@ async function loadState(values: Record<string, string | boolean | undefined>): 
       if (s(k)) throw new UsageError(`--zones cannot be combined with --${k}`, k);
     }
     if (values['routing'] === true) throw new UsageError('--zones cannot be combined with --routing', 'routing');
+    const { loadZonesFile } = await import('../../config/index.ts');
+    const { gatherState } = await observeLib();
     const zones = await loadZonesFile(s('zones')!);
     if (zones.zones.length === 0) throw new UsageError(`${zones.file}: lists no zone (verify does not discover zones from icSb yet)`, zones.file);
     // Zones are read in parallel, each within the budget; a dead zone is a finding, not an abort.
-    return bounded(gatherState({ zones, ...(s('ovn-version') ? { ovnVersion: s('ovn-version')! } : {}), timeoutMs }), timeoutMs, `reading the zones of ${zones.file}`);
+    const { gatherState } = await observeLib();
+  return bounded(gatherState({ zones, ...(s('ovn-version') ? { ovnVersion: s('ovn-version')! } : {}), timeoutMs }), timeoutMs, `reading the zones of ${zones.file}`);
   }
   if (!s('ovsdb') && !s('sb')) throw new UsageError('give --ovsdb, --sb, --zones or --snapshot');
   for (const k of ['sysfs', 'netns', 'spec']) {
     if (s(k) && !s('ovsdb')) throw new UsageError(`--${k} describes a node and needs --ovsdb`, k);
   }
   const sources = [s('sb'), s('ovsdb')].filter((x) => x !== undefined).join(' and ');
+  const { gatherState } = await observeLib();
   return bounded(gatherState({
     ...(s('ovsdb') ? { ovsdb: s('ovsdb')! } : {}),
     ...(s('sb') ? { sb: s('sb')! } : {}),
@@ -94,6 +101,7 @@ export const verifyCommand: Command = {
     });
     // Unreadable input exits 2, an unreachable or silent server 3 (src/cli/exitCodes.ts): never "0 errors".
     const state = await loadState(values);
+    const { formatReport, makeReport, runChecks, writeSnapshot } = await verifyLib();
     if (values['dump-state']) await writeSnapshot(values['dump-state'], state);
     const report = makeReport(state, runChecks(state));
     io.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));

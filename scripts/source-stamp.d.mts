@@ -1,0 +1,7 @@
+// Types for source-stamp.mjs (plain JS: bin/mvtep.js imports it before tsx is loaded).
+export interface SourceStamp {
+  readonly files: number;
+  readonly newestMs: number;
+}
+export function sourceStamp(root: string): SourceStamp;
+export const STAMP_FILE: string;
