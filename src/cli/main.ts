@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { loadCommands } from './commands/index.ts';
 import type { CliIo, Command } from './command.ts';
 import { MvtepError, UsageError, errorMessage } from '../util/errors.ts';
-import { EXIT, errorJson, exitCodeFor } from './exitCodes.ts';
 
 function packageVersion(): string {
   const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
@@ -84,12 +83,15 @@ export async function main(argv: string[], io: CliIo = defaultIo(), only?: reado
   try {
     return await found.command.run(found.rest, io);
   } catch (err) {
-    return reportError(found.command.name, err, io, found.rest.includes('--json'));
+    return await reportError(found.command.name, err, io, found.rest.includes('--json'));
   }
 }
 
 /** Prints a command's failure (one JSON object on stdout with --json) and returns its exit code. */
-function reportError(name: string, err: unknown, io: CliIo, json: boolean): number {
+async function reportError(name: string, err: unknown, io: CliIo, json: boolean): Promise<number> {
+  // Loaded on failure only: it knows every layer's error classes, which is
+  // more start-up than `--version` or a help text should pay.
+  const { EXIT, errorJson, exitCodeFor } = await import('./exitCodes.ts');
   const code = exitCodeFor(err);
   if (json) {
     io.stdout.write(JSON.stringify(errorJson(err)) + '\n');
