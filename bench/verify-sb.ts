@@ -9,13 +9,13 @@
 // checks).
 //
 //   node --import tsx bench/verify-sb.ts [250,500,1000]
-import { spawn } from 'node:child_process';
+import { median, timed, type Timed } from './timed.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireRuntime } from '../src/lab/runtime.ts';
 import { OvsdbClient } from '../src/ovsdb/index.ts';
-import { run } from '../src/util/exec.ts';
+import { startSb } from './sbServer.ts';
 import { gatherState } from '../src/observe/index.ts';
 import { makeReport, runChecks } from '../src/verify/index.ts';
 
@@ -23,26 +23,6 @@ const SIZES = (process.argv[2] ?? '250,500,1000').split(',').map(Number);
 const VTEPS = 4;
 const VIFS = 110;
 const REPEAT = 3;
-
-interface Timed { readonly seconds: number; readonly maxRssKb: number; readonly code: number; readonly stdoutBytes: number }
-
-/** Runs argv under /usr/bin/time, returning wall seconds and peak RSS (children included). */
-function timed(argv: string[]): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', '%e %M', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = 0;
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.length));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const last = err.trim().split('\n').at(-1) ?? '';
-      const [s, kb] = last.split(' ').map(Number);
-      if (s === undefined || kb === undefined || Number.isNaN(s)) reject(new Error(`no timing in: ${err}`));
-      else resolve({ seconds: s, maxRssKb: kb, code: code ?? -1, stdoutBytes: out });
-    });
-  });
-}
 
 /** Pod overlay address (only used in Port_Binding.mac). */
 function ip4(n: number): string {
@@ -89,21 +69,10 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   for (const n of SIZES) {
     const dir = await mkdtemp(join(tmpdir(), 'mvb-'));
-    const db = join(dir, 'sb.db');
-    const sock = join(dir, 'sb.sock');
-    await run([...rt.argv('ovsdb-tool'), 'create', db, rt.schemas.sb]);
-    const server = spawn(rt.argv('ovsdb-server')[0]!, [...rt.argv('ovsdb-server').slice(1), db, `--remote=punix:${sock}`,
-      `--unixctl=${join(dir, 'ctl')}`, '--no-chdir', '-vconsole:off', '-vsyslog:off', `--log-file=${join(dir, 'log')}`], { stdio: 'ignore' });
+    const sb = await startSb(rt, dir);
+    const sock = sb.remote.slice('unix:'.length);
+    const client = sb.client;
     try {
-      const deadline = Date.now() + 30_000;
-      let client: OvsdbClient | undefined;
-      while (!client) {
-        client = await OvsdbClient.connect(`unix:${sock}`, { reconnect: false }).catch(() => undefined);
-        if (!client) {
-          if (Date.now() > deadline) throw new Error('ovsdb-server did not come up');
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
       const t0 = Date.now();
       await load(client, n);
       client.close();
@@ -122,7 +91,7 @@ async function main(): Promise<void> {
         verify.push(await timed([process.execPath, 'bin/mvtep.js', 'verify', '--sb', `unix:${sock}`, '--ovn-version', '25.03.0', '--json']));
       }
       if (base.some((x) => x.code !== 0)) throw new Error('baseline ovsdb-client dump failed');
-      const med = (xs: Timed[]) => [...xs].sort((a, b) => a.seconds - b.seconds)[Math.floor(xs.length / 2)]!;
+      const med = median;
       const v = med(verify);
       const b = med(base);
       // The 10% unpinned VIFs give one remote-vtep-unpinned warning per chassis, no errors: exit 0.
@@ -133,8 +102,7 @@ async function main(): Promise<void> {
       rows.push(`| ${n} | ${n * VTEPS} | ${n * VIFS} | ${loadS.toFixed(1)} | ${v.seconds.toFixed(2)} | ${(Math.max(...verify.map((x) => x.maxRssKb)) / 1024).toFixed(0)} | ${st.seconds.toFixed(2)} | ${ip.toFixed(2)} | ${b.seconds.toFixed(2)} | ${(v.seconds / b.seconds).toFixed(2)} |`);
       console.error(rows.at(-1));
     } finally {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
+      await sb.stop();
       await rm(dir, { recursive: true, force: true });
     }
   }
