@@ -56,6 +56,7 @@ const scenarioNic = z.object({
 export const LAB_SCENARIO_SCHEMA = z.object({
   name: text,
   encapType: z.enum(['geneve', 'vxlan']).optional(),
+  datapath: z.enum(['dummy', 'netdev']).optional(),
   fabric: z.object({ gateway: text.optional(), vlan: int(1, 4094).optional() }).strict().optional(),
   switches: z.array(z.object({ name: text, subnet: text.optional(), node: text.optional() }).strict()).optional(),
   chassis: z.array(z.object({

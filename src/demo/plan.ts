@@ -67,7 +67,8 @@ function extraPods(templatePods: readonly Raw[], first: string, k: number): Raw[
 }
 
 /** The node spec of a lab chassis: its PFs, their VTEP IPs from the scenario, classes from the NICs' purpose. */
-export function demoNodeSpec(chassis: string, nics: readonly { pf: string; vtep?: string; purpose?: string }[], gateway: string, prefixLen: number): NodeSpec {
+export function demoNodeSpec(chassis: string, nics: readonly { pf: string; vtep?: string; purpose?: string }[], gateway: string, prefixLen: number,
+  vlan?: number): NodeSpec {
   const missing = nics.find((n) => !n.vtep);
   if (missing) throw new DemoError('demo-nic-no-vtep', `chassis ${chassis}: NIC ${missing.pf} has no vtep IP in the scenario`, missing.pf);
   return nodeSpecFromChassis({
@@ -81,6 +82,7 @@ export function demoNodeSpec(chassis: string, nics: readonly { pf: string; vtep?
     // Netdev PF bridges: their VTEP internal ports become kernel netdevs in the chassis netns.
     datapathType: 'netdev',
     classes: nics.map((n) => n.purpose),
+    ...(vlan !== undefined ? { vlan } : {}),
   });
 }
 
@@ -128,7 +130,8 @@ export function planDemoFromText(seedText: string, file: string, nodes: number):
   const specs = new Map<string, NodeSpec>();
   const nics = new Map<string, NicInput[]>();
   for (const c of scenario.chassis) {
-    const spec = demoNodeSpec(c.name, c.nics, gw.address, gw.prefixLen);
+    // On a netdev lab real frames cross the fabric: the VTEP ports carry the seed's tag (`tag: 25`).
+    const spec = demoNodeSpec(c.name, c.nics, gw.address, gw.prefixLen, scenario.datapath === 'netdev' ? scenario.fabric.vlan : undefined);
     specs.set(c.name, spec);
     nics.set(c.name, spec.nics.map((n) => ({
       pf: n.pf, bridge: n.bridge, vtep: n.vtep, ip: `${n.ip.address}/${n.ip.prefixLength}`, class: n.class ?? null, vlan: n.vlan ?? null,

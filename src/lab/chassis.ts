@@ -5,6 +5,7 @@ import { run } from '../util/exec.ts';
 import { buildSysfsFixture } from '../sriov/fixture.ts';
 import { daemonEnv, type LabContext } from './context.ts';
 import { cablePf, fabricPeerName } from './fabric.ts';
+import { isNetdevLab } from './podNetns.ts';
 import type { ChassisSpec, Scenario } from './scenario.ts';
 import type { ChassisHandle, FabricHandle } from './state.ts';
 
@@ -95,7 +96,7 @@ export async function startChassis(ctx: LabContext, scenario: Scenario, spec: Ch
   await ctx.tools.vsctl(remote, [
     '--', 'set', 'Open_vSwitch', '.', ...sets,
     '--', 'add-br', 'br-int',
-    '--', 'set', 'Bridge', 'br-int', 'datapath_type=dummy', 'fail_mode=secure', 'other_config:disable-in-band=true',
+    '--', 'set', 'Bridge', 'br-int', `datapath_type=${isNetdevLab(scenario) ? 'netdev' : 'dummy'}`, 'fail_mode=secure', 'other_config:disable-in-band=true',
   ], { noWait: true });
 
   const vsLog = join(dir, 'ovs-vswitchd.log');

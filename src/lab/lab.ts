@@ -11,7 +11,8 @@ import { isAlive } from './process.ts';
 import { awaitReady } from './readiness.ts';
 import { requireRuntime, type OvnRuntime } from './runtime.ts';
 import type { Scenario } from './scenario.ts';
-import { defaultLabRoot, readState, teardownState, type ChassisHandle, type LabState } from './state.ts';
+import { defaultLabRoot, readState, teardownState, type ChassisHandle, type LabState, type PodHandle } from './state.ts';
+import { checkNetdevRuntime, isNetdevLab, nextPodNetns } from './podNetns.ts';
 import { Lab } from './labHandle.ts';
 import { bringUpInterconnect } from './icBringUp.ts';
 
@@ -67,6 +68,7 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
   const started = Date.now();
   const runtime = options.runtime ?? await requireRuntime();
   const log = options.log ?? (() => {});
+  checkNetdevRuntime(scenario, runtime);
   const id = newLabId();
   const workDir = options.workDir ?? join(options.workRoot ?? defaultLabRoot(), `${scenario.name}-${id}`);
   await refuseLiveLab(workDir);
@@ -137,7 +139,11 @@ async function bringUp(ctx: LabContext, scenario: Scenario, readyTimeoutMs: numb
   await ctx.save();
   log(`chassis up: ${chassis.map((c) => c.name).join(', ')}`);
 
-  const pods = scenario.pods.map((p) => podHandle(p, chassis.find((c) => c.name === p.chassis)!));
+  const netdev = isNetdevLab(scenario);
+  const pods: PodHandle[] = [];
+  for (const p of scenario.pods) {
+    pods.push(podHandle(p, chassis.find((c) => c.name === p.chassis)!, netdev ? nextPodNetns(state, pods.map((q) => q.netns!)) : undefined));
+  }
   await createLogicalPorts(ctx, scenario.switches, pods);
   await allSettledOrThrow(chassis.map((c) => plugRepresentors(ctx, c, pods.filter((p) => p.chassis === c.name))));
   state.pods.push(...pods);

@@ -3,8 +3,9 @@ import { LabContext } from './context.ts';
 import { chassisEncapIps } from '../ovn/index.ts';
 import type { NodeState, SouthboundState } from '../observe/index.ts';
 import { icMissing } from './icReadiness.ts';
-import { createLogicalPorts, deleteLogicalPort, plugRepresentors, podHandle, unplugRepresentor } from './pods.ts';
+import { createLogicalPorts, deleteLogicalPort, execInPod, plugRepresentors, podHandle, unplugRepresentor } from './pods.ts';
 import { isAlive } from './process.ts';
+import { isNetdevLab, nextPodNetns } from './podNetns.ts';
 import { awaitReady, bindingsByPort, missing, readLabNode, readLabSouthbound } from './readiness.ts';
 import type { OvnRuntime } from './runtime.ts';
 import { parsePodSpec, type PodSpec, type Scenario } from './scenario.ts';
@@ -86,6 +87,11 @@ export class Lab {
     await this.ctx.crashAndRestart(daemon, whileDown);
   }
 
+  /** Runs `argv` in pod `name`'s netns (netdev labs); the result carries the exit code, not a throw. */
+  exec(name: string, argv: readonly string[], timeoutMs?: number) {
+    return execInPod(this.podOf(name), argv, timeoutMs);
+  }
+
   /** `ovs-appctl -t <chassis' vswitchd>` with `args`. */
   appctl(chassis: string, args: readonly string[]): Promise<string> {
     return this.ctx.tools.appctl(this.chassisOf(chassis).vswitchdCtl, args);
@@ -152,7 +158,7 @@ export class Lab {
       if (clash) throw new LabUsageError('lab-pod-conflict', `addPod(${spec.name}): ${clash} already used by pod ${p.name}`, input);
     }
     const chassis = this.chassisOf(spec.chassis);
-    const pod = podHandle(spec, chassis);
+    const pod = podHandle(spec, chassis, isNetdevLab(this.scenario) ? nextPodNetns(this.state) : undefined);
     const sw = this.scenario.switches.filter((s) => s.name === pod.switch);
     await createLogicalPorts(this.ctx, sw, [pod]);
     await plugRepresentors(this.ctx, chassis, [pod]);

@@ -9,6 +9,12 @@ import { LAB_SCENARIO_SCHEMA } from '../config/schemas.ts';
 export { ScenarioError } from './scenarioReader.ts';
 
 export type EncapType = 'geneve' | 'vxlan';
+/**
+ * br-int's datapath in the lab. `dummy` (default): no packet moves, paths are
+ * confirmed by ofproto/trace. `netdev`: OVS's userspace datapath, each pod a
+ * netns behind a veth, geneve carrying real packets (needs OVS >= 3.7).
+ */
+export type LabDatapath = 'dummy' | 'netdev';
 
 export interface FabricSpec {
   /** Gateway address and prefix on the fabric bridge, e.g. 192.0.2.254/24. */
@@ -73,6 +79,7 @@ export interface Scenario {
   readonly file: string;
   readonly name: string;
   readonly encapType: EncapType;
+  readonly datapath: LabDatapath;
   readonly fabric: FabricSpec;
   readonly switches: readonly SwitchSpec[];
   readonly chassis: readonly ChassisSpec[];
@@ -245,9 +252,11 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
 }
 
 function parseScenarioWith(r: ScenarioReader, file: string): Scenario {
-  const o = r.object(r.root(), [], ['name', 'encapType', 'fabric', 'switches', 'chassis', 'pods', 'interconnect']);
+  const o = r.object(r.root(), [], ['name', 'encapType', 'datapath', 'fabric', 'switches', 'chassis', 'pods', 'interconnect']);
   const name = r.string(o['name'], ['name'], NAME, NAME_WHAT);
   const encapType = (r.optString(o['encapType'], ['encapType'], /^(geneve|vxlan)$/, "'geneve' or 'vxlan'") ?? 'geneve') as EncapType;
+
+  const datapath = (r.optString(o['datapath'], ['datapath'], /^(dummy|netdev)$/, "'dummy' or 'netdev'") ?? 'dummy') as LabDatapath;
 
   const f = r.object(o['fabric'] ?? {}, ['fabric'], ['gateway', 'vlan']);
   const gwText = r.optString(f['gateway'], ['fabric', 'gateway']) ?? '192.0.2.254/24';
@@ -277,7 +286,8 @@ function parseScenarioWith(r: ScenarioReader, file: string): Scenario {
   checkPodUniqueness(r, pods);
   const interconnect = parseInterconnect(r, o['interconnect']);
   checkInterconnect(r, interconnect, switches, chassis, pods);
-  return { file, name, encapType, fabric, switches, chassis, pods, ...(interconnect ? { interconnect } : {}) };
+  if (interconnect && datapath === 'netdev') r.fail(['datapath'], "'netdev' is not supported with interconnect labs yet", datapath);
+  return { file, name, encapType, datapath, fabric, switches, chassis, pods, ...(interconnect ? { interconnect } : {}) };
 }
 
 function checkPodUniqueness(r: ScenarioReader, pods: readonly PodSpec[]): void {

@@ -57,6 +57,8 @@ export interface PodHandle {
   readonly vfPci: string;
   readonly representor: string;
   readonly encapIp?: string;
+  /** `datapath: netdev` labs: the pod's own netns (its `eth0` is a veth whose peer is the representor). */
+  readonly netns?: string;
 }
 
 export interface FabricHandle {
