@@ -74,7 +74,8 @@ async function trace(from: string, to: string, extra: string[] = []): Promise<{ 
   const t = io();
   const code = await main(['trace', '--from', from, '--to', to, '--sb', lab!.sb.remote, '--ovsdb', hv1.ovsdbRemote,
     '--sysfs', hv1.sysfsRoot, '--netns', hv1.netns, '--json', ...extra], t);
-  return { code, result: code === 2 ? (undefined as unknown as TraceResult) : JSON.parse(t.out()) as TraceResult, err: t.err() };
+  // With --json an error is one JSON object on stdout (docs/cli.md).
+  return { code, result: code === 2 ? (undefined as unknown as TraceResult) : JSON.parse(t.out()) as TraceResult, err: code === 2 ? t.out() : t.err() };
 }
 
 test('pinned to pinned: determined tunnel, kernel route per VTEP, confirmed by ofproto/trace', async () => {

@@ -44,8 +44,9 @@ test('ui --snapshot --json prints the view of a verify state file, with its find
   assert.equal(view.steering[0]!.pod, 'pod-a');
   assert.ok(view.findings.some((f) => f.check === 'encap-ip-unknown' && f.severity === 'error'), JSON.stringify(view.findings));
   const bad = io();
-  assert.equal(await main(['ui', '--snapshot', join(dir, 'nope.json'), '--json'], bad), 1);
-  assert.match(bad.err(), /snapshot-unreadable/);
+  // Unreadable input exits 2; with --json the error is one JSON object on stdout (docs/cli.md).
+  assert.equal(await main(['ui', '--snapshot', join(dir, 'nope.json'), '--json'], bad), 2);
+  assert.equal((JSON.parse(bad.out()) as { code: string }).code, 'snapshot-unreadable');
 });
 
 test('ui --lab --json: the real lab gathered, verified and traced with ofproto/trace', { timeout: 120_000 }, async (t) => {
