@@ -10,3 +10,4 @@ export * from './pfMapping.ts';
 export * from './nodeEncap.ts';
 export * from './zonesFile.ts';
 export * from './compat.ts';
+export * from './l3Subnets.ts';

@@ -3,4 +3,6 @@ export { planL2, planL2Uninstall, podHomes, type ObservedZone, type PodHome, typ
 export { steerOnce, SB_MODE_MARKER, type SteerOnceOptions } from './once.ts';
 export { SteerController, type SteerControllerOptions, type SteerEvent } from './controller.ts';
 export { STEER_MARKER_KEY, writeRemoteEncaps } from './sbWriter.ts';
-export { buildReport, formatReport, type SteerReport, type ZoneSteerReport } from './report.ts';
+export { buildReport, formatReport, type SteerReport, type ZoneSteerReport, type ZoneNbReport } from './report.ts';
+export { planL3, planL3Uninstall, vtepOrder, macForIpv4, steerRouterPort, steerTransitPort, L3_MARKER_KEY, L3_MARKER_VALUE, type L3Plan, type L3Zone, type NbZonePlan, type SteerPortSpec, type SteerRouteSpec } from './l3Plan.ts';
+export { writeL3Plan } from './nbWriter.ts';

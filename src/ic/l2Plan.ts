@@ -88,9 +88,11 @@ export function podHomes(zones: readonly ObservedZone[]): { homes: Map<string, P
   return { homes, conflicts };
 }
 
-/** The writes that pin every remote pod port of every readable zone to its pod's home VTEP. */
-export function planL2(zones: readonly ObservedZone[]): ZonePlan[] {
+/** The writes that pin every remote pod port (and every port in `extraHomes`) of every readable zone to its home VTEP. */
+export function planL2(zones: readonly ObservedZone[], extraHomes: readonly PodHome[] = []): ZonePlan[] {
   const { homes, conflicts } = podHomes(zones);
+  // L3 steering's transit peers: homed by their router port's gateway chassis, not by a local binding.
+  for (const h of extraHomes) if (!homes.has(h.lport)) homes.set(h.lport, h);
   const plans: ZonePlan[] = [];
   for (const z of zones) {
     if (!z.sb) continue;

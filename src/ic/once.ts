@@ -1,80 +1,145 @@
 import { readRows } from '../observe/index.ts';
-import { IC_ZONE_SB_COLUMNS, icZoneFromRows } from '../observe/index.ts';
+import { IC_ZONE_NB_COLUMNS, IC_ZONE_SB_COLUMNS, icZoneFromRows, icZoneNbFromRows } from '../observe/index.ts';
+import type { IcZoneNorthbound } from '../observe/index.ts';
 import { OvsdbClient } from '../ovsdb/index.ts';
-import type { OvnSouthboundTables } from '../schema/index.ts';
+import type { OvnNorthboundTables, OvnSouthboundTables } from '../schema/index.ts';
+import type { IpPrefix } from '../config/nodeSpecIp.ts';
 import type { ZonesFile } from '../config/index.ts';
-import { planL2, planL2Uninstall, type EncapWrite, type ObservedZone, type ZonePlan } from './l2Plan.ts';
+import { Deadline } from '../util/deadline.ts';
+import { planL2, planL2Uninstall, type EncapWrite, type ObservedZone, type PendingPort, type ZonePlan } from './l2Plan.ts';
+import { nbChangeCount, planL3, planL3Uninstall, type L3Zone, type NbZonePlan } from './l3Plan.ts';
+import { writeL3Plan } from './nbWriter.ts';
 import { STEER_MARKER_KEY, writeRemoteEncaps } from './sbWriter.ts';
-import { buildReport, type SteerReport } from './report.ts';
+import { addNbChanges, buildReport, type SteerReport, type ZoneNbReport } from './report.ts';
 
 export interface SteerOnceOptions {
+  /** Connect and per-transaction deadline (default 10 s). */
   readonly timeoutMs?: number;
   readonly dryRun?: boolean;
   readonly uninstall?: boolean;
+  /** Enables L3 steering: one subnet per VTEP index (config parseL3Subnets). */
+  readonly l3Subnets?: readonly IpPrefix[];
+  /** How long to wait for ovn-ic to publish new transit ports to the other zones (default 30 s). */
+  readonly syncTimeoutMs?: number;
 }
 
 /** What the marker says: this zone's remote-port encaps are steered by mvtep through the SB. */
 export const SB_MODE_MARKER = 'sb';
 
-const MAX_PASSES = 3;
+const MAX_WRITE_PASSES = 6;
+const SYNC_POLL_MS = 100;
 
-async function observe(zones: ZonesFile, timeoutMs: number, errors: Map<string, string>): Promise<ObservedZone[]> {
-  return Promise.all(zones.zones.map(async (z): Promise<ObservedZone> => {
+interface Observed extends L3Zone {
+  readonly name: string;
+}
+
+async function observe(zones: ZonesFile, withNb: boolean, timeoutMs: number, errors: Map<string, string>): Promise<Observed[]> {
+  return Promise.all(zones.zones.map(async (z): Promise<Observed> => {
     try {
-      const rows = await readRows<OvnSouthboundTables>(z.sb, 'OVN_Southbound', IC_ZONE_SB_COLUMNS, { timeoutMs });
+      const [sbRows, nbRows] = await Promise.all([
+        readRows<OvnSouthboundTables>(z.sb, 'OVN_Southbound', IC_ZONE_SB_COLUMNS, { timeoutMs }),
+        withNb ? readRows<OvnNorthboundTables>(z.nb, 'OVN_Northbound', IC_ZONE_NB_COLUMNS, { timeoutMs }) : undefined,
+      ]);
       errors.delete(z.name);
-      return { name: z.name, sb: icZoneFromRows(rows) };
+      const nb: IcZoneNorthbound | undefined = nbRows ? icZoneNbFromRows(nbRows) : undefined;
+      return { name: z.name, sb: icZoneFromRows(sbRows), nb };
     } catch (err) {
-      errors.set(z.name, `${z.sb}: ${(err as Error).message}`);
-      return { name: z.name, sb: undefined };
+      errors.set(z.name, `${withNb ? `${z.sb} / ${z.nb}` : z.sb}: ${(err as Error).message}`);
+      return { name: z.name, sb: undefined, nb: undefined };
     }
   }));
 }
 
+async function withClient<T>(remote: string, timeoutMs: number, fn: (c: OvsdbClient) => Promise<T>): Promise<T> {
+  const client = await OvsdbClient.connect(remote, { connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs, reconnect: false, probeIntervalMs: 0 });
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
+
 /**
- * One steering run over every zone: read all SBs, write what is missing,
- * read again until a pass writes nothing (a pod moved in between is picked
- * up), at most three passes. Unreachable zones are reported and left alone;
- * ports homed in them are not touched anywhere.
+ * One steering run over every zone: read all SBs (and NBs for L3), write
+ * what is missing, read again until a pass writes nothing and ovn-ic has
+ * published every new transit port (bounded by `syncTimeoutMs`).
+ * Unreachable zones are reported and left alone; ports and routes of pods
+ * homed in them are not touched anywhere.
  */
 export async function steerOnce(zones: ZonesFile, opts: SteerOnceOptions = {}): Promise<SteerReport> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
+  const sync = new Deadline(opts.syncTimeoutMs ?? 30_000);
   const mode = opts.uninstall ? 'uninstall' : 'steer';
+  const l3 = opts.l3Subnets !== undefined && opts.l3Subnets.length > 0;
+  const withNb = l3 || opts.uninstall === true;
   const errors = new Map<string, string>();
   const written = new Map<string, EncapWrite[]>();
+  const nbReports = new Map<string, ZoneNbReport>();
   let plans = new Map<string, ZonePlan>();
+  let awaiting = new Map<string, PendingPort[]>();
   const steeredNow = new Map<string, number>();
-  for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const observed = await observe(zones, timeoutMs, errors);
-    const managed = observed.filter((z) => !opts.uninstall || z.sb?.globalExternalIds[STEER_MARKER_KEY] !== undefined);
-    plans = new Map((opts.uninstall ? planL2Uninstall(managed) : planL2(observed)).map((p) => [p.zone, p]));
+  for (let pass = 0; pass < MAX_WRITE_PASSES; pass++) {
+    const observed = await observe(zones, withNb, timeoutMs, errors);
+    let nbPlans: NbZonePlan[] = [];
+    awaiting = new Map();
+    if (opts.uninstall) {
+      nbPlans = planL3Uninstall(observed);
+      const managed: ObservedZone[] = observed.filter((z) => z.sb?.globalExternalIds[STEER_MARKER_KEY] !== undefined);
+      plans = new Map(planL2Uninstall(managed).map((p) => [p.zone, p]));
+    } else {
+      const l3Plan = l3 ? planL3(observed, opts.l3Subnets!) : undefined;
+      nbPlans = l3Plan ? [...l3Plan.zones] : [];
+      for (const a of l3Plan?.awaitingSync ?? []) {
+        awaiting.set(a.zone, [...(awaiting.get(a.zone) ?? []), { lport: a.lport, reason: 'ovn-ic has not published this transit port to the zone yet' }]);
+      }
+      plans = new Map(planL2(observed, l3Plan?.transitHomes ?? []).map((p) => [p.zone, p]));
+      for (const p of nbPlans) {
+        if (p.pending.length > 0) plans.set(p.zone, { ...plans.get(p.zone)!, pending: [...plans.get(p.zone)!.pending, ...p.pending] });
+      }
+    }
     // Zones unmanaged at uninstall are still reachable: report them with nothing to do.
     for (const z of observed) if (z.sb && !plans.has(z.name)) plans.set(z.name, { zone: z.name, writes: [], pending: [], steered: 0 });
-    const todo = observed.filter((z) => {
+    for (const p of plans.values()) steeredNow.set(p.zone, p.steered);
+    const nbTodo = nbPlans.filter((p) => nbChangeCount(p) > 0);
+    const sbTodo = observed.filter((z) => {
       if (!z.sb) return false;
       const marked = z.sb.globalExternalIds[STEER_MARKER_KEY] !== undefined;
       return plans.get(z.name)!.writes.length > 0 || (opts.uninstall ? marked : !marked);
     });
-    for (const p of plans.values()) steeredNow.set(p.zone, p.steered);
-    if (todo.length === 0 || opts.dryRun) {
-      if (opts.dryRun) for (const p of plans.values()) written.set(p.zone, [...p.writes]);
+    if (opts.dryRun) {
+      for (const p of plans.values()) written.set(p.zone, [...p.writes]);
+      for (const p of nbPlans) nbReports.set(p.zone, addNbChanges(undefined, p));
       break;
     }
-    await Promise.all(todo.map(async (z) => {
-      const plan = plans.get(z.name)!;
-      const spec = zones.zones.find((s) => s.name === z.name)!;
-      let client: OvsdbClient | undefined;
-      try {
-        client = await OvsdbClient.connect(spec.sb, { connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs, reconnect: false, probeIntervalMs: 0 });
-        await writeRemoteEncaps(client, plan.writes, { timeoutMs, marker: opts.uninstall ? null : SB_MODE_MARKER });
-        written.set(z.name, [...(written.get(z.name) ?? []), ...plan.writes]);
-        if (!opts.uninstall) steeredNow.set(z.name, plan.steered + plan.writes.length);
-      } catch (err) {
-        errors.set(z.name, `${spec.sb}: ${(err as Error).message}`);
-      } finally {
-        client?.close();
-      }
-    }));
+    if (nbTodo.length === 0 && sbTodo.length === 0) {
+      if (awaiting.size === 0 || sync.remainingMs() <= 0) break;
+      await new Promise((r) => setTimeout(r, Math.min(SYNC_POLL_MS, sync.remainingMs())));
+      pass--; // waiting for ovn-ic is not a write pass
+      continue;
+    }
+    for (const p of nbPlans) if (!nbReports.has(p.zone)) nbReports.set(p.zone, addNbChanges(undefined, { ...p, addPorts: [], removePorts: [], addRoutes: [], removeRoutes: [] }));
+    await Promise.all([
+      ...nbTodo.map(async (plan) => {
+        const spec = zones.zones.find((s) => s.name === plan.zone)!;
+        try {
+          await withClient(spec.nb, timeoutMs, (c) => writeL3Plan(c, plan, timeoutMs));
+          nbReports.set(plan.zone, addNbChanges(nbReports.get(plan.zone), plan));
+        } catch (err) {
+          errors.set(plan.zone, `${spec.nb}: ${(err as Error).message}`);
+        }
+      }),
+      ...sbTodo.map(async (z) => {
+        const plan = plans.get(z.name)!;
+        const spec = zones.zones.find((s) => s.name === z.name)!;
+        try {
+          await withClient(spec.sb, timeoutMs, (c) => writeRemoteEncaps(c, plan.writes, { timeoutMs, marker: opts.uninstall ? null : SB_MODE_MARKER }));
+          written.set(z.name, [...(written.get(z.name) ?? []), ...plan.writes]);
+          if (!opts.uninstall) steeredNow.set(z.name, plan.steered + plan.writes.length);
+        } catch (err) {
+          errors.set(z.name, `${spec.sb}: ${(err as Error).message}`);
+        }
+      }),
+    ]);
   }
-  return buildReport(mode, opts.dryRun ?? false, zones.zones.map((z) => z.name), plans, written, errors, steeredNow);
+  return buildReport(mode, opts.dryRun ?? false, zones.zones.map((z) => z.name), plans, written, errors, steeredNow, nbReports, awaiting);
 }

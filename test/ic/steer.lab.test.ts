@@ -10,8 +10,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireRuntime } from '../../src/lab/runtime.ts';
-import { loadScenario, startLab, type Lab } from '../../src/lab/index.ts';
-import { loadZonesFile, type ZonesFile } from '../../src/config/index.ts';
+import { loadScenario, startLab, type Lab, type PodHandle } from '../../src/lab/index.ts';
+import { loadZonesFile, parseL3Subnets, type ZonesFile } from '../../src/config/index.ts';
 import { IC_ZONE_SB_COLUMNS, icZoneFromRows, readRows, type IcZoneSouthbound } from '../../src/observe/index.ts';
 import type { OvnSouthboundTables } from '../../src/schema/index.ts';
 import { SteerController, steerOnce } from '../../src/ic/index.ts';
@@ -62,21 +62,23 @@ async function sbDump(): Promise<Map<string, string>> {
   return out;
 }
 
-/** Every cross-zone L2 pair: [pairs, pairs whose tunnel targets another VTEP than the destination pod's]. */
-async function l2Pairs(): Promise<{ pairs: number; wrong: string[] }> {
+/**
+ * Every cross-zone pair among `pods`: how many, and those whose tunnel leaves on
+ * another VTEP than the source pod's or targets another than the destination pod's.
+ */
+async function crossZonePairs(pods: readonly PodHandle[]): Promise<{ pairs: number; wrong: string[] }> {
   const wrong: string[] = [];
   let pairs = 0;
-  for (const a of l2Pods()) for (const b of l2Pods()) {
+  for (const a of pods) for (const b of pods) {
     if (a.chassis === b.chassis) continue;
     const e = await lab.traceEgress(a.name, b.name);
-    assert.equal(e.kind, 'tunnel', `${a.name} -> ${b.name}`);
-    if (e.kind !== 'tunnel') continue;
     pairs++;
-    assert.equal(e.localIp, a.encapIp, `${a.name} -> ${b.name} leaves on its own VTEP`);
-    if (e.remoteIp !== b.encapIp) wrong.push(`${a.name}->${b.name}: ${e.remoteIp} (want ${b.encapIp})`);
+    if (e.kind !== 'tunnel') wrong.push(`${a.name}->${b.name}: ${e.kind}`);
+    else if (e.localIp !== a.encapIp || e.remoteIp !== b.encapIp) wrong.push(`${a.name}->${b.name}: ${e.localIp}->${e.remoteIp} (want ${a.encapIp}->${b.encapIp})`);
   }
   return { pairs, wrong };
 }
+const l2Pairs = () => crossZonePairs(l2Pods());
 
 test('L2: steer --once pins every cross-zone pair to the destination pod VTEP; --uninstall restores every SB', async () => {
   const before = await l2Pairs();
@@ -99,6 +101,55 @@ test('L2: steer --once pins every cross-zone pair to the destination pod VTEP; -
   const u = await steerOnce(zones, { uninstall: true });
   assert.equal(u.totals.written, 18);
   assert.deepEqual(await sbDump(), dumpBefore, 'uninstall leaves every zone SB as before');
+});
+
+const l3Pods = () => Object.values(lab.pods).filter((p) => p.switch !== 'ls-l2');
+
+const l3Pairs = () => crossZonePairs(l3Pods());
+
+/** Zone -> sorted text of every NB row L3 steering may touch: routers' ports and routes, switch ports. */
+async function nbDump(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const z of zones.zones) {
+    const tables: [string, string][] = [['Logical_Router', 'name,ports,static_routes'], ['Logical_Router_Port', 'name,mac,networks'],
+      ['Logical_Router_Static_Route', 'ip_prefix,nexthop,output_port'], ['Logical_Switch_Port', 'name,type,options'], ['Gateway_Chassis', 'name']];
+    const parts = await Promise.all(tables.map(([t, cols]) => lab.zoneNbctl(z.name, ['--format=csv', '--data=bare', '--no-headings', `--columns=${cols}`, 'list', t])));
+    out.set(z.name, parts.map((p) => p.trim().split('\n').sort().join('\n')).join('\n--\n'));
+  }
+  return out;
+}
+
+test('L3: steer --once --l3-subnets routes every cross-zone pair to the destination pod VTEP; --uninstall restores every NB and SB', async () => {
+  const subnets = parseL3Subnets('203.0.113.128/28,203.0.113.144/28,203.0.113.160/28', zones.zones.length);
+  const before = await l3Pairs();
+  assert.equal(before.pairs, 54);
+  assert.ok(before.wrong.length > 0, 'upstream: some routed pairs target a VTEP other than the destination pod');
+  const [nbBefore, sbBefore] = [await nbDump(), await sbDump()];
+
+  const dry = await steerOnce(zones, { dryRun: true, l3Subnets: subnets });
+  // Per zone: 3 steering ports, and a /32 for each of the 6 routed pods of the other two zones.
+  assert.deepEqual(dry.zones.map((z) => [z.nb?.portsAdded.length, z.nb?.routesAdded.length]), [[3, 6], [3, 6], [3, 6]]);
+  assert.deepEqual(await nbDump(), nbBefore, 'dry run writes nothing');
+
+  const r = await steerOnce(zones, { l3Subnets: subnets });
+  assert.equal(r.totals.unreachable, 0);
+  assert.deepEqual(r.zones.flatMap((z) => z.pending), []);
+  // 6 L2 pod ports and 6 transit peers (2 other zones x 3 VTEPs) pinned in each zone.
+  assert.equal(r.totals.steered, 36);
+  const after = await l3Pairs();
+  assert.deepEqual(after.wrong, [], 'after steering every routed pair leaves on the source pod VTEP and targets the destination pod VTEP');
+  const again = await steerOnce(zones, { l3Subnets: subnets });
+  assert.equal(again.totals.written + again.totals.nbWritten, 0, 'a second run has nothing to write');
+
+  const u = await steerOnce(zones, { uninstall: true });
+  assert.equal(u.totals.nbWritten, 3 * (3 + 3 + 6), 'every steering port pair and route removed');
+  assert.deepEqual(await nbDump(), nbBefore, 'uninstall leaves every zone NB as before');
+  // ovn-ic withdraws the published transit peers from the other zones' SBs on its own schedule.
+  await pollUntil(async () => {
+    const now = await sbDump();
+    return [...now].every(([k, v]) => sbBefore.get(k) === v) ? ready(true) : notYet('remote transit peers still present');
+  }, 15_000, { onTimeout: (why) => new Error(`SBs not restored: ${why}`), maxIntervalMs: 100 });
+  assert.ok((await l3Pairs()).wrong.length > 0, 'after uninstall the upstream behaviour is back');
 });
 
 /** Waits until `lport` points at `ip` in every zone but its home; returns the ms it took from `t0`. */

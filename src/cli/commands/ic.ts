@@ -1,14 +1,14 @@
 import type { Command } from '../command.ts';
 import { parseCommandArgs, parseSeconds, requireOption } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
-import { loadZonesFile } from '../../config/index.ts';
+import { loadZonesFile, parseL3Subnets } from '../../config/index.ts';
 import { SteerController, formatReport, steerOnce, type SteerReport } from '../../ic/index.ts';
 import { jsonLogger } from '../../node/agent/index.ts';
 
 const steer: Command = {
   name: 'ic steer',
   summary: 'pin every cross-zone pod port to its pod\'s own VTEP (OVN interconnect)',
-  usage: `Usage: mvtep ic steer --zones FILE [--once] [--dry-run] [--uninstall] [--timeout S] [--json]
+  usage: `Usage: mvtep ic steer --zones FILE [--once] [--l3-subnets LIST] [--dry-run] [--uninstall] [--timeout S] [--json]
 
 In OVN interconnect mode (one zone per node, as OVN-Kubernetes runs), a pod
 port seen from another zone is a type=remote Port_Binding with no encap, so
@@ -18,6 +18,14 @@ Port_Binding.encap in its home zone; geneve preferred), writing the remote
 Port_Binding.encap in the zone's SB. Each zone it manages carries the key
 SB_Global external_ids:mvtep-ic-steer. See docs/interconnect.md.
 
+Routed (L3) traffic crosses one transit port per node, so pinning alone
+cannot choose among a node's VTEPs. With --l3-subnets, ic steer adds per
+zone one router port per VTEP index on the transit switch (mvtep-ts-ZONE-K,
+address: host number ZONE-POSITION in the K-th subnet), pins its published
+peer to that VTEP in every other zone, and routes each remote pod's /32
+through the port of its VTEP's index. Every NB row it adds carries
+external_ids:mvtep-ic-steer=l3.
+
 Without --once it runs as a controller: it monitors every zone's SB and
 re-converges after any change (pod moved, encap-ip changed, zone restarted,
 remote chassis' encaps synced). Logs are JSON lines on stderr; SIGTERM and
@@ -26,6 +34,9 @@ home zone is unreachable are left as they are.
 
   --zones FILE   the zones file (YAML; mvtep lab up writes one for IC labs)
   --once         one run: steer, re-read until nothing is left to write, exit
+  --l3-subnets LIST  comma-separated IPv4 subnets, one per VTEP index (a node's
+                 VTEPs in address order), each with room for every zone;
+                 enables L3 steering (with --once)
   --dry-run      with --once: print what would be written, write nothing
   --uninstall    clear every encap steering wrote and the marker key, exit
   --timeout S    connect and per-transaction deadline in seconds (default 10)
@@ -36,19 +47,23 @@ Exit codes: 0 converged; 1 ports left pending; 3 a zone was unreachable.
 Examples:
   mvtep ic steer --zones /tmp/mvtep-lab/seed-ic/zones.yaml --once
   mvtep ic steer --zones zones.yaml --once --dry-run --json
+  mvtep ic steer --zones zones.yaml --once --l3-subnets 203.0.113.128/28,203.0.113.144/28,203.0.113.160/28
   mvtep ic steer --zones zones.yaml --uninstall`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       zones: { type: 'string' }, once: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, uninstall: { type: 'boolean' },
-      timeout: { type: 'string' }, json: { type: 'boolean' },
+      timeout: { type: 'string' }, json: { type: 'boolean' }, 'l3-subnets': { type: 'string' },
     });
     const zones = await loadZonesFile(requireOption(values.zones, 'zones'));
     const timeoutMs = parseSeconds(values.timeout) ?? 10_000;
     const once = values.once === true || values.uninstall === true;
     if (values['dry-run'] && !once) throw new UsageError('--dry-run needs --once or --uninstall', '--dry-run');
+    const l3Subnets = values['l3-subnets'] === undefined ? undefined : parseL3Subnets(values['l3-subnets'], zones.zones.length);
+    if (l3Subnets && !once) throw new UsageError('--l3-subnets needs --once for now: the controller steers L2 ports only (run --once after topology changes)', '--l3-subnets');
+    if (l3Subnets && values.uninstall) throw new UsageError('--l3-subnets is not used by --uninstall (it removes every row it finds marked)', '--l3-subnets');
     if (values.json && !once) throw new UsageError('--json needs --once or --uninstall (the controller logs JSON lines on stderr)', '--json');
     if (once) {
-      const report = await steerOnce(zones, { timeoutMs, dryRun: values['dry-run'] ?? false, uninstall: values.uninstall ?? false });
+      const report = await steerOnce(zones, { timeoutMs, dryRun: values['dry-run'] ?? false, uninstall: values.uninstall ?? false, ...(l3Subnets ? { l3Subnets } : {}) });
       io.stdout.write((values.json ? JSON.stringify(report) : formatReport(report)) + '\n');
       return exitCode(report);
     }
