@@ -1,20 +1,32 @@
 import { EventEmitter } from 'node:events';
 import type { ZonesFile } from '../config/index.ts';
-import { planL2, type EncapWrite, type ObservedZone, type ZonePlan } from './l2Plan.ts';
+import type { IpPrefix } from '../config/nodeSpecIp.ts';
+import type { IcZoneNorthbound, IcZoneSouthbound } from '../observe/index.ts';
+import type { OvnNorthboundTables, OvnSouthboundTables } from '../schema/index.ts';
+import type { EncapWrite, PendingPort, ZonePlan } from './l2Plan.ts';
+import { nbChangeCount, type L3Zone, type NbZonePlan } from './l3Plan.ts';
+import { writeL3Plan } from './nbWriter.ts';
 import { SB_MODE_MARKER } from './once.ts';
-import { buildReport, type SteerReport } from './report.ts';
+import { addNbChanges, buildReport, type SteerReport, type ZoneNbReport } from './report.ts';
 import { STEER_MARKER_KEY, writeRemoteEncaps } from './sbWriter.ts';
-import { ZoneLink } from './zoneLink.ts';
+import { planSteering } from './steerPlan.ts';
+import { NB_LINK, SB_LINK, ZoneLink } from './zoneLink.ts';
+
+type SbLink = ZoneLink<OvnSouthboundTables, IcZoneSouthbound>;
+type NbLink = ZoneLink<OvnNorthboundTables, IcZoneNorthbound>;
 
 export interface SteerControllerOptions {
   /** Connect and per-transaction deadline (default 10 s). */
   readonly timeoutMs?: number;
   /** Delay before a failed zone write is retried (default 500 ms). */
   readonly retryMs?: number;
+  /** Enables L3 steering (also monitors every zone's NB): one subnet per VTEP index. */
+  readonly l3Subnets?: readonly IpPrefix[];
 }
 
 export type SteerEvent =
   | { readonly kind: 'wrote'; readonly zone: string; readonly writes: readonly EncapWrite[]; readonly ms: number }
+  | { readonly kind: 'wrote-nb'; readonly zone: string; readonly changes: number; readonly ms: number }
   | { readonly kind: 'write-failed'; readonly zone: string; readonly error: string }
   | { readonly kind: 'pass'; readonly writes: number; readonly pending: number; readonly unreachable: number };
 
@@ -32,7 +44,13 @@ interface ControllerEvents {
  */
 export class SteerController extends EventEmitter<ControllerEvents> {
   readonly #zones: ZonesFile;
-  readonly #links: ZoneLink[];
+  readonly #links: SbLink[];
+  /** Per zone, when L3 steering is on. */
+  readonly #nbLinks: Map<string, NbLink>;
+  readonly #l3Subnets: readonly IpPrefix[] | undefined;
+  #nbPlans = new Map<string, NbZonePlan>();
+  #nbReports = new Map<string, ZoneNbReport>();
+  #awaiting: ReadonlyMap<string, readonly PendingPort[]> = new Map();
   readonly #timeoutMs: number;
   readonly #retryMs: number;
   #scheduled = false;
@@ -47,11 +65,14 @@ export class SteerController extends EventEmitter<ControllerEvents> {
     this.#zones = zones;
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
     this.#retryMs = opts.retryMs ?? 500;
-    this.#links = zones.zones.map((z) => new ZoneLink(z.name, z.sb, { connectTimeoutMs: this.#timeoutMs, onChange: () => this.schedule() }));
+    this.#l3Subnets = opts.l3Subnets && opts.l3Subnets.length > 0 ? opts.l3Subnets : undefined;
+    const linkOpts = { connectTimeoutMs: this.#timeoutMs, onChange: () => this.schedule() };
+    this.#links = zones.zones.map((z) => new ZoneLink(z.name, z.sb, SB_LINK, linkOpts));
+    this.#nbLinks = new Map(this.#l3Subnets ? zones.zones.map((z) => [z.name, new ZoneLink(z.name, z.nb, NB_LINK, linkOpts)] as const) : []);
   }
 
   start(): this {
-    for (const l of this.#links) l.open();
+    for (const l of [...this.#links, ...this.#nbLinks.values()]) l.open();
     return this;
   }
 
@@ -65,26 +86,65 @@ export class SteerController extends EventEmitter<ControllerEvents> {
     });
   }
 
+  /** A zone counts as observed only when every database steering needs from it is. */
+  #observed(): L3Zone[] {
+    return this.#links.map((l) => {
+      const sb = l.view();
+      const nbLink = this.#nbLinks.get(l.name);
+      const nb = nbLink?.view();
+      return nbLink && (!sb || !nb) ? { name: l.name, sb: undefined, nb: undefined } : { name: l.name, sb, nb };
+    });
+  }
+
   #pass(): void {
     if (this.#closed) return;
-    const observed: ObservedZone[] = this.#links.map((l) => ({ name: l.name, sb: l.view() }));
-    const plans = planL2(observed);
-    this.#plans = new Map(plans.map((p) => [p.zone, p]));
+    const observed = this.#observed();
+    const plan = planSteering(observed, this.#l3Subnets ? { l3Subnets: this.#l3Subnets } : {});
+    this.#plans = new Map(plan.sb);
+    this.#nbPlans = new Map(plan.nb.map((p) => [p.zone, p]));
+    this.#awaiting = plan.awaiting;
     let writes = 0;
-    for (const plan of plans) {
-      const link = this.#links.find((l) => l.name === plan.zone)!;
-      const sb = observed.find((o) => o.name === plan.zone)!.sb!;
+    for (const p of plan.nb) {
+      if (nbChangeCount(p) === 0) continue;
+      writes += nbChangeCount(p);
+      const link = this.#nbLinks.get(p.zone)!;
+      if (!link.writing) this.#writeNb(link, p);
+    }
+    for (const [zone, zp] of plan.sb) {
+      const link = this.#links.find((l) => l.name === zone)!;
+      const sb = observed.find((o) => o.name === zone)!.sb!;
       const unmarked = sb.globalExternalIds[STEER_MARKER_KEY] !== SB_MODE_MARKER;
-      if (plan.writes.length === 0 && !unmarked) continue;
-      writes += plan.writes.length;
-      if (!link.writing) this.#write(link, plan.writes);
+      if (zp.writes.length === 0 && !unmarked) continue;
+      writes += zp.writes.length;
+      if (!link.writing) this.#write(link, zp.writes);
     }
     const unreachable = observed.filter((o) => !o.sb).length;
-    this.emit('event', { kind: 'pass', writes, pending: plans.reduce((n, p) => n + p.pending.length, 0), unreachable });
+    const pending = [...plan.sb.values()].reduce((n, p) => n + p.pending.length, 0) + [...plan.awaiting.values()].reduce((n, a) => n + a.length, 0);
+    this.emit('event', { kind: 'pass', writes, pending, unreachable });
     this.#settle();
   }
 
-  #write(link: ZoneLink, writes: readonly EncapWrite[]): void {
+  #writeNb(link: NbLink, plan: NbZonePlan): void {
+    const client = link.client;
+    if (!client) return;
+    link.writing = true;
+    const t0 = performance.now();
+    writeL3Plan(client, plan, this.#timeoutMs)
+      .then(() => {
+        this.#nbReports.set(link.name, addNbChanges(this.#nbReports.get(link.name), plan));
+        this.emit('event', { kind: 'wrote-nb', zone: link.name, changes: nbChangeCount(plan), ms: performance.now() - t0 });
+      })
+      .catch((err: Error) => {
+        this.emit('event', { kind: 'write-failed', zone: link.name, error: `NB: ${err.message}` });
+        this.#retryTimer ??= setTimeout(() => { this.#retryTimer = undefined; this.schedule(); }, this.#retryMs);
+      })
+      .finally(() => {
+        link.writing = false;
+        this.schedule();
+      });
+  }
+
+  #write(link: SbLink, writes: readonly EncapWrite[]): void {
     const client = link.client;
     if (!client) return;
     link.writing = true;
@@ -108,8 +168,10 @@ export class SteerController extends EventEmitter<ControllerEvents> {
 
   /** True when every reachable zone is steered as planned and nothing is in flight. */
   #isConverged(requireAll: boolean): boolean {
-    if (this.#links.some((l) => l.writing)) return false;
-    if (requireAll && this.#links.some((l) => !l.view())) return false;
+    const all = [...this.#links, ...this.#nbLinks.values()];
+    if (all.some((l) => l.writing)) return false;
+    if (requireAll && all.some((l) => !l.view())) return false;
+    if ([...this.#nbPlans.values()].some((p) => nbChangeCount(p) > 0) || this.#awaiting.size > 0) return false;
     for (const l of this.#links) {
       const v = l.view();
       if (!v) continue;
@@ -136,7 +198,7 @@ export class SteerController extends EventEmitter<ControllerEvents> {
     return new Promise<SteerReport>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w.resolve !== done);
-        const down = this.#links.filter((l) => !l.view()).map((l) => `${l.name} (${l.lastError ?? 'connecting'})`);
+        const down = [...this.#links, ...this.#nbLinks.values()].filter((l) => !l.view()).map((l) => `${l.remote} of ${l.name} (${l.lastError ?? 'connecting'})`);
         reject(new Error(`ic steer: not converged within ${timeoutMs} ms${down.length ? `; unreachable: ${down.join(', ')}` : ''}`));
       }, timeoutMs);
       const done = () => {
@@ -150,15 +212,16 @@ export class SteerController extends EventEmitter<ControllerEvents> {
 
   report(): SteerReport {
     const errors = new Map<string, string>();
-    for (const l of this.#links) if (!l.view()) errors.set(l.name, l.lastError ?? 'connecting');
+    for (const l of [...this.#links, ...this.#nbLinks.values()]) if (!l.view() && !errors.has(l.name)) errors.set(l.name, `${l.remote}: ${l.lastError ?? 'connecting'}`);
     const steered = new Map([...this.#plans].map(([k, p]) => [k, p.steered] as const));
-    return buildReport('steer', false, this.#zones.zones.map((z) => z.name), this.#plans, this.#lastWrites, errors, steered);
+    const nb = new Map([...this.#nbPlans.keys()].map((z) => [z, this.#nbReports.get(z) ?? addNbChanges(undefined, { ...this.#nbPlans.get(z)!, addPorts: [], removePorts: [], addRoutes: [], removeRoutes: [] })] as const));
+    return buildReport('steer', false, this.#zones.zones.map((z) => z.name), this.#plans, this.#lastWrites, errors, steered, nb, this.#awaiting);
   }
 
   close(): void {
     this.#closed = true;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
-    for (const l of this.#links) l.close();
+    for (const l of [...this.#links, ...this.#nbLinks.values()]) l.close();
     this.removeAllListeners();
   }
 }

@@ -6,8 +6,9 @@ import type { OvnNorthboundTables, OvnSouthboundTables } from '../schema/index.t
 import type { IpPrefix } from '../config/nodeSpecIp.ts';
 import type { ZonesFile } from '../config/index.ts';
 import { Deadline } from '../util/deadline.ts';
-import { planL2, planL2Uninstall, type EncapWrite, type ObservedZone, type PendingPort, type ZonePlan } from './l2Plan.ts';
-import { nbChangeCount, planL3, planL3Uninstall, type L3Zone, type NbZonePlan } from './l3Plan.ts';
+import type { EncapWrite, PendingPort, ZonePlan } from './l2Plan.ts';
+import { nbChangeCount, type L3Zone } from './l3Plan.ts';
+import { planSteering } from './steerPlan.ts';
 import { writeL3Plan } from './nbWriter.ts';
 import { STEER_MARKER_KEY, writeRemoteEncaps } from './sbWriter.ts';
 import { addNbChanges, buildReport, type SteerReport, type ZoneNbReport } from './report.ts';
@@ -76,29 +77,14 @@ export async function steerOnce(zones: ZonesFile, opts: SteerOnceOptions = {}): 
   const written = new Map<string, EncapWrite[]>();
   const nbReports = new Map<string, ZoneNbReport>();
   let plans = new Map<string, ZonePlan>();
-  let awaiting = new Map<string, PendingPort[]>();
+  let awaiting = new Map<string, readonly PendingPort[]>();
   const steeredNow = new Map<string, number>();
   for (let pass = 0; pass < MAX_WRITE_PASSES; pass++) {
     const observed = await observe(zones, withNb, timeoutMs, errors);
-    let nbPlans: NbZonePlan[] = [];
-    awaiting = new Map();
-    if (opts.uninstall) {
-      nbPlans = planL3Uninstall(observed);
-      const managed: ObservedZone[] = observed.filter((z) => z.sb?.globalExternalIds[STEER_MARKER_KEY] !== undefined);
-      plans = new Map(planL2Uninstall(managed).map((p) => [p.zone, p]));
-    } else {
-      const l3Plan = l3 ? planL3(observed, opts.l3Subnets!) : undefined;
-      nbPlans = l3Plan ? [...l3Plan.zones] : [];
-      for (const a of l3Plan?.awaitingSync ?? []) {
-        awaiting.set(a.zone, [...(awaiting.get(a.zone) ?? []), { lport: a.lport, reason: 'ovn-ic has not published this transit port to the zone yet' }]);
-      }
-      plans = new Map(planL2(observed, l3Plan?.transitHomes ?? []).map((p) => [p.zone, p]));
-      for (const p of nbPlans) {
-        if (p.pending.length > 0) plans.set(p.zone, { ...plans.get(p.zone)!, pending: [...plans.get(p.zone)!.pending, ...p.pending] });
-      }
-    }
-    // Zones unmanaged at uninstall are still reachable: report them with nothing to do.
-    for (const z of observed) if (z.sb && !plans.has(z.name)) plans.set(z.name, { zone: z.name, writes: [], pending: [], steered: 0 });
+    const plan = planSteering(observed, opts);
+    plans = new Map(plan.sb);
+    awaiting = new Map(plan.awaiting);
+    const nbPlans = plan.nb;
     for (const p of plans.values()) steeredNow.set(p.zone, p.steered);
     const nbTodo = nbPlans.filter((p) => nbChangeCount(p) > 0);
     const sbTodo = observed.filter((z) => {

@@ -1,6 +1,16 @@
-import { OvsdbClient, type MonitorCache } from '../ovsdb/index.ts';
-import type { OvnSouthboundTables } from '../schema/index.ts';
-import { IC_ZONE_SB_COLUMNS, icZoneFromRows, type IcZoneSouthbound } from '../observe/index.ts';
+import { OvsdbClient, type MonitorCache, type MonitorSpecFor, type TableMap } from '../ovsdb/index.ts';
+import type { OvnNorthboundTables, OvnSouthboundTables } from '../schema/index.ts';
+import { IC_ZONE_NB_COLUMNS, IC_ZONE_SB_COLUMNS, icZoneFromRows, icZoneNbFromRows, type IcZoneNorthbound, type IcZoneSouthbound, type RowSource, type TableColumns } from '../observe/index.ts';
+
+/** Which database a link monitors and how its view is built from the cache. */
+export interface ZoneDb<T extends TableMap, V> {
+  readonly db: string;
+  readonly columns: TableColumns<T>;
+  readonly build: (rows: RowSource<T>) => V;
+}
+
+export const SB_LINK: ZoneDb<OvnSouthboundTables, IcZoneSouthbound> = { db: 'OVN_Southbound', columns: IC_ZONE_SB_COLUMNS, build: icZoneFromRows };
+export const NB_LINK: ZoneDb<OvnNorthboundTables, IcZoneNorthbound> = { db: 'OVN_Northbound', columns: IC_ZONE_NB_COLUMNS, build: icZoneNbFromRows };
 
 export interface ZoneLinkOptions {
   readonly connectTimeoutMs: number;
@@ -10,26 +20,28 @@ export interface ZoneLinkOptions {
 }
 
 /**
- * A long-lived session to one zone's SB: connects (and keeps retrying while
- * the zone is down, as a daemon must), monitors the columns steering reads,
- * and hands out the zone's view, rebuilt only after the cache changed.
+ * A long-lived session to one zone's SB or NB: connects (and keeps retrying
+ * while the zone is down, as a daemon must), monitors the columns steering
+ * reads, and hands out the zone's view, rebuilt only after the cache changed.
  */
-export class ZoneLink {
+export class ZoneLink<T extends TableMap, V> {
   readonly name: string;
   readonly remote: string;
   #client: OvsdbClient | undefined;
-  #cache: MonitorCache<OvnSouthboundTables> | undefined;
-  #view: IcZoneSouthbound | undefined;
+  #cache: MonitorCache<T> | undefined;
+  #view: V | undefined;
   #dirty = true;
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
   #lastError: string | undefined;
   readonly #opts: ZoneLinkOptions;
+  readonly #db: ZoneDb<T, V>;
   /** A transaction to this zone is in flight. */
   writing = false;
 
-  constructor(name: string, remote: string, opts: ZoneLinkOptions) {
+  constructor(name: string, remote: string, db: ZoneDb<T, V>, opts: ZoneLinkOptions) {
     this.name = name;
+    this.#db = db;
     this.remote = remote;
     this.#opts = opts;
   }
@@ -42,11 +54,11 @@ export class ZoneLink {
     return this.#lastError;
   }
 
-  /** The zone's SB as last seen; undefined while disconnected or before the first dump. */
-  view(): IcZoneSouthbound | undefined {
+  /** The zone's database as last seen; undefined while disconnected or before the first dump. */
+  view(): V | undefined {
     if (!this.#cache || !this.#client?.isConnected) return undefined;
     if (this.#dirty) {
-      this.#view = icZoneFromRows(this.#cache);
+      this.#view = this.#db.build(this.#cache);
       this.#dirty = false;
     }
     return this.#view;
@@ -70,7 +82,7 @@ export class ZoneLink {
         this.#opts.onChange();
       });
       client.on('connected', () => { this.#lastError = undefined; });
-      const cache = client.monitor<OvnSouthboundTables>('OVN_Southbound', IC_ZONE_SB_COLUMNS);
+      const cache = client.monitor<T>(this.#db.db, this.#db.columns as MonitorSpecFor<T>);
       this.#cache = cache;
       // Every batch, the resync after a reconnect included, may change the plan.
       cache.on('change', () => {

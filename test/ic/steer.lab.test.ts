@@ -152,6 +152,37 @@ test('L3: steer --once --l3-subnets routes every cross-zone pair to the destinat
   assert.ok((await l3Pairs()).wrong.length > 0, 'after uninstall the upstream behaviour is back');
 });
 
+test('L3 controller: converges, then follows a routed pod moving to another VTEP within 2 s', async () => {
+  const subnets = parseL3Subnets('203.0.113.128/28,203.0.113.144/28,203.0.113.160/28', zones.zones.length);
+  const c = new SteerController(zones, { timeoutMs: 5000, l3Subnets: subnets }).start();
+  try {
+    await c.converged(30_000);
+    assert.deepEqual((await l3Pairs()).wrong, []);
+    // l3-stream-2's VF is re-labelled to hv2's management VTEP: every other zone must route it via port index 0.
+    const s2 = lab.pods['l3-stream-2']!;
+    const t0 = performance.now();
+    await lab.vsctl('hv2', ['set', 'Interface', s2.representor, 'external_ids:encap-ip=192.0.2.21']);
+    await pollUntil(async () => {
+      const routes = await Promise.all(['hv1', 'hv3'].map((z) => lab.zoneNbctl(z, ['--bare', '--columns=nexthop,output_port', 'find', 'Logical_Router_Static_Route', `ip_prefix="${s2.ip}/32"`])));
+      return routes.every((r, i) => r.includes('203.0.113.130') && r.includes(`mvtep-ts-hv${i === 0 ? 1 : 3}-0`)) ? ready(true) : notYet(routes.join(' | '));
+    }, 10_000, { onTimeout: (why) => new Error(`L3 steering did not follow: ${why}`), maxIntervalMs: 50 });
+    const took = performance.now() - t0;
+    console.log(`# L3 route followed the VTEP change in ${Math.round(took)} ms`);
+    assert.ok(took < 2000, `followed in ${Math.round(took)} ms (limit 2000)`);
+    await c.converged(10_000);
+    const moved = { ...s2, encapIp: '192.0.2.21' };
+    for (const a of l3Pods().filter((p) => p.chassis !== 'hv2')) {
+      const e = await lab.traceEgress(a.name, s2.name);
+      assert.ok(e.kind === 'tunnel' && e.remoteIp === moved.encapIp && e.localIp === a.encapIp, `${a.name} -> ${s2.name}: ${e.kind === 'tunnel' ? `${e.localIp}->${e.remoteIp}` : e.kind}`);
+    }
+    await lab.vsctl('hv2', ['set', 'Interface', s2.representor, 'external_ids:encap-ip=192.0.2.22']);
+  } finally {
+    c.close();
+  }
+  const u = await steerOnce(zones, { uninstall: true });
+  assert.equal(u.totals.unreachable, 0);
+});
+
 /** Waits until `lport` points at `ip` in every zone but its home; returns the ms it took from `t0`. */
 async function followed(lport: string, home: string, ip: string, t0: number): Promise<number> {
   await followedIn(zones.zones.filter((z) => z.name !== home).map((z) => z.name), lport, ip);

@@ -36,7 +36,8 @@ home zone is unreachable are left as they are.
   --once         one run: steer, re-read until nothing is left to write, exit
   --l3-subnets LIST  comma-separated IPv4 subnets, one per VTEP index (a node's
                  VTEPs in address order), each with room for every zone;
-                 enables L3 steering (with --once)
+                 enables L3 steering (the controller then also monitors
+                 every zone's NB)
   --dry-run      with --once: print what would be written, write nothing
   --uninstall    clear every encap steering wrote and the marker key, exit
   --timeout S    connect and per-transaction deadline in seconds (default 10)
@@ -59,7 +60,6 @@ Examples:
     const once = values.once === true || values.uninstall === true;
     if (values['dry-run'] && !once) throw new UsageError('--dry-run needs --once or --uninstall', '--dry-run');
     const l3Subnets = values['l3-subnets'] === undefined ? undefined : parseL3Subnets(values['l3-subnets'], zones.zones.length);
-    if (l3Subnets && !once) throw new UsageError('--l3-subnets needs --once for now: the controller steers L2 ports only (run --once after topology changes)', '--l3-subnets');
     if (l3Subnets && values.uninstall) throw new UsageError('--l3-subnets is not used by --uninstall (it removes every row it finds marked)', '--l3-subnets');
     if (values.json && !once) throw new UsageError('--json needs --once or --uninstall (the controller logs JSON lines on stderr)', '--json');
     if (once) {
@@ -68,9 +68,10 @@ Examples:
       return exitCode(report);
     }
     const log = jsonLogger(io.stderr, 'info', { component: 'mvtep-ic-steer' });
-    const controller = new SteerController(zones, { timeoutMs });
+    const controller = new SteerController(zones, { timeoutMs, ...(l3Subnets ? { l3Subnets } : {}) });
     controller.on('event', (e) => {
       if (e.kind === 'wrote') log('info', 'steered', { zone: e.zone, writes: e.writes.length, ms: Math.round(e.ms) });
+      else if (e.kind === 'wrote-nb') log('info', 'l3 steering rows changed', { zone: e.zone, changes: e.changes, ms: Math.round(e.ms) });
       else if (e.kind === 'write-failed') log('warn', 'write failed, retrying', { zone: e.zone, error: e.error });
     });
     controller.start();
