@@ -17,6 +17,7 @@ import type { OvnSouthboundTables } from '../../src/schema/index.ts';
 import { SteerController, steerOnce } from '../../src/ic/index.ts';
 import { notYet, pollUntil, ready } from '../../src/util/wait.ts';
 import { leftovers } from '../lab/helpers/leftovers.ts';
+import { runCli } from '../helpers/cliIo.ts';
 
 const scenarioFile = new URL('../../examples/seed-ic.yaml', import.meta.url).pathname;
 let root: string;
@@ -181,6 +182,24 @@ test('L3 controller: converges, then follows a routed pod moving to another VTEP
   }
   const u = await steerOnce(zones, { uninstall: true });
   assert.equal(u.totals.unreachable, 0);
+});
+
+test('CLI: ic steer exits 1 with the pending reason, 0 once converged, 0 after --uninstall (--json reports)', async () => {
+  type Report = { totals: { pending: number; written: number; nbWritten: number }; zones: { pending: { reason: string }[] }[] };
+  const file = (await lab.status()).zonesFile!;
+  const few = await runCli(['ic', 'steer', '--zones', file, '--once', '--dry-run', '--json', '--l3-subnets', '203.0.113.128/28']);
+  assert.equal(few.code, 1, few.err);
+  const fr = JSON.parse(few.out) as Report;
+  assert.match(fr.zones[0]!.pending.map((p) => p.reason).join('; '), /hv1 has 3 VTEPs but --l3-subnets gives 1/);
+  const ok = await runCli(['ic', 'steer', '--zones', file, '--once', '--json']);
+  assert.equal(ok.code, 0, ok.err);
+  assert.deepEqual([(JSON.parse(ok.out) as Report).totals.pending, (JSON.parse(ok.out) as Report).totals.written], [0, 18]);
+  const text = await runCli(['ic', 'steer', '--zones', file, '--once']);
+  assert.equal(text.code, 0);
+  assert.match(text.out, /3 zones \(0 unreachable\): 18 steered, wrote 0, 0 pending/);
+  const un = await runCli(['ic', 'steer', '--zones', file, '--uninstall', '--json']);
+  assert.equal(un.code, 0, un.err);
+  assert.equal((JSON.parse(un.out) as Report).totals.written, 18);
 });
 
 /** Waits until `lport` points at `ip` in every zone but its home; returns the ms it took from `t0`. */
