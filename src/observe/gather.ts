@@ -27,6 +27,8 @@ export interface GatherOptions {
   readonly routeProbes?: number;
   /** Keep Port_Binding.mac (trace builds packets from it). */
   readonly withMacs?: boolean;
+  /** With zones: also read each zone's NB routing (routers' static routes, transit ports). */
+  readonly withRouting?: boolean;
 }
 
 /**
@@ -74,7 +76,7 @@ export async function gatherState(opts: GatherOptions): Promise<GatheredState> {
   }
   let zones: ZoneState[] | undefined;
   if (opts.zones) {
-    zones = await readZones(opts.zones.zones, { ...timeout(), ...(opts.withMacs ? { withMacs: true } : {}) });
+    zones = await readZones(opts.zones.zones, { ...timeout(), ...(opts.withMacs ? { withMacs: true } : {}), ...(opts.withRouting ? { withRouting: true } : {}) });
     ovnVersion ??= zones.find((z) => z.ovnVersion)?.ovnVersion;
     sources['zones'] = opts.zones.file;
   }

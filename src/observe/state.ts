@@ -33,6 +33,20 @@ export interface ZoneState {
   readonly ovnVersion?: string;
   /** Why the zone's Southbound could not be read. */
   readonly error?: string;
+  /** The zone's logical routing, when its NB was asked for and read. */
+  readonly routing?: ZoneRouting;
+  /** Why the zone's NB could not be read (its SB may still be fine). */
+  readonly nbError?: string;
+}
+
+/**
+ * What decides which transit port a routed packet crosses: the static
+ * routes of the zone's routers, and every transit-switch port with its
+ * addresses (a route's nexthop is the address of the peer it leads to).
+ */
+export interface ZoneRouting {
+  readonly routes: readonly { readonly router: string; readonly prefix: string; readonly nexthop: string; readonly outputPort?: string; readonly steering: boolean }[];
+  readonly transitPorts: readonly { readonly lport: string; readonly ips: readonly string[] }[];
 }
 
 export interface NodeState {

@@ -3,7 +3,7 @@ import type { CrossZoneVerdict, EgressReason } from '../ovn/index.ts';
 /** One hop of the explanation, in path order. */
 export type TraceStepKind =
   | 'source-vif' | 'representor' | 'pf' | 'local-vtep' | 'encap-id' | 'tunnel' | 'kernel-route'
-  | 'bridge' | 'vlan' | 'uplink' | 'remote-chassis' | 'remote-port' | 'home-vtep' | 'remote-vtep' | 'destination-vif';
+  | 'bridge' | 'vlan' | 'uplink' | 'remote-chassis' | 'route' | 'remote-port' | 'home-vtep' | 'remote-vtep' | 'destination-vif';
 
 export interface TraceStep {
   readonly step: TraceStepKind;
@@ -91,7 +91,11 @@ export interface TraceInterconnect {
   readonly sourceZone: string;
   readonly destinationZone: string;
   /** The source zone's port the packet is sent to; null within one zone. */
-  readonly remotePort: { readonly lport: string; readonly transit: boolean; readonly encapIp: string | null } | null;
+  readonly remotePort: {
+    readonly lport: string; readonly transit: boolean; readonly encapIp: string | null;
+    /** On a routed path whose zone NB was read: the route that leads to this transit port. */
+    readonly route?: { readonly router: string; readonly prefix: string; readonly nexthop: string; readonly outputPort?: string; readonly steering: boolean };
+  } | null;
   /** The destination pod's Port_Binding.encap IP in its home zone (or its chassis' only VTEP). */
   readonly destinationHomeVtep: string | null;
   /** What the path targets against that VTEP; null within one zone. */

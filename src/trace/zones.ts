@@ -1,6 +1,7 @@
 import { crossZoneVerdict, podHomes, type CrossZoneVerdict, type PodHome, type ZoneBindings } from '../ovn/index.ts';
 import type { ZonesFile } from '../config/index.ts';
-import { gatherState } from '../observe/index.ts';
+import { gatherState, type ZoneRouting, type ZoneState } from '../observe/index.ts';
+import { contains, parsePrefix } from '../config/nodeSpecIp.ts';
 import { Deadline } from '../util/deadline.ts';
 import { buildContext, type GatheredState, type ZoneContext } from '../verify/index.ts';
 import { explainPath, TraceError } from './explain.ts';
@@ -26,20 +27,59 @@ function homeOf(lport: string, homes: ReadonlyMap<string, PodHome>, conflicts: R
   throw new TraceError('trace-unknown-port', `no zone binds logical port '${lport}' to a local chassis${why}`, lport);
 }
 
+/** How a routed packet for the destination pod's IP reaches the transit switch in the source zone. */
+export interface RoutedHop {
+  readonly router: string;
+  readonly prefix: string;
+  readonly nexthop: string;
+  readonly outputPort?: string;
+  /** The route is one `mvtep ic steer` wrote. */
+  readonly steering: boolean;
+}
+
+/**
+ * The transit port a routed packet for `ip` crosses, as OVN's router decides
+ * it for static routes: the longest prefix holding `ip`, then the transit
+ * port whose address is that route's nexthop. Undefined when the zone's
+ * routes do not lead to a transit port (or its NB was not read).
+ */
+export function routedTransitPort(routing: ZoneRouting, ip: string): { lport: string; hop: RoutedHop } | undefined {
+  let best: (ZoneRouting['routes'][number] & { len: number }) | undefined;
+  for (const r of routing.routes) {
+    const p = parsePrefix(r.prefix, false);
+    if (!p.ok || !contains(p.value, ip)) continue;
+    if (!best || p.value.prefixLength > best.len) best = { ...r, len: p.value.prefixLength };
+  }
+  if (!best) return undefined;
+  const port = routing.transitPorts.find((t) => t.ips.includes(best!.nexthop));
+  if (!port) return undefined;
+  const { len: _len, ...hop } = best;
+  return { lport: port.lport, hop };
+}
+
+/** The destination pod's IPv4 address, from its home Port_Binding's mac column ("MAC IP ..."). */
+function podIp(home: ZoneState | undefined, lport: string): string | undefined {
+  const pb = home?.southbound?.portBindings.find((p) => p.logicalPort === lport && p.type === '');
+  return pb?.mac?.[0]?.split(/\s+/).slice(1).find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
+}
+
 /**
  * The port the source zone sends to for `to`: its own remote port when the
- * zone has one (L2), else the one remote port of the destination chassis that
- * is no pod (the transit port of an L3 network; logical routing is not
- * modelled, so several such ports cannot be told apart).
+ * zone has one (L2); on a routed path the transit port the zone's routes
+ * lead to when its NB was read, else the one remote port of the destination
+ * chassis that is no pod.
  */
-function remotePortFor(b: ZoneBindings, to: string, dst: PodHome, homes: ReadonlyMap<string, PodHome>): { lport: string; transit: boolean } {
+function remotePortFor(b: ZoneBindings, routing: ZoneRouting | undefined, to: string, toIp: string | undefined, dst: PodHome,
+  homes: ReadonlyMap<string, PodHome>): { lport: string; transit: boolean; hop?: RoutedHop } {
   const own = b.ports.find((p) => p.lport === to);
   if (own) return { lport: to, transit: false };
   const transit = b.ports.filter((p) => p.type === 'remote' && p.chassis === dst.chassis && !homes.has(p.lport)).map((p) => p.lport).sort();
+  const routed = routing && toIp ? routedTransitPort(routing, toIp) : undefined;
+  if (routed && transit.includes(routed.lport)) return { lport: routed.lport, transit: true, hop: routed.hop };
   if (transit.length === 1) return { lport: transit[0]!, transit: true };
   throw new TraceError('trace-no-remote-port', transit.length === 0
     ? `zone ${b.zone} has no remote port for '${to}' and no transit port of chassis ${dst.chassis}`
-    : `zone ${b.zone} reaches ${dst.chassis} through ${transit.length} transit ports (${transit.join(', ')}): which one '${to}' is routed to is decided by logical routes, which trace does not model`, to);
+    : `zone ${b.zone} reaches ${dst.chassis} through ${transit.length} transit ports (${transit.join(', ')}) and ${routing ? `no route for ${toIp ?? `'${to}' (no IPv4 address known)`} leads to one of them` : 'its NB routes were not read'}`, to);
 }
 
 function readable(z: ZoneContext): z is ZoneContext & { bindings: ZoneBindings } {
@@ -55,7 +95,7 @@ export interface ZonePathPlan {
   /** The source zone alone, as a central-mode state: what explainPath / traceLive trace. */
   readonly inZone: GatheredState;
   /** The port the source zone sends to (`to` itself within one zone). */
-  readonly port: { readonly lport: string; readonly transit: boolean };
+  readonly port: { readonly lport: string; readonly transit: boolean; readonly hop?: RoutedHop };
   /** IP of the Encap row that port's Port_Binding.encap references in the source zone. */
   readonly remoteEncap: string | null;
 }
@@ -70,7 +110,8 @@ export function planAcrossZones(state: GatheredState, from: string, to: string):
   const source = homeOf(from, homes, conflicts, unreadable);
   const destination = homeOf(to, homes, conflicts, unreadable);
   const zone = zones.find((z) => z.zone.name === source.zone)!;
-  const port = source.zone === destination.zone ? { lport: to, transit: false } : remotePortFor(zone.bindings, to, destination, homes);
+  const toIp = podIp(ctx.zones.find((z) => z.zone.name === destination.zone)?.zone, to);
+  const port = source.zone === destination.zone ? { lport: to, transit: false } : remotePortFor(zone.bindings, zone.zone.routing, to, toIp, destination, homes);
   const version = zone.zone.ovnVersion ?? state.ovnVersion;
   const inZone: GatheredState = { format: state.format, nodes: state.nodes, southbound: zone.zone.southbound!, ...(version ? { ovnVersion: version } : {}) };
   const remoteEncap = zone.bindings.ports.find((p) => p.lport === port.lport)?.encapIp ?? null;
@@ -84,7 +125,7 @@ export function finishAcrossZones(plan: ZonePathPlan, base: TraceResult): TraceR
   const cross = source.zone !== dst.zone;
   const interconnect: TraceInterconnect = {
     sourceZone: source.zone, destinationZone: dst.zone,
-    remotePort: cross ? { lport: port.lport, transit: port.transit, encapIp: plan.remoteEncap } : null,
+    remotePort: cross ? { lport: port.lport, transit: port.transit, encapIp: plan.remoteEncap, ...(port.hop ? { route: port.hop } : {}) } : null,
     destinationHomeVtep: dst.vtep ?? null, verdict: cross ? verdict : null,
   };
   const r: TraceResult = { ...base, to: plan.to, interconnect };
@@ -109,7 +150,8 @@ function withZoneSteps(r: TraceResult, verdict: CrossZoneVerdict, plan: ZonePath
   const { destination: dst, port } = plan;
   const steps = [...r.steps];
   const at = steps.findIndex((s) => s.step === 'remote-chassis');
-  steps.splice(at < 0 ? steps.length : at + 1, 0,
+  const route = port.hop ? [{ step: 'route' as const, text: `in zone ${plan.source.zone}, router ${port.hop.router}: ${port.hop.prefix} via ${port.hop.nexthop}${port.hop.outputPort ? ` (${port.hop.outputPort})` : ''}${port.hop.steering ? ', a steering route of mvtep ic steer' : ''} -> ${port.lport}` }] : [];
+  steps.splice(at < 0 ? steps.length : at + 1, 0, ...route,
     { step: 'remote-port', text: `in zone ${plan.source.zone}, ${port.transit ? `transit port ${port.lport} of ${dst.chassis}` : `remote port ${port.lport}`} (type=remote); Port_Binding.encap ${plan.remoteEncap ?? 'none'}` },
     { step: 'home-vtep', text: `${r.to} lives in zone ${dst.zone} on ${dst.chassis}; its home VTEP ${dst.vtep ?? 'is not pinned'}: the path ${VERDICT_TEXT[verdict]}` });
   const last = steps.findIndex((s) => s.step === 'destination-vif');
@@ -117,7 +159,7 @@ function withZoneSteps(r: TraceResult, verdict: CrossZoneVerdict, plan: ZonePath
   const targets = r.remote_ip ?? `one of ${[...new Set(r.candidates.map((c) => c.remote_ip))].join(', ')}`;
   const warnings = verdict === 'steered' ? [...r.warnings]
     : [...r.warnings, `cross-zone destination ${verdict}: ${r.to}'s home VTEP is ${dst.vtep ?? 'unknown'}, the path targets ${targets} `
-      + `(${port.transit ? 'a routed path: steered by per-VTEP transit ports, see docs/verify.md' : 'fix: mvtep ic steer'})`];
+      + `(${port.transit ? 'a routed path: mvtep ic steer --l3-subnets routes it through a per-VTEP transit port, see docs/interconnect.md' : 'fix: mvtep ic steer'})`];
   return { ...r, steps, warnings };
 }
 
@@ -137,7 +179,7 @@ export interface ZonesTraceOptions {
  */
 export async function traceAcrossZones(opts: ZonesTraceOptions): Promise<{ result: TraceResult; state: GatheredState }> {
   const deadline = new Deadline(opts.timeoutMs ?? 30_000);
-  const state = await gatherState({ zones: opts.zones, withMacs: true, timeoutMs: deadline.remainingMs() });
+  const state = await gatherState({ zones: opts.zones, withMacs: true, withRouting: true, timeoutMs: deadline.remainingMs() });
   const plan = planAcrossZones(state, opts.from, opts.to);
   const zone = opts.zones.zones.find((z) => z.name === plan.source.zone)!;
   const chassis = zone.chassis.find((c) => c.name === plan.source.chassis);

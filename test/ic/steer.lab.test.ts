@@ -18,6 +18,7 @@ import { SteerController, steerOnce } from '../../src/ic/index.ts';
 import { notYet, pollUntil, ready } from '../../src/util/wait.ts';
 import { leftovers } from '../lab/helpers/leftovers.ts';
 import { runCli } from '../helpers/cliIo.ts';
+import { traceAcrossZones } from '../../src/trace/index.ts';
 
 const scenarioFile = new URL('../../examples/seed-ic.yaml', import.meta.url).pathname;
 let root: string;
@@ -139,6 +140,10 @@ test('L3: steer --once --l3-subnets routes every cross-zone pair to the destinat
   assert.equal(r.totals.steered, 36);
   const after = await l3Pairs();
   assert.deepEqual(after.wrong, [], 'after steering every routed pair leaves on the source pod VTEP and targets the destination pod VTEP');
+  // trace follows the steering route to the per-VTEP transit port and judges the path steered.
+  const { result: tr } = await traceAcrossZones({ zones, from: 'l3-stream-1', to: 'l3-storage-3' });
+  assert.equal(tr.interconnect?.verdict, 'steered');
+  assert.deepEqual([tr.interconnect?.remotePort?.lport, tr.interconnect?.remotePort?.route?.steering, tr.remote_ip], ['mvtep-tstor-hv3-2', true, '192.0.2.33']);
   const again = await steerOnce(zones, { l3Subnets: subnets });
   assert.equal(again.totals.written + again.totals.nbWritten, 0, 'a second run has nothing to write');
 

@@ -57,3 +57,22 @@ test('unknown pods, unreachable zones, pods within one zone', () => {
   assert.deepEqual(same.interconnect, { sourceZone: 'hv1', destinationZone: 'hv1', remotePort: null, destinationHomeVtep: '192.0.2.12', verdict: null });
   assert.throws(() => explainAcrossZones({ ...s, zones: [] }, 'a', 'b'), /needs zones/);
 });
+
+test('routed path: the longest matching static route picks the transit port by its nexthop; no route, no port', async () => {
+  const { routedTransitPort } = await import('../../src/trace/index.ts');
+  const routing = {
+    routes: [
+      { router: 'lr-hv1', prefix: '203.0.113.80/28', nexthop: '198.51.100.2', steering: false },
+      { router: 'lr-hv1', prefix: '203.0.113.83/32', nexthop: '203.0.113.146', outputPort: 'mvtep-ts-hv1-1', steering: true },
+    ],
+    transitPorts: [
+      { lport: 'tstor-hv2', ips: ['198.51.100.2'] },
+      { lport: 'mvtep-tstor-hv2-1', ips: ['203.0.113.146'] },
+    ],
+  };
+  assert.equal(routedTransitPort(routing, '203.0.113.83')?.lport, 'mvtep-tstor-hv2-1');
+  assert.equal(routedTransitPort(routing, '203.0.113.83')?.hop.steering, true);
+  assert.equal(routedTransitPort(routing, '203.0.113.84')?.lport, 'tstor-hv2', 'the node subnet route for a pod without a /32');
+  assert.equal(routedTransitPort(routing, '203.0.113.99'), undefined);
+  assert.equal(routedTransitPort({ ...routing, transitPorts: [] }, '203.0.113.83'), undefined, 'a nexthop that is no transit port');
+});
