@@ -76,14 +76,17 @@ export async function main(argv: string[], io: CliIo = defaultIo(), only?: reado
     io.stderr.write(`mvtep: unknown command '${argv.join(' ')}' (see mvtep --help)\n`);
     return 2;
   }
-  if (found.rest.includes('--help') || found.rest.includes('-h')) {
+  // After `--` the words belong to a command run on the user's behalf (`lab exec POD -- CMD --help`).
+  const cut = found.rest.indexOf('--');
+  const own = cut < 0 ? found.rest : found.rest.slice(0, cut);
+  if (own.includes('--help') || own.includes('-h')) {
     io.stdout.write(found.command.usage.endsWith('\n') ? found.command.usage : found.command.usage + '\n');
     return 0;
   }
   try {
     return await found.command.run(found.rest, io);
   } catch (err) {
-    return await reportError(found.command.name, err, io, found.rest.includes('--json'));
+    return await reportError(found.command.name, err, io, own.includes('--json'));
   }
 }
 

@@ -64,6 +64,19 @@ export function openVswitchExternalIds(spec: ChassisSpec, scenario: Scenario, sb
  * ovs-vswitchd (inside the netns), br-int (dummy datapath) and ovn-controller.
  * Returns the handle completed with the fixture's VFs.
  */
+/**
+ * A node with several VTEPs in one subnet must answer ARP for a VTEP only on
+ * that VTEP's own port (arp_ignore=1) and source its requests from it
+ * (arp_announce=2). Linux's default answers for every local address on every
+ * interface: a peer's request, flooded by the fabric to all of a node's NICs,
+ * got one reply per NIC, and the peer's OVS kept whichever came last, so
+ * tunnels to the streaming VTEP landed on the storage NIC (and its kernel
+ * answered "udp port 6081 unreachable"). Real multi-VTEP hosts need the same.
+ */
+async function oneNicPerVtepArp(netns: string): Promise<void> {
+  await run(['ip', 'netns', 'exec', netns, 'sysctl', '-q', '-w', 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2']);
+}
+
 export async function startChassis(ctx: LabContext, scenario: Scenario, spec: ChassisSpec, handle: ChassisHandle,
   fabric: FabricHandle, sbRemote: string = ctx.state.sb!.remote): Promise<ChassisHandle> {
   const dir = handle.runDir;
@@ -77,6 +90,7 @@ export async function startChassis(ctx: LabContext, scenario: Scenario, spec: Ch
     { seed: handle.index });
 
   await ctx.netnsAdd(handle.netns);
+  if (isNetdevLab(scenario)) await oneNicPerVtepArp(handle.netns);
   for (const [ni, nic] of handle.nics.entries()) {
     await cablePf(ctx, fabric, handle.netns, nic.pf, fixture.nics[ni]!.mac, nic.fabricPeer);
   }

@@ -1,9 +1,10 @@
 import { MvtepError } from '../util/errors.ts';
+import type { PassthroughOptions } from '../util/exec.ts';
 import { LabContext } from './context.ts';
 import { chassisEncapIps } from '../ovn/index.ts';
 import type { NodeState, SouthboundState } from '../observe/index.ts';
 import { icMissing } from './icReadiness.ts';
-import { createLogicalPorts, deleteLogicalPort, execInPod, plugRepresentors, podHandle, unplugRepresentor } from './pods.ts';
+import { createLogicalPorts, deleteLogicalPort, execInPod, execInPodPassthrough, plugRepresentors, podHandle, unplugRepresentor } from './pods.ts';
 import { isAlive } from './process.ts';
 import { isNetdevLab, nextPodNetns } from './podNetns.ts';
 import { awaitReady, bindingsByPort, missing, readLabNode, readLabSouthbound } from './readiness.ts';
@@ -75,7 +76,7 @@ export class Lab {
 
   private podOf(name: string): PodHandle {
     const p = this.pods[name];
-    if (!p) throw new LabUsageError('lab-no-pod', `lab ${this.name} has no pod '${name}'`, name);
+    if (!p) throw new LabUsageError('lab-no-pod', `lab ${this.name} has no pod '${name}' (pods: ${Object.keys(this.pods).join(', ') || 'none'})`, name);
     return p;
   }
 
@@ -90,6 +91,11 @@ export class Lab {
   /** Runs `argv` in pod `name`'s netns (netdev labs); the result carries the exit code, not a throw. */
   exec(name: string, argv: readonly string[], timeoutMs?: number) {
     return execInPod(this.podOf(name), argv, timeoutMs);
+  }
+
+  /** Runs `argv` in pod `name`'s netns with its output streamed to `io`; resolves with its exit status. */
+  execPassthrough(name: string, argv: readonly string[], io: PassthroughOptions): Promise<number> {
+    return execInPodPassthrough(this.podOf(name), argv, io);
   }
 
   /** `ovs-appctl -t <chassis' vswitchd>` with `args`. */

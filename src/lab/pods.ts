@@ -2,7 +2,7 @@ import type { LabContext } from './context.ts';
 import type { PodSpec, SwitchSpec } from './scenario.ts';
 import type { ChassisHandle, PodHandle } from './state.ts';
 import { MvtepError } from '../util/errors.ts';
-import { run } from '../util/exec.ts';
+import { run, runPassthrough, type PassthroughOptions } from '../util/exec.ts';
 import { isNetdevLab, wirePod } from './podNetns.ts';
 import { deleteNetns } from './state.ts';
 
@@ -63,12 +63,22 @@ export async function unplugRepresentor(ctx: LabContext, chassis: ChassisHandle,
   }
 }
 
-/** Runs `argv` inside a netdev lab pod's netns (`mvtep lab exec`). */
-export async function execInPod(pod: PodHandle, argv: readonly string[], timeoutMs = 60_000) {
+/** `argv` run inside a netdev lab pod's netns; pods of dummy labs have none. */
+export function podExecArgv(pod: PodHandle, argv: readonly string[]): string[] {
   if (!pod.netns) {
-    throw new PodError('pod-no-netns', `pod ${pod.name} has no network namespace: only 'datapath: netdev' labs give pods one`, pod.name);
+    throw new PodError('pod-no-netns', `pod ${pod.name} has no network namespace: pods have a network namespace only with datapath: netdev`, pod.name);
   }
-  return run(['ip', 'netns', 'exec', pod.netns, ...argv], { allowFailure: true, timeoutMs });
+  return ['ip', 'netns', 'exec', pod.netns, ...argv];
+}
+
+/** Runs `argv` inside a netdev lab pod's netns and collects its output. */
+export async function execInPod(pod: PodHandle, argv: readonly string[], timeoutMs = 60_000) {
+  return run(podExecArgv(pod, argv), { allowFailure: true, timeoutMs });
+}
+
+/** Runs `argv` inside a netdev lab pod's netns, its output streamed (`mvtep lab exec`); resolves with its exit status. */
+export function execInPodPassthrough(pod: PodHandle, argv: readonly string[], io: PassthroughOptions): Promise<number> {
+  return runPassthrough(podExecArgv(pod, argv), io);
 }
 
 export async function deleteLogicalPort(ctx: LabContext, pod: PodHandle): Promise<void> {

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import type { Writable } from 'node:stream';
 import { MvtepError } from './errors.ts';
 
 export interface ExecResult {
@@ -69,5 +71,54 @@ export function run(argv: readonly string[], options: ExecOptions = {}): Promise
       child.stdin.on('error', () => {});
       child.stdin.end(options.input);
     }
+  });
+}
+
+export interface PassthroughOptions {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  /** Give the child this process's stdin (an interactive command); default: no stdin. */
+  readonly inheritStdin?: boolean;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** A stream backed by a file descriptor (process.stdout, a file) the child can write to directly. */
+function fdOf(stream: Writable): number | undefined {
+  const fd: unknown = (stream as { fd?: unknown }).fd;
+  return typeof fd === 'number' ? fd : undefined;
+}
+
+/**
+ * Runs a program with an argv array (never a shell), its output streamed to
+ * `stdout`/`stderr` as it comes (a capture running for minutes shows up at
+ * once), and resolves with its exit status: the code, or 128 + N when killed
+ * by signal N (the shell's convention). SIGINT/SIGTERM/SIGHUP sent to this
+ * process while the child runs are passed on to it, so it is never orphaned.
+ */
+export function runPassthrough(argv: readonly string[], options: PassthroughOptions): Promise<number> {
+  const [file, ...args] = argv;
+  if (file === undefined) return Promise.reject(new ExecError(argv, 'empty argv'));
+  return new Promise((resolve, reject) => {
+    // A real fd goes to the child as is: tools see a terminal and keep their line buffering.
+    const outFd = fdOf(options.stdout);
+    const errFd = fdOf(options.stderr);
+    const child = spawn(file, args, {
+      env: options.env ?? process.env,
+      stdio: [options.inheritStdin ? 'inherit' : 'ignore', outFd ?? 'pipe', errFd ?? 'pipe'],
+    });
+    child.stdout?.pipe(options.stdout, { end: false });
+    child.stderr?.pipe(options.stderr, { end: false });
+    const forward = (signal: NodeJS.Signals) => { child.kill(signal); };
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    for (const s of signals) process.on(s, forward);
+    const done = () => { for (const s of signals) process.off(s, forward); };
+    child.on('error', (e) => {
+      done();
+      reject(new ExecError(argv, `cannot run ${file}: ${e.message}`, undefined, e));
+    });
+    child.on('close', (code, signal) => {
+      done();
+      resolve(code ?? 128 + (signal ? osConstants.signals[signal] : 0));
+    });
   });
 }

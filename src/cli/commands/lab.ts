@@ -102,6 +102,11 @@ async function pickLabs(io: CliIo, values: { dir?: string; name?: string; all?: 
   return forDown && !values.all ? all.filter((s) => s.detached) : all;
 }
 
+/** What `status` and `exec` say when no lab matches. */
+function noLab(io: CliIo, values: { dir?: string; name?: string }): string {
+  return `no lab${values.name ? ` named ${values.name}` : ''} under ${values.dir ?? defaultLabRoot(io.env)}\n`;
+}
+
 const status: Command = {
   name: 'lab status',
   summary: 'show running labs: chassis, tunnels, bindings, sockets',
@@ -123,7 +128,7 @@ Examples:
     const states = await pickLabs(io, values, false);
     if (states.length === 0) {
       if (values.json) io.stdout.write('[]\n');
-      else io.stdout.write(`no lab${values.name ? ` named ${values.name}` : ''} under ${values.dir ?? defaultLabRoot(io.env)}\n`);
+      else io.stdout.write(noLab(io, values));
       return 1;
     }
     const out: LabStatus[] = [];
@@ -170,4 +175,56 @@ Examples:
   },
 };
 
-export const labCommands: Command[] = [up, status, down];
+const exec: Command = {
+  name: 'lab exec',
+  summary: "run a command in a pod's network namespace (datapath: netdev labs)",
+  usage: `Usage: mvtep lab exec [--name NAME] [--dir ROOT] POD -- COMMAND [ARG...]
+
+Runs COMMAND (as an argument list, no shell) in pod POD's network namespace
+of a running lab: its eth0 carries the pod's MAC and IP, and its packets
+cross the lab's br-int, tunnels and fabric. Output is passed through as it
+comes, stdin too; the exit status is COMMAND's (128+N when killed by
+signal N). Ctrl-C or SIGTERM is passed on to COMMAND.
+
+Pods have a network namespace only with 'datapath: netdev' in the scenario
+(OVS >= 3.7, release 26.03; docs/lab.md). Exit 2 for an unknown pod (the
+known pods are listed) or a pod of a dummy-datapath lab; no running lab
+is exit 1, as for 'mvtep lab status'.
+
+  --name NAME      the lab (needed when several run)
+  --dir ROOT       lab root (default: $MVTEP_LAB_DIR or <tmpdir>/mvtep-lab)
+
+Examples:
+  mvtep lab exec stream-1 -- ping -c 3 203.0.113.72
+  mvtep lab exec --name seed-netdev stream-2 -- ip -br addr
+  mvtep lab exec stream-1 -- tcpdump -n -e -i eth0 icmp`,
+  async run(argv, io) {
+    // Everything after the first `--` is the command's, options included.
+    const cut = argv.indexOf('--');
+    const own = cut < 0 ? argv : argv.slice(0, cut);
+    const command = cut < 0 ? [] : argv.slice(cut + 1);
+    const { values, positionals } = parseCommandArgs(own, rootOption, true);
+    const [pod, ...extra] = positionals;
+    if (pod === undefined) throw new UsageError('the pod is required: mvtep lab exec POD -- COMMAND');
+    if (extra.length > 0 || command.length === 0) {
+      throw new UsageError(`the command goes after '--': mvtep lab exec ${pod} -- COMMAND${extra.length > 0 ? ` (got '${extra.join(' ')}' before it)` : ''}`);
+    }
+    const states = await pickLabs(io, values, false);
+    if (states.length === 0) {
+      io.stderr.write(noLab(io, values));
+      return 1;
+    }
+    if (states.length > 1) throw new UsageError(`several labs are running (${states.map((s) => s.name).join(', ')}): give --name`);
+    const lab = await attachLab(states[0]!.workDir, { env: io.env });
+    const handle = lab.pods[pod];
+    if (!handle) throw new UsageError(`lab ${lab.name} has no pod '${pod}' (pods: ${Object.keys(lab.pods).join(', ') || 'none'})`, pod);
+    if (!handle.netns) {
+      throw new UsageError(`pod ${pod} has no network namespace: pods have a network namespace only with datapath: netdev `
+        + `(lab ${lab.name} runs datapath: ${lab.scenario?.datapath ?? 'dummy'})`, pod);
+    }
+    // Only the real terminal's stdin is worth giving; in-process callers (tests) have none.
+    return lab.execPassthrough(pod, command, { stdout: io.stdout, stderr: io.stderr, inheritStdin: io.stdout === process.stdout });
+  },
+};
+
+export const labCommands: Command[] = [up, status, down, exec];
