@@ -1,35 +1,15 @@
 // `mvtep lab up|status|down` end to end (in-process main(), real daemons).
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { main } from '../../src/cli/main.ts';
-import { captureIo } from '../helpers/cliIo.ts';
 import { attachLab, type LabStatus } from '../../src/lab/index.ts';
-import { leftovers, reap } from './helpers/leftovers.ts';
-
-const repo = new URL('../../', import.meta.url).pathname;
-const roots: string[] = [];
-after(async () => {
-  // Never leave a lab behind, even when an assertion failed half-way.
-  for (const r of roots) {
-    await cli(['lab', 'down', '--dir', r, '--all']).catch(() => undefined);
-    await reap(r);
-    await rm(r, { recursive: true, force: true });
-  }
-});
-
-async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; out: string; err: string }> {
-  const io = captureIo(env, repo);
-  const code = await main(argv, io);
-  return { code, out: io.out(), err: io.err() };
-}
+import { leftovers } from './helpers/leftovers.ts';
+import { cli, labRoot, repo } from './helpers/labCli.ts';
 
 test('lab up / status / down / down again', async () => {
-  const root = await mkdtemp(join(tmpdir(), 'mvtep-labcli-'));
-  roots.push(root);
+  const root = await labRoot();
   const up = await cli(['lab', 'up', '--scenario', 'examples/two-node.yaml', '--dir', root, '--json']);
   assert.equal(up.code, 0, up.err);
   const s = JSON.parse(up.out) as LabStatus;
@@ -73,8 +53,7 @@ test('lab up / status / down / down again', async () => {
 });
 
 test('lab up --hold: Ctrl-C while the CLI holds the lab tears it down', async () => {
-  const root = await mkdtemp(join(tmpdir(), 'mvtep-labcli-'));
-  roots.push(root);
+  const root = await labRoot();
   const child = spawn(process.execPath, [join(repo, 'bin/mvtep.js'), 'lab', 'up', '--scenario', 'examples/two-node.yaml', '--dir', root, '--hold'],
     { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -97,8 +76,7 @@ test('lab up --hold: Ctrl-C while the CLI holds the lab tears it down', async ()
 });
 
 test('bad scenario: exit 2 (unreadable input), message names file, key path and reason; nothing started', async () => {
-  const root = await mkdtemp(join(tmpdir(), 'mvtep-labcli-'));
-  roots.push(root);
+  const root = await labRoot();
   const file = join(root, 'bad.yaml');
   await writeFile(file, 'name: bad\nchassis:\n  - name: hv1\n    encapIps: [192.0.2.1, 10.1.1.1]\n');
   const r = await cli(['lab', 'up', '--scenario', file, '--dir', root]);
@@ -111,8 +89,7 @@ test('bad scenario: exit 2 (unreadable input), message names file, key path and 
 });
 
 test('missing runtime: a clear error before anything starts', async () => {
-  const root = await mkdtemp(join(tmpdir(), 'mvtep-labcli-'));
-  roots.push(root);
+  const root = await labRoot();
   const env = { ...process.env, PATH: '/nonexistent', MVTEP_RUNTIME_DIR: join(root, 'no-runtime') };
   const r = await cli(['lab', 'up', '--scenario', 'examples/two-node.yaml', '--dir', root], env);
   assert.equal(r.code, 1);

@@ -1,35 +1,15 @@
 // `mvtep lab exec POD -- CMD` end to end (in-process main(), real daemons): usage errors and a
 // dummy-datapath lab on every release; a ping across geneve from a netdev lab's pod on 26.03.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { main } from '../../src/cli/main.ts';
-import { captureIo } from '../helpers/cliIo.ts';
 import { requireRuntime } from '../../src/lab/runtime.ts';
 import { setupDemo } from '../../src/demo/session.ts';
-import { reap } from './helpers/leftovers.ts';
-
-const repo = new URL('../../', import.meta.url).pathname;
-const roots: string[] = [];
-after(async () => {
-  for (const r of roots) {
-    await cli(['lab', 'down', '--dir', r, '--all']).catch(() => undefined);
-    await reap(r);
-    await rm(r, { recursive: true, force: true });
-  }
-});
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = captureIo(process.env, repo);
-  const code = await main(argv, io);
-  return { code, out: io.out(), err: io.err() };
-}
+import { cli, labRoot, repo } from './helpers/labCli.ts';
 
 test('lab exec: usage errors, no lab, unknown pod, and a dummy-datapath lab refused with the reason', async () => {
-  const root = await mkdtemp(join(tmpdir(), 'mvtep-labexec-'));
-  roots.push(root);
+  const root = await labRoot('mvtep-labexec-');
   const none = await cli(['lab', 'exec', '--dir', root, 'stream-a', '--', 'true']);
   assert.equal(none.code, 1);
   assert.equal(none.err, `no lab under ${root}\n`, 'the words of `lab status`');
@@ -60,8 +40,7 @@ test('lab exec on a netdev lab: ping crosses geneve, exit codes and --help after
     t.skip(`release ${runtime.release} (OVS ${runtime.manifest.ovsVersion}): datapath: netdev needs OVS >= 3.7, i.e. 26.03`);
     return;
   }
-  const dir = await mkdtemp(join(tmpdir(), 'mvtep-labexec-'));
-  roots.push(dir);
+  const dir = await labRoot('mvtep-labexec-');
   const seed = (await readFile(join(repo, 'examples/seed-netdev.yaml'), 'utf8'));
   const file = join(dir, 'seed-netdev.yaml');
   await writeFile(file, seed);
