@@ -167,11 +167,12 @@ export class SteerController extends EventEmitter<ControllerEvents> {
   }
 
   /** True when every reachable zone is steered as planned and nothing is in flight. */
-  #isConverged(requireAll: boolean): boolean {
+  #isConverged(requireAll: boolean, requireNoPending = false): boolean {
     const all = [...this.#links, ...this.#nbLinks.values()];
     if (all.some((l) => l.writing)) return false;
     if (requireAll && all.some((l) => !l.view())) return false;
     if ([...this.#nbPlans.values()].some((p) => nbChangeCount(p) > 0) || this.#awaiting.size > 0) return false;
+    if (requireNoPending && [...this.#plans.values()].some((p) => p.pending.length > 0)) return false;
     for (const l of this.#links) {
       const v = l.view();
       if (!v) continue;
@@ -191,10 +192,13 @@ export class SteerController extends EventEmitter<ControllerEvents> {
 
   /**
    * Resolves once a pass finds nothing to write (every zone reachable, unless
-   * `requireAllZones` is false); rejects after `timeoutMs`.
+   * `requireAllZones` is false; and, with `requireNoPending`, no port left
+   * pending, e.g. a transit peer ovn-ic published but not yet bound); rejects
+   * after `timeoutMs`.
    */
-  converged(timeoutMs: number, opts: { requireAllZones?: boolean } = {}): Promise<SteerReport> {
+  converged(timeoutMs: number, opts: { requireAllZones?: boolean; requireNoPending?: boolean } = {}): Promise<SteerReport> {
     const requireAll = opts.requireAllZones ?? true;
+    const requireNoPending = opts.requireNoPending ?? false;
     return new Promise<SteerReport>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w.resolve !== done);
@@ -205,7 +209,7 @@ export class SteerController extends EventEmitter<ControllerEvents> {
         clearTimeout(timer);
         resolve(this.report());
       };
-      this.#waiters.push({ check: () => this.#isConverged(requireAll), resolve: done });
+      this.#waiters.push({ check: () => this.#isConverged(requireAll, requireNoPending), resolve: done });
       this.#settle();
     });
   }

@@ -1,3 +1,4 @@
+import type { LogicalRouting } from '../ovn/index.ts';
 /**
  * The observed state (what verify checks, trace explains, the dashboard shows): a plain-JSON picture of one or more nodes and the
  * Southbound. Gatherers fill it from a live node, the lab or a snapshot file;
@@ -39,15 +40,8 @@ export interface ZoneState {
   readonly nbError?: string;
 }
 
-/**
- * What decides which transit port a routed packet crosses: the static
- * routes of the zone's routers, and every transit-switch port with its
- * addresses (a route's nexthop is the address of the peer it leads to).
- */
-export interface ZoneRouting {
-  readonly routes: readonly { readonly router: string; readonly prefix: string; readonly nexthop: string; readonly outputPort?: string; readonly steering: boolean }[];
-  readonly transitPorts: readonly { readonly lport: string; readonly ips: readonly string[] }[];
-}
+/** A zone's logical routing as read from its NB (routers' static routes, transit ports): the model's input type. */
+export type ZoneRouting = LogicalRouting;
 
 export interface NodeState {
   /** A label for messages; the chassis name (system-id) when known. */

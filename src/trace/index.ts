@@ -4,4 +4,4 @@ export { compareWithObserved, kernelRoute, traceFlow, type ConfirmInputs } from 
 export { formatTrace } from './format.ts';
 export { unixctl, UnixctlError } from './unixctl.ts';
 export { traceLive, deriveAppctlTarget, type LiveTraceOptions } from './live.ts';
-export { explainAcrossZones, finishAcrossZones, planAcrossZones, routedTransitPort, traceAcrossZones, type RoutedHop, type ZonePathPlan, type ZonesTraceOptions } from './zones.ts';
+export { explainAcrossZones, finishAcrossZones, planAcrossZones, traceAcrossZones, type ZonePathPlan, type ZonesTraceOptions } from './zones.ts';

@@ -1,7 +1,6 @@
-import { crossZoneVerdict, podHomes, type CrossZoneVerdict, type PodHome, type ZoneBindings } from '../ovn/index.ts';
+import { crossZoneVerdict, podHomes, routedTransitPort, type CrossZoneVerdict, type PodHome, type RoutedHop, type ZoneBindings } from '../ovn/index.ts';
 import type { ZonesFile } from '../config/index.ts';
 import { gatherState, type ZoneRouting, type ZoneState } from '../observe/index.ts';
-import { contains, parsePrefix } from '../config/nodeSpecIp.ts';
 import { Deadline } from '../util/deadline.ts';
 import { buildContext, type GatheredState, type ZoneContext } from '../verify/index.ts';
 import { explainPath, TraceError } from './explain.ts';
@@ -25,36 +24,6 @@ function homeOf(lport: string, homes: ReadonlyMap<string, PodHome>, conflicts: R
   if (both) throw new TraceError('trace-pod-moving', `logical port '${lport}' is bound to a local chassis in zones ${both.join(' and ')} at once (mid-move)`, lport);
   const why = unreadable.length ? ` (unreadable zones: ${unreadable.join(', ')})` : '';
   throw new TraceError('trace-unknown-port', `no zone binds logical port '${lport}' to a local chassis${why}`, lport);
-}
-
-/** How a routed packet for the destination pod's IP reaches the transit switch in the source zone. */
-export interface RoutedHop {
-  readonly router: string;
-  readonly prefix: string;
-  readonly nexthop: string;
-  readonly outputPort?: string;
-  /** The route is one `mvtep ic steer` wrote. */
-  readonly steering: boolean;
-}
-
-/**
- * The transit port a routed packet for `ip` crosses, as OVN's router decides
- * it for static routes: the longest prefix holding `ip`, then the transit
- * port whose address is that route's nexthop. Undefined when the zone's
- * routes do not lead to a transit port (or its NB was not read).
- */
-export function routedTransitPort(routing: ZoneRouting, ip: string): { lport: string; hop: RoutedHop } | undefined {
-  let best: (ZoneRouting['routes'][number] & { len: number }) | undefined;
-  for (const r of routing.routes) {
-    const p = parsePrefix(r.prefix, false);
-    if (!p.ok || !contains(p.value, ip)) continue;
-    if (!best || p.value.prefixLength > best.len) best = { ...r, len: p.value.prefixLength };
-  }
-  if (!best) return undefined;
-  const port = routing.transitPorts.find((t) => t.ips.includes(best!.nexthop));
-  if (!port) return undefined;
-  const { len: _len, ...hop } = best;
-  return { lport: port.lport, hop };
 }
 
 /** The destination pod's IPv4 address, from its home Port_Binding's mac column ("MAC IP ..."). */

@@ -1,5 +1,5 @@
 import {
-  destinationCandidates, destinationVerdict, modelZone, podHomes,
+  destinationCandidates, destinationVerdict, modelZone, podHomes, routedTransitPort,
   type CrossZoneVerdict, type PodHome, type ZoneBindings, type ZoneModel,
 } from '../ovn/index.ts';
 import type { CheckContext, SbIndex, ZoneContext } from './context.ts';
@@ -36,6 +36,42 @@ export interface IcJudgement {
   readonly zones: readonly ReadableZone[];
   readonly homes: ReadonlyMap<string, PodHome>;
   readonly ports: readonly RemotePortJudgement[];
+  /**
+   * Per zone whose NB routing was read: the transit ports some remote pod's
+   * traffic is routed through (longest-prefix static route, its nexthop's
+   * port). A transit port outside this set carries no pod's traffic.
+   */
+  readonly transitInUse: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** A pod's IPv4 address from its home Port_Binding's mac column ("MAC IP ..."), when the state kept it. */
+function podIps(ctx: CheckContext, homes: ReadonlyMap<string, PodHome>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const zc of ctx.zones) {
+    for (const pb of zc.zone.southbound?.portBindings ?? []) {
+      if (pb.type !== '' || homes.get(pb.logicalPort)?.zone !== zc.zone.name) continue;
+      const ip = pb.mac?.[0]?.split(/\s+/).slice(1).find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
+      if (ip) out.set(pb.logicalPort, ip);
+    }
+  }
+  return out;
+}
+
+function transitUse(ctx: CheckContext, homes: ReadonlyMap<string, PodHome>): Map<string, Set<string>> {
+  const ips = podIps(ctx, homes);
+  const out = new Map<string, Set<string>>();
+  for (const zc of ctx.zones) {
+    const routing = zc.zone.routing;
+    if (!routing) continue;
+    const used = new Set<string>();
+    for (const [lport, ip] of ips) {
+      if (homes.get(lport)?.zone === zc.zone.name) continue;
+      const r = routedTransitPort(routing, ip);
+      if (r) used.add(r.lport);
+    }
+    out.set(zc.zone.name, used);
+  }
+  return out;
 }
 
 /** The zone through the IC model: its remote chassis and remote ports as its ovn-controllers see them. */
@@ -66,5 +102,5 @@ export function judgeInterconnect(ctx: CheckContext): IcJudgement {
       ports.push({ zone: z.name, lport: rp.lport, chassis: rp.chassis, home, written: w, candidates, verdict });
     }
   }
-  return { zones, homes, ports };
+  return { zones, homes, ports, transitInUse: transitUse(ctx, homes) };
 }

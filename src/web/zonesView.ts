@@ -87,7 +87,7 @@ export interface ZonesPollOptions {
 }
 
 export async function computeZonesView(zones: ZonesFile, timeoutMs?: number): Promise<DashboardView> {
-  const state = await gatherState({ zones, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+  const state = await gatherState({ zones, withMacs: true, withRouting: true, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
   return zonesDashboardView(state, zones.file);
 }
 

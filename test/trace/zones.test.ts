@@ -59,7 +59,7 @@ test('unknown pods, unreachable zones, pods within one zone', () => {
 });
 
 test('routed path: the longest matching static route picks the transit port by its nexthop; no route, no port', async () => {
-  const { routedTransitPort } = await import('../../src/trace/index.ts');
+  const { routedTransitPort } = await import('../../src/ovn/index.ts');
   const routing = {
     routes: [
       { router: 'lr-hv1', prefix: '203.0.113.80/28', nexthop: '198.51.100.2', steering: false },

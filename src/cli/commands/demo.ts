@@ -11,8 +11,16 @@ import { parseListen } from '../../config/index.ts';
 import { DEFAULT_LISTEN } from '../../web/listen.ts';
 import { waitForSignal } from '../../web/signals.ts';
 import type { DashboardView } from '../../web/view.ts';
+import type { CliIo } from '../command.ts';
+import type { ListenAddress } from '../../config/index.ts';
+import { runIcDemo } from '../../demo/ic.ts';
+import { formatIcTable } from '../../demo/icTable.ts';
+import { ViewHub } from '../../web/hub.ts';
+import { ZonesPoller } from '../../web/zonesView.ts';
+import { startDashboardServer } from '../../web/server.ts';
 
 const SEED = fileURLToPath(new URL('../../../examples/seed.yaml', import.meta.url));
+const SEED_IC = fileURLToPath(new URL('../../../examples/seed-ic.yaml', import.meta.url));
 
 function findingsText(view: DashboardView): string {
   if (view.findings.length === 0) return 'verify: no findings\n';
@@ -36,6 +44,7 @@ const demo: Command = {
   summary: 'the whole feature on a real OVN lab: steering table, verify, trace and the dashboard',
   usage: `Usage: mvtep demo [--no-ui] [--nodes N] [--keep] [--break CHECK] [--listen HOST:PORT]
                   [--seed FILE] [--json]
+       mvtep demo --ic [--no-ui] [--keep] [--listen HOST:PORT] [--seed FILE] [--json]
 
 Runs the seed's user story on a real OVN on this machine (docs/demo.md):
 a lab of N nodes x 3 SR-IOV NICs (management, streaming, storage), the
@@ -45,7 +54,16 @@ confirmed against ofproto/trace and the kernel's 'ip route get', printed as a
 steering table; then the dashboard on ${DEFAULT_LISTEN.host} until Ctrl-C, and full
 teardown (also on failure and Ctrl-C). Installs the OVN runtime when missing.
 
+With --ic, the same NICs in OVN interconnect mode, as OVN-Kubernetes runs
+(examples/seed-ic.yaml: a zone per node, the real ovn-ic, an L2 stretched
+switch and the routed L3 network): every cross-zone pod pair is traced with
+ofproto/trace before steering (upstream targets an arbitrary VTEP of the
+destination node; verify --zones says so), then 'mvtep ic steer' runs as a
+controller and every pair is traced again, on its own NIC at both ends. The
+dashboard is then 'mvtep ui --zones' on the lab.
+
 Options:
+  --ic             the interconnect demo (see above)
   --no-ui          print and exit instead of serving the dashboard
   --nodes N        chassis (${MIN_NODES}-${MAX_NODES}, default 3)
   --keep           leave the lab running (remove it with 'mvtep lab down');
@@ -58,20 +76,24 @@ Options:
   --seed FILE      scenario to start from (default examples/seed.yaml)
   --json           print the outcome (views, verdict, timings) as JSON
 
-Exit status: without --break, 0 when every path is confirmed on its own NIC
+Exit status: with --ic, 0 when the problem was shown before steering and
+every cross-zone path is on its own VTEPs after, 1 otherwise. Without --break, 0 when every path is confirmed on its own NIC
 and verify has no error, 1 otherwise; with --break, 0 when verify caught the
 injected check and trace showed the wrong NIC, 1 when not. 2 bad usage,
 130 interrupted during setup.
 
 Examples:
   mvtep demo
-  mvtep demo --no-ui --nodes 2
-  mvtep demo --no-ui --break encap-ip-mismatch --json`,
+  mvtep demo --no-ui --break encap-ip-mismatch --json
+  mvtep demo --ic --no-ui`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       'no-ui': { type: 'boolean' }, nodes: { type: 'string' }, keep: { type: 'boolean' }, break: { type: 'string' },
-      listen: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' },
+      listen: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, ic: { type: 'boolean' },
     });
+    if (values.ic) {
+      for (const k of ['nodes', 'break'] as const) if (values[k] !== undefined) throw new UsageError(`--ic runs the interconnect seed as it is: --${k} does not apply`, `--${k}`);
+    }
     const nodes = values.nodes === undefined ? 3 : Number(values.nodes);
     if (!/^\d+$/.test(values.nodes ?? '3') || nodes < MIN_NODES || nodes > MAX_NODES) {
       throw new UsageError(`--nodes: '${values.nodes}' is not a number from ${MIN_NODES} to ${MAX_NODES}`, values.nodes);
@@ -97,6 +119,10 @@ Examples:
       log(`${sig}: stopping`);
     });
     try {
+      if (values.ic) {
+        return await icDemo(io, { ui: !(values['no-ui'] ?? false), keep: values.keep ?? false, json: values.json ?? false,
+          seed: values.seed ?? SEED_IC, listen, allowNonLoopback: values.listen !== undefined, log, stop: signal.promise });
+      }
       const out = await runDemo({
         seedFile: values.seed ?? SEED,
         nodes,
@@ -135,5 +161,40 @@ Examples:
     }
   },
 };
+
+interface IcDemoCliOptions {
+  readonly ui: boolean;
+  readonly keep: boolean;
+  readonly json: boolean;
+  readonly seed: string;
+  readonly listen: ListenAddress;
+  readonly allowNonLoopback: boolean;
+  readonly log: (line: string) => void;
+  readonly stop: Promise<unknown>;
+}
+
+async function icDemo(io: CliIo, o: IcDemoCliOptions): Promise<number> {
+  const out = await runIcDemo({
+    seedFile: o.seed, keep: o.keep, log: o.log, stop: o.stop,
+    whileRunning: async (result, zones) => {
+      if (!o.json) io.stdout.write(`\nCross-zone paths (ofproto/trace on each source chassis):\n${formatIcTable(result)}`);
+      if (!o.ui) return;
+      const hub = new ViewHub();
+      const poller = await ZonesPoller.start({ zones, hub, log: o.log });
+      try {
+        const server = await startDashboardServer({ hub, listen: o.listen, allowNonLoopback: o.allowNonLoopback });
+        o.log(`dashboard (ui --zones) on ${server.url} (Ctrl-C to stop and tear down)`);
+        await o.stop;
+        await server.close();
+      } finally {
+        poller.close();
+      }
+    },
+  });
+  if (o.json) io.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  else io.stdout.write(`\ntimings: ${Object.entries(out.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`).join(', ')}\n`);
+  if (out.keptLab) o.log(`--keep: the lab is left running in ${out.keptLab}; zones file ${out.zonesFile}`);
+  return out.problemShown && out.allConfirmed ? 0 : 1;
+}
 
 export const demoCommands: Command[] = [demo];

@@ -47,7 +47,6 @@ Exit codes: 0 converged; 1 ports left pending; 3 a zone was unreachable.
 
 Examples:
   mvtep ic steer --zones /tmp/mvtep-lab/seed-ic/zones.yaml --once
-  mvtep ic steer --zones zones.yaml --once --dry-run --json
   mvtep ic steer --zones zones.yaml --once --l3-subnets 203.0.113.128/28,203.0.113.144/28,203.0.113.160/28
   mvtep ic steer --zones zones.yaml --uninstall`,
   async run(argv, io) {

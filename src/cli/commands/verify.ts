@@ -68,7 +68,8 @@ async function loadState(values: Record<string, string | boolean | undefined>): 
     const zones = await loadZonesFile(s('zones')!);
     if (zones.zones.length === 0) throw new UsageError(`${zones.file}: lists no zone (verify does not discover zones from icSb yet)`, zones.file);
     // Zones are read in parallel, each within the budget; a dead zone is a finding, not an abort.
-    return bounded(gatherState({ zones, ...(s('ovn-version') ? { ovnVersion: s('ovn-version')! } : {}), timeoutMs }), timeoutMs, `reading the zones of ${zones.file}`);
+    // NB routing and the pods' addresses: which transit port each routed pod's traffic crosses.
+    return bounded(gatherState({ zones, withMacs: true, withRouting: true, ...(s('ovn-version') ? { ovnVersion: s('ovn-version')! } : {}), timeoutMs }), timeoutMs, `reading the zones of ${zones.file}`);
   }
   if (!s('ovsdb') && !s('sb')) throw new UsageError('give --ovsdb, --sb, --zones or --snapshot');
   for (const k of ['sysfs', 'netns', 'spec']) {

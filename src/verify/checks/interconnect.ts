@@ -38,8 +38,9 @@ class Groups {
   }
 }
 
-function remotePortChecks(zones: readonly ReadableZone[], ports: readonly RemotePortJudgement[]): Finding[] {
+function remotePortChecks(zones: readonly ReadableZone[], ports: readonly RemotePortJudgement[], transitInUse: ReadonlyMap<string, ReadonlySet<string>>): Finding[] {
   const out: Finding[] = [];
+  let idle = 0;
   const arbitrary = new Groups();
   const unreachableVtep = new Groups();
   const unknownHome = new Groups();
@@ -49,7 +50,16 @@ function remotePortChecks(zones: readonly ReadableZone[], ports: readonly Remote
       if (p.verdict === 'wrong') drift.add(p, `${p.lport} (${p.written}, home ${p.home!.vtep})`);
     } else if (p.verdict === 'arbitrary') arbitrary.add(p);
     else if (p.verdict === 'wrong') unreachableVtep.add(p, `${p.lport} (home ${p.home!.vtep})`);
-    else if (p.verdict === 'no-home-vtep' && p.candidates.length >= 2) unknownHome.add(p);
+    else if (p.verdict === 'no-home-vtep' && p.candidates.length >= 2) {
+      // A transit port no routed pod's traffic uses (every pod has a steering route past it) cannot misdirect anything.
+      if (p.home === undefined && transitInUse.get(p.zone)?.has(p.lport) === false) idle++;
+      else unknownHome.add(p);
+    }
+  }
+  if (idle > 0) {
+    out.push(finding('ic-destination-arbitrary', 'info', 'transit ports',
+      `${idle} unpinned transit port(s) carry no pod's traffic: the zones route every remote pod past them (steering routes of mvtep ic steer --l3-subnets); only traffic to other addresses of those nodes uses them`,
+      'nothing to do for pods; see docs/interconnect.md'));
   }
   // The chassis' VTEPs as the zones know them (a zone lacking one is ic-remote-encaps-differ).
   const ipsOf = (chassis: string) => [...new Set(zones.flatMap((z) => z.model.remote.get(chassis)?.ips ?? []))].sort().join(', ');
@@ -135,6 +145,6 @@ export function interconnectChecks(ctx: CheckContext): Finding[] {
   }
   if (ctx.zones.length === 0) return out;
   const j = judgeInterconnect(ctx);
-  out.push(...remotePortChecks(j.zones, j.ports), ...remoteEncapChecks(j.zones), ...duplicateVtepChecks(j.zones));
+  out.push(...remotePortChecks(j.zones, j.ports, j.transitInUse), ...remoteEncapChecks(j.zones), ...duplicateVtepChecks(j.zones));
   return out;
 }
