@@ -7,7 +7,7 @@ import { startOvs, type OvsHarness } from './agentHarness.ts';
 import { IfaceWatch, plug } from './agentTestKit.ts';
 
 // The daemon as it runs in the DaemonSet: a separate process, JSON logs on
-// stderr, /healthz + /metrics on loopback, SIGHUP reload, SIGTERM exit 0.
+// stderr, /livez + /readyz + /metrics on loopback, SIGHUP reload, SIGTERM exit 0.
 const BIN = fileURLToPath(new URL('../../bin/mvtep.js', import.meta.url));
 let h: OvsHarness;
 let child: ChildProcess | undefined;
@@ -37,7 +37,7 @@ function waitLog(pred: (l: Record<string, unknown>) => boolean, what: string, ti
   });
 }
 
-test('mvtep agent: logs JSON, serves /healthz, reloads on SIGHUP, exits 0 on SIGTERM', async () => {
+test('mvtep agent: logs JSON, serves /readyz, reloads on SIGHUP, exits 0 on SIGTERM', async () => {
   const c = await OvsdbClient.connect(h.remote);
   const w = new IfaceWatch(c);
   try {
@@ -56,14 +56,14 @@ test('mvtep agent: logs JSON, serves /healthz, reloads on SIGHUP, exits 0 on SIG
         lines.push(JSON.parse(line) as Record<string, unknown>);
       }
     });
-    const serving = await waitLog((l) => l['msg'] === 'serving /healthz and /metrics', 'serving');
+    const serving = await waitLog((l) => l['msg'] === 'serving /livez, /readyz and /metrics', 'serving');
     await w.until('pod mapped by the daemon', () => w.encap('enp2s0f0_2') === '192.0.2.2');
     await waitLog((l) => l['msg'] === 'initial reconcile done', 'synced');
     for (const l of lines) {
       assert.equal(typeof l['ts'], 'string');
       assert.equal(l['component'], 'mvtep-agent');
     }
-    const hz = await fetch(`http://127.0.0.1:${String(serving['port'])}/healthz`);
+    const hz = await fetch(`http://127.0.0.1:${String(serving['port'])}/readyz`);
     assert.equal(hz.status, 200);
     child.kill('SIGHUP');
     await waitLog((l) => l['msg'] === 'full re-evaluation requested' && l['reason'] === 'reload', 'reload');

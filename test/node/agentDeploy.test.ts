@@ -5,10 +5,11 @@ import { parseAllDocuments } from 'yaml';
 import { agentCommands } from '../../src/cli/commands/agent.ts';
 
 // The DaemonSet must run exactly what `mvtep agent` accepts, on the host
-// network, with /sys and the OVS run dir mounted and the probe on /healthz.
+// network, with /sys and the OVS run dir mounted and the probes on /readyz and /livez.
 const file = new URL('../../deploy/agent-daemonset.yaml', import.meta.url);
 
-interface Container { args: string[]; readinessProbe: { httpGet: { host: string; port: number; path: string } }; volumeMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }> }
+interface Probe { httpGet: { host: string; port: number; path: string } }
+interface Container { args: string[]; readinessProbe: Probe; livenessProbe: Probe; volumeMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }> }
 interface PodSpec { hostNetwork: boolean; containers: Container[]; volumes: Array<{ name: string; hostPath: { path: string } }> }
 
 test('the DaemonSet runs the agent with options the CLI accepts, on the host network', async () => {
@@ -28,7 +29,9 @@ test('the DaemonSet runs the agent with options the CLI accepts, on the host net
   }));
   const listen = opts.get('listen')!;
   assert.equal(`${c.readinessProbe.httpGet.host}:${c.readinessProbe.httpGet.port}`, listen);
-  assert.equal(c.readinessProbe.httpGet.path, '/healthz');
+  // Readiness follows OVSDB; liveness must not (an OVS outage must not restart the agent).
+  assert.equal(c.readinessProbe.httpGet.path, '/readyz');
+  assert.equal(c.livenessProbe.httpGet.path, '/livez');
   const mount = (path: string) => c.volumeMounts.find((m) => m.mountPath === path);
   const hostPathOf = (name: string | undefined) => pod.volumes.find((v) => v.name === name)?.hostPath.path;
   assert.equal(hostPathOf(mount(opts.get('sysfs')!)?.name), '/sys');

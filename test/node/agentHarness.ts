@@ -38,6 +38,10 @@ export interface OvsHarness {
   vsctl(args: readonly string[], opts?: { wait?: boolean }): Promise<string>;
   /** Restarts ovsdb-server on the same database (an OVS upgrade or crash, as clients see it). */
   restartDb(): Promise<void>;
+  /** Stops ovsdb-server: nothing listens on the socket path until startDb(). */
+  stopDb(): Promise<void>;
+  /** Starts ovsdb-server again on the same database and socket path. */
+  startDb(): Promise<void>;
   down(): Promise<void>;
 }
 
@@ -91,10 +95,14 @@ export async function startOvs(opts: HarnessOptions = {}): Promise<OvsHarness> {
       (existsSync(sock) && (await canConnect(sock)) ? ready(true) : notYet(await logTail(join(dir, 'ovsdb-server.log')))), 30_000);
   };
   /** Stops ovsdb-server (clients see the connection drop) and starts it again on the same file. */
-  const restartDb = async () => {
+  const stopDb = async () => {
     const i = daemons.findIndex((d) => d.name === 'ovsdb-server');
+    if (i < 0) return;
     const [rec] = daemons.splice(i, 1);
     await stopDaemons([rec!]);
+  };
+  const restartDb = async () => {
+    await stopDb();
     await startDb();
   };
   try {
@@ -115,7 +123,7 @@ export async function startOvs(opts: HarnessOptions = {}): Promise<OvsHarness> {
       await exec([...rt.argv('ovs-vsctl'), `--db=${remote}`, '--timeout=60', 'set', 'Open_vSwitch', '.', 'external_ids:mvtep-harness=1'], env);
     }
     const sysfs = await buildSysfsFixture(join(dir, 'sys'), opts.nics ?? SEED_NICS, { seed: 1 });
-    return { dir, remote, rt, sysfs, vsctl, down, restartDb };
+    return { dir, remote, rt, sysfs, vsctl, down, restartDb, stopDb, startDb };
   } catch (err) {
     await down();
     throw err;

@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { agentListen as parseListen, ListenError, serveAgentHttp, startAgent } from '../../src/node/agent/index.ts';
 import { UsageError } from '../../src/util/errors.ts';
+import { OvsdbClient } from '../../src/ovsdb/index.ts';
+import { waitFor, ready, notYet } from '../../src/lab/wait.ts';
 import { startOvs } from './agentHarness.ts';
+
+async function probe(url: string, path: string): Promise<{ status: number; body: string }> {
+  const r = await fetch(`${url}${path}`);
+  return { status: r.status, body: (await r.text()).trim() };
+}
 
 test('--listen accepts loopback HOST:PORT only', () => {
   assert.deepEqual(parseListen('127.0.0.1:9476'), { host: '127.0.0.1', port: 9476 });
@@ -19,7 +26,7 @@ test('--listen accepts loopback HOST:PORT only', () => {
   }
 });
 
-test('/healthz: 200 while the agent runs, 503 once it stopped; /metrics is GET only', async (t) => {
+test('/readyz (and its alias /healthz): 200 while the agent runs, 503 with the reason once it stopped; /livez stays 200; /metrics is GET only', async (t) => {
   const h = await startOvs();
   t.after(() => h.down());
   const agent = await startAgent({ ovsdb: h.remote, sysfsRoot: h.sysfs.root, resyncMs: 0 });
@@ -28,12 +35,43 @@ test('/healthz: 200 while the agent runs, 503 once it stopped; /metrics is GET o
   const http = await serveAgentHttp(agent, '127.0.0.1:0');
   t.after(() => http.close());
   const url = `http://127.0.0.1:${http.port}`;
-  assert.equal((await fetch(`${url}/healthz`)).status, 200);
+  for (const path of ['/livez', '/readyz', '/healthz']) assert.deepEqual(await probe(url, path), { status: 200, body: 'ok' }, path);
   assert.equal((await fetch(`${url}/metrics`, { method: 'POST' })).status, 405);
   assert.match(await (await fetch(`${url}/metrics`)).text(), /^mvtep_agent_up 1$/m);
   await agent.stop();
-  const hz = await fetch(`${url}/healthz`);
-  assert.equal(hz.status, 503);
-  assert.equal(((await hz.json()) as { ok: boolean }).ok, false);
+  assert.deepEqual(await probe(url, '/readyz'), { status: 503, body: 'not ready: agent stopped' });
+  assert.deepEqual(await probe(url, '/healthz'), { status: 503, body: 'not ready: agent stopped' });
+  // Liveness is about the process, which still answers.
+  assert.deepEqual(await probe(url, '/livez'), { status: 200, body: 'ok' });
   assert.match(await (await fetch(`${url}/metrics`)).text(), /^mvtep_agent_up 0$/m);
+});
+
+test('an OVSDB outage: /livez stays 200 (no restart by the kubelet), /readyz is 503 naming the server, then 200 again after the reconnect', async (t) => {
+  const h = await startOvs();
+  t.after(() => h.down());
+  // Short backoff so the reconnect after the outage is quick; the default is 1 -> 8 s.
+  const client = await OvsdbClient.connect(h.remote, { backoffMinMs: 50, backoffMaxMs: 200 });
+  t.after(() => client.close());
+  const agent = await startAgent({ ovsdb: client, sysfsRoot: h.sysfs.root, resyncMs: 0 });
+  t.after(() => agent.stop());
+  await agent.ready;
+  const http = await serveAgentHttp(agent, '127.0.0.1:0');
+  t.after(() => http.close());
+  const url = `http://127.0.0.1:${http.port}`;
+  assert.equal((await probe(url, '/readyz')).status, 200);
+  await h.stopDb();
+  const down = await waitFor('/readyz 503 during the outage', async () => {
+    const r = await probe(url, '/readyz');
+    return r.status === 503 ? ready(r) : notYet(`${r.status} ${r.body}`);
+  }, 15_000);
+  assert.match(down.body, /^not ready: not connected to unix:\S+db\.sock/);
+  assert.ok(down.body.includes(h.remote), down.body);
+  assert.deepEqual(await probe(url, '/livez'), { status: 200, body: 'ok' });
+  assert.equal((await probe(url, '/healthz')).status, 503);
+  await h.startDb();
+  await waitFor('/readyz 200 after the reconnect', async () => {
+    const r = await probe(url, '/readyz');
+    return r.status === 200 ? ready(true) : notYet(`${r.status} ${r.body}`);
+  }, 15_000);
+  assert.deepEqual(await probe(url, '/livez'), { status: 200, body: 'ok' });
 });

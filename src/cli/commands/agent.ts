@@ -27,7 +27,9 @@ that is not in ovn-encap-ip (reports it instead).
   --bridge NAME       integration bridge whose VIFs are managed (default br-int)
   --chassis NAME      chassis name for ovn-encap-ip-<chassis> keys (default: system-id)
   --log-level L       debug, info, warn or error (default info)
-  --listen HOST:PORT  serve /healthz and /metrics (loopback only)
+  --listen HOST:PORT  serve /livez (200 while the process runs), /readyz (200 once
+                      connected and synced, else 503 and why; /healthz is its alias)
+                      and /metrics (loopback only)
   --resync SECONDS    full re-evaluation period (default 60, 0 = off)
   --timeout SECONDS   deadline of the start (connect, initial dump, first pass) and of
                       each OVSDB request later (default 30); a start that misses it
@@ -71,7 +73,7 @@ Examples:
       await handle.stop();
       throw e;
     });
-    if (http) log('info', 'serving /healthz and /metrics', { listen: values.listen, port: http.port });
+    if (http) log('info', 'serving /livez, /readyz and /metrics', { listen: values.listen, port: http.port });
     await new Promise<void>((resolve) => {
       const onStop = (sig: NodeJS.Signals) => {
         log('info', 'signal received, stopping', { signal: sig });

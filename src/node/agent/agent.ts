@@ -55,7 +55,10 @@ export interface AgentHandle {
   /** Resolves when nothing is pending: no dirty VIF, no transaction in flight. */
   idle(): Promise<void>;
   metrics(): string;
+  /** Ready: connected, monitoring, first full pass done, sysfs readable. */
   healthy(): boolean;
+  /** Why the agent is not ready (what /readyz answers), or undefined when it is. */
+  notReady(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -101,6 +104,8 @@ class Agent implements AgentHandle {
   private idleWaiters: (() => void)[] = [];
   private synced = false;
   private sysfsProblem: string | undefined;
+  /** The last connection failure, for /readyz. */
+  private lastError: string | undefined;
   private counters = { passes: 0, transactions: 0, sets: 0, removes: 0, writeErrors: 0 };
   private readonly latency = new Histogram([1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 5000]);
   readonly ready: Promise<void>;
@@ -156,7 +161,19 @@ class Agent implements AgentHandle {
   }
 
   healthy(): boolean {
-    return !this.stopped && this.client.isConnected && this.cache.isReady && this.synced && this.sysfsProblem === undefined;
+    return this.notReady() === undefined;
+  }
+
+  notReady(): string | undefined {
+    if (this.stopped) return 'agent stopped';
+    if (this.sysfsProblem !== undefined) return `cannot read sysfs: ${this.sysfsProblem}`;
+    if (!this.client.isConnected) {
+      const remote = this.client.remotes.map((r) => r.text).join(',');
+      return `not connected to ${remote}${this.lastError === undefined ? '' : ` (${this.lastError})`}`;
+    }
+    if (!this.cache.isReady) return 'monitor of the Open_vSwitch database not established yet';
+    if (!this.synced) return 'first full pass over the bridge not done yet';
+    return undefined;
   }
 
   reload(): void {
@@ -180,6 +197,7 @@ class Agent implements AgentHandle {
   }
 
   private readonly onDisconnected = (err: Error | undefined): void => {
+    this.lastError = err ? errorMessage(err) : 'connection closed';
     this.log('warn', 'ovsdb disconnected', { error: err ? errorMessage(err) : undefined });
   };
 

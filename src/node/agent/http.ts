@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { isLoopback, parseListen, type ListenAddress } from '../../config/index.ts';
 import { MvtepError } from '../../util/errors.ts';
 import type { AgentHandle } from './agent.ts';
@@ -12,18 +12,29 @@ export function agentListen(text: string): ListenAddress {
   return addr;
 }
 
-/** /healthz (200 when connected and synced, else 503) and /metrics (Prometheus text). */
+const text = (res: ServerResponse, status: number, body: string): void => {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(body + '\n');
+};
+
+/**
+ * Probes and metrics. /livez is 200 whenever the process can answer: an OVS
+ * outage must not make the kubelet restart the agent (it reconnects by
+ * itself). /readyz is 200 only when connected and synced, else 503 with the
+ * reason; /healthz is kept as its alias for older manifests. /metrics is
+ * Prometheus text.
+ */
 export async function serveAgentHttp(agent: AgentHandle, listen: string): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const { host, port } = agentListen(listen);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
-    } else if (path === '/healthz') {
-      const ok = agent.healthy();
-      const s = agent.stats;
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ ok, connected: s.connected, synced: s.synced, managed: s.managed, problems: s.problems.length }) + '\n');
+    } else if (path === '/livez') {
+      text(res, 200, 'ok');
+    } else if (path === '/readyz' || path === '/healthz') {
+      const reason = agent.notReady();
+      if (reason === undefined) text(res, 200, 'ok');
+      else text(res, 503, `not ready: ${reason}`);
     } else if (path === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(agent.metrics());
     } else {
