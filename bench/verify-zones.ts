@@ -16,43 +16,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { requireRuntime } from '../src/lab/runtime.ts';
-import type { OvsdbClient } from '../src/ovsdb/index.ts';
 import { loadZonesFile } from '../src/config/index.ts';
 import { gatherState } from '../src/observe/index.ts';
 import { makeReport, runChecks } from '../src/verify/index.ts';
 import { startSb, type SbServer } from './sbServer.ts';
 import { median, timed, type Timed } from './timed.ts';
+import { loadZone, node, PODS } from './icZones.ts';
 
 const SIZES = (process.argv[2] ?? '10,25,50').split(',').map(Number);
-const VTEPS = 3;
-const PODS = 110;
 const REPEAT = 3;
-
-const node = (i: number) => `node-${i}`;
-/** Unique per (type, ip) within a zone: IPv6 from 2001:db8::/32. */
-const vtep = (i: number, k: number) => `2001:db8:${(i >> 8).toString(16)}:${(i & 0xff).toString(16)}::${k + 1}`;
-
-/** Zone `z` of `n`: every node as a chassis (remote but its own), every pod (local ones pinned). */
-async function loadZone(client: OvsdbClient, z: number, n: number): Promise<void> {
-  const ops: unknown[] = [{ op: 'insert', table: 'Datapath_Binding', 'uuid-name': 'ls', row: { tunnel_key: 1 } }];
-  for (let i = 0; i < n; i++) {
-    const encaps = Array.from({ length: VTEPS }, (_, k) => `e${i}_${k}`);
-    encaps.forEach((id, k) => ops.push({ op: 'insert', table: 'Encap', 'uuid-name': id,
-      row: { type: 'geneve', ip: vtep(i, k), chassis_name: node(i), options: ['map', [['csum', 'true']]] } }));
-    ops.push({ op: 'insert', table: 'Chassis', 'uuid-name': `c${i}`, row: {
-      name: node(i), hostname: node(i), encaps: ['set', encaps.map((e) => ['named-uuid', e])],
-      other_config: ['map', i === z ? [] : [['is-remote', 'true']]],
-    } });
-    for (let p = 0; p < PODS; p++) {
-      const local = i === z;
-      ops.push({ op: 'insert', table: 'Port_Binding', row: {
-        logical_port: `pod-${i}-${p}`, type: local ? '' : 'remote', datapath: ['named-uuid', 'ls'], tunnel_key: i * PODS + p + 1,
-        chassis: ['named-uuid', `c${i}`], ...(local ? { encap: ['named-uuid', `e${i}_${p % VTEPS}`] } : {}),
-      } });
-    }
-  }
-  await client.transact('OVN_Southbound', ops as never);
-}
 
 async function main(): Promise<void> {
   const rt = await requireRuntime();

@@ -12,6 +12,9 @@ import { STEER_MARKER_KEY, writeRemoteEncaps } from './sbWriter.ts';
 import { planSteering } from './steerPlan.ts';
 import { NB_LINK, SB_LINK, ZoneLink } from './zoneLink.ts';
 
+/** Minimum time between two planning passes. */
+const PASS_SPACING_MS = 15;
+
 type SbLink = ZoneLink<OvnSouthboundTables, IcZoneSouthbound>;
 type NbLink = ZoneLink<OvnNorthboundTables, IcZoneNorthbound>;
 
@@ -54,6 +57,8 @@ export class SteerController extends EventEmitter<ControllerEvents> {
   readonly #timeoutMs: number;
   readonly #retryMs: number;
   #scheduled = false;
+  #lastPass = -Infinity;
+  #passTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #plans = new Map<string, ZonePlan>();
   #lastWrites = new Map<string, EncapWrite[]>();
@@ -76,14 +81,22 @@ export class SteerController extends EventEmitter<ControllerEvents> {
     return this;
   }
 
-  /** Replans on the next turn of the event loop (many changes, one pass). */
+  /**
+   * Replans on the next turn of the event loop (many changes, one pass), and
+   * at most once per PASS_SPACING_MS: a pass plans every zone, and the echoes
+   * of one pass's writes to 49 zones arrive over tens of milliseconds.
+   */
   schedule(): void {
     if (this.#scheduled || this.#closed) return;
     this.#scheduled = true;
-    setImmediate(() => {
+    const run = () => {
       this.#scheduled = false;
+      this.#lastPass = performance.now();
       this.#pass();
-    });
+    };
+    const wait = this.#lastPass + PASS_SPACING_MS - performance.now();
+    if (wait > 0) this.#passTimer = setTimeout(run, wait);
+    else setImmediate(run);
   }
 
   /** A zone counts as observed only when every database steering needs from it is. */
@@ -98,6 +111,8 @@ export class SteerController extends EventEmitter<ControllerEvents> {
 
   #pass(): void {
     if (this.#closed) return;
+    // Until every zone has been read once (or failed to), a plan would pin ports homed in zones still loading, pass after pass.
+    if ([...this.#links, ...this.#nbLinks.values()].some((l) => !l.settled)) return;
     const observed = this.#observed();
     const plan = planSteering(observed, this.#l3Subnets ? { l3Subnets: this.#l3Subnets } : {});
     this.#plans = new Map(plan.sb);
@@ -225,6 +240,7 @@ export class SteerController extends EventEmitter<ControllerEvents> {
   close(): void {
     this.#closed = true;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    if (this.#passTimer) clearTimeout(this.#passTimer);
     for (const l of [...this.#links, ...this.#nbLinks.values()]) l.close();
     this.removeAllListeners();
   }

@@ -27,6 +27,8 @@ export interface PodHome {
 
 export interface EncapWrite {
   readonly lport: string;
+  /** The remote Port_Binding's row UUID in the zone written. */
+  readonly row: string;
   /** Encap row UUID to reference; undefined clears the column. */
   readonly encap: string | undefined;
   /** IP of that row (for reports). */
@@ -125,7 +127,7 @@ export function planL2(zones: readonly ObservedZone[], extraHomes: readonly PodH
         continue;
       }
       const was = pb.encap === undefined ? undefined : sb.encaps.get(pb.encap)?.ip;
-      writes.push({ lport: pb.logicalPort, encap: row.uuid, ip: row.ip, was });
+      writes.push({ lport: pb.logicalPort, row: pb.uuid, encap: row.uuid, ip: row.ip, was });
     }
     plans.push({ zone: z.name, writes, pending, steered });
   }
@@ -138,7 +140,7 @@ export function planL2Uninstall(zones: readonly ObservedZone[]): ZonePlan[] {
     const sb = z.sb!;
     const writes = sb.portBindings
       .filter((pb) => pb.type === 'remote' && pb.encap !== undefined)
-      .map((pb) => ({ lport: pb.logicalPort, encap: undefined, ip: undefined, was: sb.encaps.get(pb.encap!)?.ip }));
+      .map((pb) => ({ lport: pb.logicalPort, row: pb.uuid, encap: undefined, ip: undefined, was: sb.encaps.get(pb.encap!)?.ip }));
     return { zone: z.name, writes, pending: [], steered: 0 };
   });
 }

@@ -34,20 +34,28 @@ interface Observed extends L3Zone {
   readonly name: string;
 }
 
-async function observe(zones: ZonesFile, withNb: boolean, timeoutMs: number, errors: Map<string, string>): Promise<Observed[]> {
-  return Promise.all(zones.zones.map(async (z): Promise<Observed> => {
-    try {
-      const [sbRows, nbRows] = await Promise.all([
-        readRows<OvnSouthboundTables>(z.sb, 'OVN_Southbound', IC_ZONE_SB_COLUMNS, { timeoutMs }),
-        withNb ? readRows<OvnNorthboundTables>(z.nb, 'OVN_Northbound', IC_ZONE_NB_COLUMNS, { timeoutMs }) : undefined,
-      ]);
-      errors.delete(z.name);
-      const nb: IcZoneNorthbound | undefined = nbRows ? icZoneNbFromRows(nbRows) : undefined;
-      return { name: z.name, sb: icZoneFromRows(sbRows), nb };
-    } catch (err) {
-      errors.set(z.name, `${withNb ? `${z.sb} / ${z.nb}` : z.sb}: ${(err as Error).message}`);
+type NbMode = 'no' | 'required' | 'best-effort';
+
+async function observe(zones: ZonesFile, nbMode: NbMode, timeoutMs: number, errors: Map<string, string>,
+  only?: ReadonlySet<string>, last?: readonly Observed[]): Promise<Observed[]> {
+  return Promise.all(zones.zones.map(async (z, i): Promise<Observed> => {
+    // A zone known to be as planned is not read again.
+    if (only && !only.has(z.name) && last) return last[i]!;
+    const [sbRead, nbRead] = await Promise.allSettled([
+      readRows<OvnSouthboundTables>(z.sb, 'OVN_Southbound', IC_ZONE_SB_COLUMNS, { timeoutMs }),
+      nbMode === 'no' ? Promise.resolve(undefined) : readRows<OvnNorthboundTables>(z.nb, 'OVN_Northbound', IC_ZONE_NB_COLUMNS, { timeoutMs }),
+    ]);
+    errors.delete(z.name);
+    if (sbRead.status === 'rejected') {
+      errors.set(z.name, `${z.sb}: ${(sbRead.reason as Error).message}`);
       return { name: z.name, sb: undefined, nb: undefined };
     }
+    if (nbRead.status === 'rejected') {
+      errors.set(z.name, `${z.nb}: ${(nbRead.reason as Error).message}${nbMode === 'best-effort' ? ' (its NB rows, if any, were not removed)' : ''}`);
+      if (nbMode === 'required') return { name: z.name, sb: undefined, nb: undefined };
+    }
+    const nb: IcZoneNorthbound | undefined = nbRead.status === 'fulfilled' && nbRead.value ? icZoneNbFromRows(nbRead.value) : undefined;
+    return { name: z.name, sb: icZoneFromRows(sbRead.value), nb };
   }));
 }
 
@@ -72,15 +80,19 @@ export async function steerOnce(zones: ZonesFile, opts: SteerOnceOptions = {}): 
   const sync = new Deadline(opts.syncTimeoutMs ?? 30_000);
   const mode = opts.uninstall ? 'uninstall' : 'steer';
   const l3 = opts.l3Subnets !== undefined && opts.l3Subnets.length > 0;
-  const withNb = l3 || opts.uninstall === true;
+  // Uninstall clears the SB pins even where the NB cannot be read (reported: its L3 rows stay until a rerun).
+  const nbMode: NbMode = l3 ? 'required' : opts.uninstall ? 'best-effort' : 'no';
   const errors = new Map<string, string>();
   const written = new Map<string, EncapWrite[]>();
   const nbReports = new Map<string, ZoneNbReport>();
   let plans = new Map<string, ZonePlan>();
   let awaiting = new Map<string, readonly PendingPort[]>();
   const steeredNow = new Map<string, number>();
+  let observed: Observed[] = [];
+  // Zones to read in the next pass (all in the first).
+  let reread: Set<string> | undefined;
   for (let pass = 0; pass < MAX_WRITE_PASSES; pass++) {
-    const observed = await observe(zones, withNb, timeoutMs, errors);
+    observed = await observe(zones, nbMode, timeoutMs, errors, reread, observed);
     const plan = planSteering(observed, opts);
     plans = new Map(plan.sb);
     awaiting = new Map(plan.awaiting);
@@ -99,10 +111,13 @@ export async function steerOnce(zones: ZonesFile, opts: SteerOnceOptions = {}): 
     }
     if (nbTodo.length === 0 && sbTodo.length === 0) {
       if (awaiting.size === 0 || sync.remainingMs() <= 0) break;
+      reread = undefined;
       await new Promise((r) => setTimeout(r, Math.min(SYNC_POLL_MS, sync.remainingMs())));
       pass--; // waiting for ovn-ic is not a write pass
       continue;
     }
+    // Zones whose transaction did not apply exactly as planned (a row gone meanwhile, an error) are read again.
+    const stale = new Set<string>();
     for (const p of nbPlans) if (!nbReports.has(p.zone)) nbReports.set(p.zone, addNbChanges(undefined, { ...p, addPorts: [], removePorts: [], addRoutes: [], removeRoutes: [] }));
     await Promise.all([
       ...nbTodo.map(async (plan) => {
@@ -118,14 +133,22 @@ export async function steerOnce(zones: ZonesFile, opts: SteerOnceOptions = {}): 
         const plan = plans.get(z.name)!;
         const spec = zones.zones.find((s) => s.name === z.name)!;
         try {
-          await withClient(spec.sb, timeoutMs, (c) => writeRemoteEncaps(c, plan.writes, { timeoutMs, marker: opts.uninstall ? null : SB_MODE_MARKER }));
-          written.set(z.name, [...(written.get(z.name) ?? []), ...plan.writes]);
+          const missed = await withClient(spec.sb, timeoutMs, (c) => writeRemoteEncaps(c, plan.writes, { timeoutMs, marker: opts.uninstall ? null : SB_MODE_MARKER }));
+          written.set(z.name, [...(written.get(z.name) ?? []), ...plan.writes.filter((w) => !missed.has(w.row))]);
+          if (missed.size > 0) stale.add(z.name);
           if (!opts.uninstall) steeredNow.set(z.name, plan.steered + plan.writes.length);
         } catch (err) {
           errors.set(z.name, `${spec.sb}: ${(err as Error).message}`);
+          stale.add(z.name);
         }
       }),
     ]);
+    // Each zone's transaction is atomic and its row counts say what it changed: a zone written exactly
+    // as planned needs no second read. L3 steering writes NB rows whose effect (ovn-ic's
+    // publication) shows only in a new read, so every zone is read again then.
+    if (nbTodo.length > 0 || awaiting.size > 0) reread = undefined;
+    else if (stale.size === 0) break;
+    else reread = stale;
   }
   return buildReport(mode, opts.dryRun ?? false, zones.zones.map((z) => z.name), plans, written, errors, steeredNow, nbReports, awaiting);
 }

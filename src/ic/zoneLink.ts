@@ -38,6 +38,8 @@ export class ZoneLink<T extends TableMap, V> {
   readonly #db: ZoneDb<T, V>;
   /** A transaction to this zone is in flight. */
   writing = false;
+  /** The first connect attempt has ended: dumped, or failed (the controller plans once every zone has settled). */
+  settled = false;
 
   constructor(name: string, remote: string, db: ZoneDb<T, V>, opts: ZoneLinkOptions) {
     this.name = name;
@@ -91,9 +93,11 @@ export class ZoneLink<T extends TableMap, V> {
       });
       await cache.ready;
       this.#lastError = undefined;
+      this.settled = true;
       this.#opts.onChange();
     } catch (err) {
       this.#lastError = (err as Error).message;
+      this.settled = true;
       this.#client?.close();
       this.#client = undefined;
       this.#cache = undefined;

@@ -31,6 +31,8 @@ export interface IcChassis {
 }
 
 export interface IcPortBinding {
+  /** Row UUID: steering's updates select by it (ovsdb-server looks a `_uuid ==` up directly; other columns are scanned). */
+  readonly uuid: string;
   readonly logicalPort: string;
   readonly type: string;
   /** Chassis name, when bound. */
@@ -57,10 +59,10 @@ export function icZoneFromRows(src: RowSource<OvnSouthboundTables>): IcZoneSouth
   const encaps = new Map<string, IcEncap>();
   for (const [uuid, row] of src.rows('Encap')) encaps.set(uuid, { uuid, chassisName: row.chassis_name, ip: row.ip, type: row.type });
   const portBindings: IcPortBinding[] = [];
-  for (const row of src.rows('Port_Binding').values()) {
+  for (const [uuid, row] of src.rows('Port_Binding')) {
     const ch = optionalOf(row.chassis)?.value;
     portBindings.push({
-      logicalPort: row.logical_port, type: row.type,
+      uuid, logicalPort: row.logical_port, type: row.type,
       chassis: ch === undefined ? undefined : chassisByUuid.get(ch),
       encap: optionalOf(row.encap)?.value, mac: [...(row.mac ?? [])],
     });

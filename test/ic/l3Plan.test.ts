@@ -21,7 +21,7 @@ function sb(self: Node): IcZoneSouthbound {
     chassis.set(spec.chassis, { name: spec.chassis, remote: n !== self, encaps: uuids });
   }
   const me = NODES[self];
-  const portBindings: IcPortBinding[] = [{ logicalPort: me.pod.lport, type: '', chassis: me.chassis, encap: `e-${me.pod.vtep}`, mac: [] }];
+  const portBindings: IcPortBinding[] = [{ uuid: `pb-${me.pod.lport}`, logicalPort: me.pod.lport, type: '', chassis: me.chassis, encap: `e-${me.pod.vtep}`, mac: [] }];
   return { chassis, encaps, portBindings, globalExternalIds: {} };
 }
 

@@ -43,7 +43,8 @@ home zone is unreachable are left as they are.
   --timeout S    connect and per-transaction deadline in seconds (default 10)
   --json         print the report as JSON (with --once / --uninstall)
 
-Exit codes: 0 converged; 1 ports left pending; 3 a zone was unreachable.
+Exit codes: 0 converged; 1 ports left pending; 3 a zone (its SB, or its NB
+where L3 steering needs it) was unreachable or a write failed.
 
 Examples:
   mvtep ic steer --zones /tmp/mvtep-lab/seed-ic/zones.yaml --once
@@ -91,7 +92,7 @@ Examples:
 };
 
 function exitCode(r: SteerReport): number {
-  if (r.totals.unreachable > 0) return 3;
+  if (r.totals.unreachable > 0 || r.zones.some((z) => z.error !== undefined)) return 3;
   return r.totals.pending > 0 ? 1 : 0;
 }
 

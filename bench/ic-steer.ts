@@ -1,0 +1,176 @@
+// Benchmark: `mvtep ic steer` on a synthetic 50-zone L2 interconnect
+// deployment (bench/icZones.ts: 50 real ovsdb-server SBs, 110 pods per node,
+// 5,390 unpinned remote ports per zone; issue 13's targets):
+//  1. initial convergence: `mvtep ic steer --once` as a process (wall time,
+//     peak RSS) pinning all 269,500 remote ports;
+//  2. the controller (`mvtep ic steer`, a child process) from start until
+//     every zone is steered, its peak RSS, and then one pod's VTEP change in
+//     its home zone propagated to the 49 other zones, repeated: p50/p99 from
+//     the home zone's commit until every other zone's remote port points at
+//     the new VTEP (seen by monitors of this process);
+//  3. baseline in the same run: one `ovn-sbctl set Port_Binding` per remote
+//     port (what a script would do), two at a time (the machine's cores), on
+//     a sample, extrapolated to all remote ports.
+//
+//   node --import tsx bench/ic-steer.ts [ZONES=50] [CHANGES=30] [BASELINE_SAMPLE=400]
+import { spawn } from 'node:child_process';
+import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { requireRuntime } from '../src/lab/runtime.ts';
+import { OvsdbClient, Uuid, type MonitorCache } from '../src/ovsdb/index.ts';
+import type { OvnSouthboundTables } from '../src/schema/index.ts';
+import { loadZonesFile } from '../src/config/index.ts';
+import { steerOnce } from '../src/ic/index.ts';
+import { run } from '../src/util/exec.ts';
+import { startSb, type SbServer } from './sbServer.ts';
+import { timed } from './timed.ts';
+import { loadZone, node, PODS, VTEPS, vtep } from './icZones.ts';
+
+const ZONES = Number(process.argv[2] ?? 50);
+const CHANGES = Number(process.argv[3] ?? 30);
+const SAMPLE = Number(process.argv[4] ?? 400);
+
+type Cache = MonitorCache<OvnSouthboundTables>;
+
+/** Per zone, its remote ports pinned to the Encap of `want(lport)` (an IP), counted from the monitor. */
+function pinned(cache: Cache, want: (lport: string) => string | undefined): { pinned: number; remote: number } {
+  const ipOf = new Map([...cache.rows('Encap')].map(([u, e]) => [u, e.ip] as const));
+  let n = 0;
+  let remote = 0;
+  for (const pb of cache.rows('Port_Binding').values()) {
+    if (pb.type !== 'remote') continue;
+    remote++;
+    const e = pb.encap?.[0]?.value;
+    if (e !== undefined && ipOf.get(e) === want(pb.logical_port)) n++;
+  }
+  return { pinned: n, remote };
+}
+
+function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+}
+
+async function waitFor(what: string, ok: () => boolean, caches: readonly Cache[], timeoutMs: number): Promise<void> {
+  if (ok()) return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { off(); reject(new Error(`timed out waiting for ${what}`)); }, timeoutMs);
+    const check = () => { if (ok()) { off(); clearTimeout(timer); resolve(); } };
+    const off = () => caches.forEach((c) => c.off('change', check));
+    caches.forEach((c) => c.on('change', check));
+  });
+}
+
+async function main(): Promise<void> {
+  const rt = await requireRuntime();
+  const dir = await mkdtemp(join(tmpdir(), 'mvbic-'));
+  const servers: SbServer[] = [];
+  const clients: OvsdbClient[] = [];
+  let controller: ReturnType<typeof spawn> | undefined;
+  try {
+    for (let z = 0; z < ZONES; z++) servers.push(await startSb(rt, dir, `z${z}`));
+    await Promise.all(servers.map(async (s, z) => { await loadZone(s.client, z, ZONES); s.client.close(); }));
+    const file = join(dir, 'zones.yaml');
+    await writeFile(file, stringify({ zones: servers.map((s, z) => ({ name: node(z), nb: s.remote, sb: s.remote })) }));
+    const zones = await loadZonesFile(file);
+    const remotePorts = ZONES * (ZONES - 1) * PODS;
+    // The pods' home VTEPs, changed below: pod p of node i starts on VTEP p % 3.
+    const home = new Map<string, string>();
+    for (let i = 0; i < ZONES; i++) for (let p = 0; p < PODS; p++) home.set(`pod-${i}-${p}`, vtep(i, p % VTEPS));
+
+    // 1. --once as a process.
+    const once = await timed([process.execPath, 'bin/mvtep.js', 'ic', 'steer', '--zones', file, '--once', '--json', '--timeout', '60']);
+    if (once.code !== 0) throw new Error(`ic steer --once exited ${once.code}`);
+    console.error(`--once: ${once.seconds} s, ${(once.maxRssKb / 1024).toFixed(0)} MiB`);
+    const un = await steerOnce(zones, { uninstall: true, timeoutMs: 60_000 });
+    if (un.totals.written !== remotePorts) throw new Error(`uninstall cleared ${un.totals.written}, expected ${remotePorts}`);
+
+    // Monitors of this process on every zone: what the controller's writes look like from outside.
+    const caches: Cache[] = [];
+    for (const s of servers) {
+      const c = await OvsdbClient.connect(s.remote, { reconnect: false });
+      clients.push(c);
+      const cache = c.monitor<OvnSouthboundTables>('OVN_Southbound', { Encap: ['ip'], Port_Binding: ['logical_port', 'type', 'encap'] });
+      await cache.ready;
+      caches.push(cache);
+    }
+    const allSteered = () => caches.every((c) => { const r = pinned(c, (l) => home.get(l)); return r.pinned === r.remote; });
+
+    // 2. The controller.
+    const t0 = performance.now();
+    controller = spawn(process.execPath, ['bin/mvtep.js', 'ic', 'steer', '--zones', file, '--timeout', '60'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    controller.stderr!.on('data', (b: Buffer) => (log += b.toString()));
+    await waitFor('the controller to steer every zone', allSteered, caches, 120_000);
+    const convergeS = (performance.now() - t0) / 1000;
+    console.error(`controller converged in ${convergeS.toFixed(2)} s`);
+
+    const lat: number[] = [];
+    for (let i = 0; i < CHANGES; i++) {
+      const n = (i * 7) % ZONES;
+      const lport = `pod-${n}-${i % PODS}`;
+      const cur = home.get(lport)!;
+      const k = ([0, 1, 2].find((x) => vtep(n, x) === cur)! + 1) % VTEPS;
+      const ip = vtep(n, k);
+      const homeCache = caches[n]!;
+      const encap = [...homeCache.rows('Encap')].find(([, e]) => e.ip === ip)![0];
+      home.set(lport, ip);
+      const others = caches.filter((_, z) => z !== n);
+      const done = () => others.every((c) => {
+        const pb = [...c.rows('Port_Binding').values()].find((r) => r.logical_port === lport)!;
+        const e = pb.encap?.[0]?.value;
+        return e !== undefined && [...c.rows('Encap')].some(([u, r]) => u === e && r.ip === ip);
+      });
+      const tx = clients[n]!.transaction<OvnSouthboundTables>('OVN_Southbound');
+      tx.update('Port_Binding', [['logical_port', '==', lport]], { encap: [new Uuid(encap)] });
+      const t1 = performance.now();
+      await tx.commit({ timeoutMs: 10_000 });
+      await waitFor(`${lport} -> ${ip} in ${ZONES - 1} zones`, done, others, 10_000);
+      lat.push(performance.now() - t1);
+    }
+    const status = await readFile(`/proc/${controller.pid}/status`, 'utf8');
+    const hwmMiB = Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+    controller.kill('SIGTERM');
+    await new Promise((r) => controller!.once('exit', r));
+    controller = undefined;
+    if (!allSteered()) throw new Error('not every zone steered after the changes');
+    console.error(`propagation p50 ${quantile(lat, 0.5).toFixed(0)} ms, p99 ${quantile(lat, 0.99).toFixed(0)} ms; controller peak RSS ${hwmMiB.toFixed(0)} MiB`);
+
+    // 3. Baseline: one ovn-sbctl set per remote port, two at a time, on a sample (after a full uninstall).
+    await steerOnce(zones, { uninstall: true, timeoutMs: 60_000 });
+    const jobs: string[][] = [];
+    for (let j = 0; j < SAMPLE; j++) {
+      const z = j % ZONES;
+      const i = (z + 1 + (j % (ZONES - 1))) % ZONES;
+      const lport = `pod-${i}-${j % PODS}`;
+      const ip = home.get(lport)!;
+      const encap = [...caches[z]!.rows('Encap')].find(([, e]) => e.ip === ip)![0];
+      jobs.push([...rt.argv('ovn-sbctl'), `--db=${servers[z]!.remote}`, 'set', 'Port_Binding', lport, `encap=${encap}`]);
+    }
+    const tb = performance.now();
+    let next = 0;
+    await Promise.all([0, 1].map(async () => {
+      while (next < jobs.length) {
+        const argv = jobs[next++]!;
+        const r = await run(argv);
+        if (r.code !== 0) throw new Error(`ovn-sbctl failed: ${r.stderr}`);
+      }
+    }));
+    const baseS = (performance.now() - tb) / 1000;
+    const perSet = baseS / SAMPLE;
+    const extrapolated = perSet * remotePorts;
+    console.log(`| zones | remote ports per zone | all remote ports | \`ic steer --once\` (s) | its peak RSS (MiB) | controller: start to all steered (s) | one pod change to all ${ZONES - 1} other zones p50 / p99 (ms, ${CHANGES} changes) | controller peak RSS (MiB) | baseline \`ovn-sbctl set\` per port, 2 at a time: ${SAMPLE} sets (s) | baseline extrapolated to all ports (s) | baseline / --once |`);
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log(`| ${ZONES} | ${(ZONES - 1) * PODS} | ${remotePorts} | ${once.seconds.toFixed(2)} | ${(once.maxRssKb / 1024).toFixed(0)} | ${convergeS.toFixed(2)} | ${quantile(lat, 0.5).toFixed(0)} / ${quantile(lat, 0.99).toFixed(0)} | ${hwmMiB.toFixed(0)} | ${baseS.toFixed(1)} | ${extrapolated.toFixed(0)} | ${(extrapolated / once.seconds).toFixed(0)}x |`);
+    if (!/watching zones/.test(log)) console.error(`controller log: ${log.slice(0, 2000)}`);
+  } finally {
+    controller?.kill('SIGTERM');
+    for (const c of clients) c.close();
+    await Promise.all(servers.map((s) => s.stop()));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
