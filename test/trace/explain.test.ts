@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareWithObserved, explainPath, parseBindingMac, traceFlow } from '../../src/trace/index.ts';
-import { outputOfports } from '../../src/ovn/index.ts';
+import { outputOfports, tracedTunnel } from '../../src/ovn/index.ts';
 import { buildState, TWO_NODES, TWO_VIFS } from '../verify/fixture.ts';
 
 test('pinned to pinned: determined, with the real tunnel port, route and underlay', () => {
@@ -76,4 +76,31 @@ test('binding MAC parsing and the trace flow', () => {
   s.southbound!.portBindings.find((p) => p.logicalPort === 'c')!.mac = ['0a:58:02:01:00:01 10.0.0.6'];
   const r = explainPath({ ...s, nodes: [s.nodes[0]!] }, 'a', 'c');
   assert.match(traceFlow(r), /^in_port=\d+,dl_src=0a:58:01:01:00:01,dl_dst=0a:58:02:01:00:01,icmp,nw_src=10\.0\.0\.5,nw_dst=10\.0\.0\.6/);
+});
+
+test('issue 10: output:12 is not the egress of ofport 1 (live trace matched the ofport by substring)', () => {
+  const s = buildState(TWO_NODES, TWO_VIFS);
+  const hv1 = s.nodes.find((n) => n.label === 'hv1')!;
+  const r = explainPath({ ...s, nodes: [hv1] }, 'a', 'c');
+  const right = hv1.tunnels.find((t) => t.localIp === r.local_ip && t.remoteIp === r.remote_ip)!;
+  // Only the predicted tunnel and one VIF hold ofport 1; nothing holds 12.
+  const node = {
+    ...hv1,
+    tunnels: [{ ...right, ofport: 1 }],
+    interfaces: hv1.interfaces.filter((i) => i.externalIds['iface-id'] !== undefined).slice(0, 1).map((i) => ({ ...i, ofport: 1 })),
+  };
+  assert.equal(node.interfaces.length, 1);
+  const trace = (out: string) => `bridge("br-int")\n 0. in_port=101, priority 100\n    set_field:0x1->tun_id\n    ${out}\n     -> output to native tunnel\n`;
+  // The live path (src/trace/live.ts) picks the observed tunnel with tracedTunnel, confirm with compareWithObserved.
+  assert.equal(tracedTunnel(trace('output:12'), node.tunnels), undefined);
+  const twelve = compareWithObserved(r, { trace: trace('output:12'), node, route: null, expectedDevice: null });
+  assert.equal(twelve.observed, null);
+  assert.equal(twelve.observed_kind, 'other');
+  assert.equal(twelve.agrees, false);
+  assert.match(twelve.differences[0]!, /ofports 12, not to exactly one tunnel/);
+  assert.equal(tracedTunnel(trace('output:1'), node.tunnels)?.port, right.port);
+  const one = compareWithObserved(r, { trace: trace('output:1'), node, route: null, expectedDevice: null });
+  assert.equal(one.observed_kind, 'tunnel');
+  assert.equal(one.observed?.tunnel, right.port);
+  assert.equal(one.agrees, true);
 });
