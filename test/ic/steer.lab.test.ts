@@ -6,36 +6,28 @@
 // restores every zone's SB.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { requireRuntime } from '../../src/lab/runtime.ts';
-import { loadScenario, startLab, type Lab, type PodHandle } from '../../src/lab/index.ts';
-import { loadZonesFile, parseL3Subnets, type ZonesFile } from '../../src/config/index.ts';
+import type { Lab, PodHandle } from '../../src/lab/index.ts';
+import { parseL3Subnets, type ZonesFile } from '../../src/config/index.ts';
 import { IC_ZONE_SB_COLUMNS, icZoneFromRows, readRows, type IcZoneSouthbound } from '../../src/observe/index.ts';
 import type { OvnSouthboundTables } from '../../src/schema/index.ts';
 import { SteerController, steerOnce } from '../../src/ic/index.ts';
 import { notYet, pollUntil, ready } from '../../src/util/wait.ts';
-import { leftovers } from '../lab/helpers/leftovers.ts';
 import { runCli } from '../helpers/cliIo.ts';
 import { traceAcrossZones } from '../../src/trace/index.ts';
+import { startIcLab, type IcLab } from './helpers/icLab.ts';
 
-const scenarioFile = new URL('../../examples/seed-ic.yaml', import.meta.url).pathname;
-let root: string;
 let lab: Lab;
 let zones: ZonesFile;
 
+let ic: IcLab | undefined;
+
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'mvtep-icsteer-'));
-  lab = await startLab(await loadScenario(scenarioFile), { runtime: await requireRuntime(), workRoot: root, handleSignals: false });
-  zones = await loadZonesFile((await lab.status()).zonesFile!);
+  ic = await startIcLab('mvtep-icsteer-');
+  ({ lab, zones } = ic);
 });
 
 after(async () => {
-  const id = lab?.id;
-  await lab?.down();
-  if (id) assert.deepEqual(await leftovers(root, id), { pids: [], netns: [] });
-  await rm(root, { recursive: true, force: true });
+  await ic?.close();
 });
 
 const l2Pods = () => Object.values(lab.pods).filter((p) => p.switch === 'ls-l2');
