@@ -7,7 +7,7 @@ import type { BridgeState, InterfaceState, NodeState, TunnelPortState } from './
 
 /** The Open_vSwitch columns nodeStateFromRows reads (monitor exactly these to keep a live source). */
 export const NODE_COLUMNS = {
-  Open_vSwitch: ['external_ids', 'bridges'],
+  Open_vSwitch: ['external_ids', 'bridges', 'ovs_version'],
   Bridge: ['name', 'ports', 'datapath_type'],
   Port: ['name', 'interfaces', 'external_ids'],
   Interface: ['name', 'type', 'ofport', 'external_ids', 'options', 'error'],
@@ -28,6 +28,8 @@ export interface NodeReadOptions {
 export function nodeStateFromRows(src: RowSource<OpenVSwitchTables>, opts: NodeReadOptions = {}): NodeState {
   const ovs = firstRow(src.rows('Open_vSwitch'));
   const externalIds = recordOf(ovs?.external_ids);
+  // Set by OVS's startup scripts (ovs-ctl), not by ovs-vswitchd: often empty in labs.
+  const ovsVersion = optionalOf(ovs?.ovs_version);
   const ownIps = chassisEncapIps(externalIds);
   const bridgeName = opts.bridge ?? externalIds['ovn-bridge'] ?? 'br-int';
   const bridgeRows = [...src.rows('Bridge').values()];
@@ -60,7 +62,7 @@ export function nodeStateFromRows(src: RowSource<OpenVSwitchTables>, opts: NodeR
   interfaces.sort(byKey((i) => i.name));
   tunnels.sort(byKey((t) => t.chassisId));
   const bridges: BridgeState[] = bridgeRows.map((b) => ({ name: b.name, datapathType: b.datapath_type })).sort(byKey((b) => b.name));
-  return { label: externalIds['system-id'] ?? opts.label ?? '', openVswitch: { externalIds }, interfaces, tunnels, bridges };
+  return { label: externalIds['system-id'] ?? opts.label ?? '', openVswitch: { externalIds, ...(ovsVersion ? { ovsVersion } : {}) }, interfaces, tunnels, bridges };
 }
 
 /** One-shot read of a node's Open_vSwitch database. */

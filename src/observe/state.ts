@@ -46,7 +46,12 @@ export type ZoneRouting = LogicalRouting;
 export interface NodeState {
   /** A label for messages; the chassis name (system-id) when known. */
   readonly label: string;
-  readonly openVswitch: { readonly externalIds: StringMap; readonly ovnVersion?: string };
+  readonly openVswitch: {
+    readonly externalIds: StringMap;
+    readonly ovnVersion?: string;
+    /** Open_vSwitch:ovs_version as the database holds it (absent when empty, and in older snapshots). */
+    readonly ovsVersion?: string;
+  };
   /** Interfaces on br-int (VIFs and tunnels). */
   readonly interfaces: readonly InterfaceState[];
   /** br-int ports carrying external_ids:ovn-chassis-id, with their interface. */

@@ -68,3 +68,25 @@ test('dummy br-int (the lab) is quiet; ovn-bridge moves the check to another bri
   assert.deepEqual(f.map((x) => x.severity), ['warning']);
   assert.match(f[0]!.message, /br-phy has datapath_type=netdev/);
 });
+
+test('readNodeState reads Open_vSwitch ovs_version; OVS >= 3.7 on netdev is an info, empty is unknown', async () => {
+  await setDatapath('br-int', 'netdev');
+  const tx0 = client.transaction('Open_vSwitch');
+  tx0.setMapKeys('Open_vSwitch', [], 'external_ids', { 'ovn-bridge': 'br-int' });
+  await tx0.commit();
+  const routing = {
+    netns: undefined, rules: [], routes: [], links: [], lookups: [],
+    addresses: [{ dev: 'br-phy0', ip: '192.0.2.11', prefixLen: 24 }, { dev: 'br-phy1', ip: '192.0.2.100', prefixLen: 24 }],
+  };
+  let node = await readNodeState(srv.remote);
+  assert.equal(node.openVswitch.ovsVersion, undefined);
+  assert.match(userspace({ ...node, routing })[0]!.message, /OVS version unknown \(Open_vSwitch ovs_version is empty/);
+  const tx = client.transaction('Open_vSwitch');
+  tx.update('Open_vSwitch', [], { ovs_version: '4.0.0' });
+  await tx.commit();
+  node = await readNodeState(srv.remote);
+  assert.equal(node.openVswitch.ovsVersion, '4.0.0');
+  const f = userspace({ ...node, routing });
+  assert.deepEqual(f.map((x) => x.severity), ['info']);
+  assert.match(f[0]!.message, /OVS 4\.0\.0 \(>= 3\.7\)/);
+});

@@ -85,3 +85,41 @@ test('a single-VTEP node is not affected', () => {
   hv1(s).bridges = [{ name: 'br-int', datapathType: 'netdev' }];
   assert.deepEqual(userspace(s), []);
 });
+
+// OVS >= 3.7 imports the kernel's `from` rules into ovs-router and looks tunnels
+// up with their local_ip as source (/work/shared/spec, measured on 4.0.0).
+function sharedNetdev(ovsVersion: string | undefined): Finding[] {
+  const s = withPrefixes(buildState(TWO_NODES, TWO_VIFS), 24, 24);
+  hv1(s).bridges = [{ name: 'br-int', datapathType: 'netdev' }];
+  if (ovsVersion !== undefined) hv1(s).openVswitch.ovsVersion = ovsVersion;
+  return userspace(s);
+}
+
+test('OVS 3.5.0 on netdev, shared /24: still an error, naming the version', () => {
+  for (const v of ['3.5.0', '3.6.2', '3.5.0-1']) {
+    const f = sharedNetdev(v);
+    assert.deepEqual(f.map((x) => x.severity), ['error'], v);
+    assert.match(f[0]!.message, new RegExp(`OVS ${v.replace(/\./g, '\\.')} \\(< 3\\.7\\)`));
+    assert.match(f[0]!.hint, /OVS >= 3\.7/);
+  }
+});
+
+test('OVS 3.7.1 and 4.0.0 on netdev, shared /24: no error, one info saying why', () => {
+  for (const v of ['3.7.1', '4.0.0', '3.7.1~git20260101']) {
+    const f = sharedNetdev(v);
+    assert.deepEqual(f.map((x) => x.severity), ['info'], v);
+    assert.match(f[0]!.message, new RegExp(`OVS ${v.replace(/[.~]/g, '\\$&')} \\(>= 3\\.7\\)`));
+    assert.match(f[0]!.message, /imports the kernel's ip rules/);
+    assert.match(f[0]!.hint, /ovs\/route\/lookup <remote-vtep> src=<vtep>/);
+  }
+});
+
+test('OVS version unknown (absent, empty, not a version): today\'s error, saying the version is unknown', () => {
+  for (const [v, why] of [[undefined, /ovs_version is empty/], ['', /ovs_version is empty/], ['v4', /'v4' is not a version/], ['4.0.0 (patched)', /is not a version/]] as const) {
+    const f = sharedNetdev(v);
+    assert.deepEqual(f.map((x) => x.severity), ['error'], String(v));
+    assert.match(f[0]!.message, /OVS version unknown/);
+    assert.match(f[0]!.message, why);
+    assert.match(f[0]!.message, /192\.0\.2\.11, 192\.0\.2\.100 share 192\.0\.2\.0\/24/);
+  }
+});
