@@ -69,7 +69,7 @@ export interface L3Plan {
   readonly zones: readonly NbZonePlan[];
   /** Homes of every zone's transit peers, for L2 steering to pin them in the other zones. */
   readonly transitHomes: readonly PodHome[];
-  /** Remote transit peers ovn-ic has yet to create: `zone` lacks `lport`. */
+  /** Remote transit peers ovn-ic (and northd's binding) have yet to make: `zone` lacks `lport` bound to its home chassis. */
   readonly awaitingSync: readonly { readonly zone: string; readonly lport: string }[];
 }
 
@@ -253,7 +253,8 @@ export function planL3(zones: readonly L3Zone[], subnets: readonly IpPrefix[]): 
   for (const home of transitHomes) {
     for (const z of zones) {
       if (z.name === home.zone || !z.sb || !found.has(z.name)) continue;
-      if (!z.sb.portBindings.some((b) => b.logicalPort === home.lport && b.type === 'remote')) awaitingSync.push({ zone: z.name, lport: home.lport });
+      // Published means bound too: northd binds the remote port to its requested chassis a moment after ovn-ic creates it.
+      if (!z.sb.portBindings.some((b) => b.logicalPort === home.lport && b.type === 'remote' && b.chassis === home.chassis)) awaitingSync.push({ zone: z.name, lport: home.lport });
     }
   }
   return { zones: plans, transitHomes, awaitingSync };
