@@ -20,3 +20,15 @@ export function waitForSignal(signals: readonly NodeJS.Signals[] = ['SIGINT', 'S
   });
   return { promise, cancel };
 }
+
+/**
+ * A daemon's foreground wait: resolves on the first SIGTERM or SIGINT, logged,
+ * and removes its handlers at once, so a second signal while the caller
+ * stops gets the default action (the process ends) rather than being ignored.
+ */
+export async function untilStopSignal(log: (level: 'info', msg: string, fields: { signal: NodeJS.Signals }) => void): Promise<void> {
+  const stop = waitForSignal(['SIGTERM', 'SIGINT']);
+  const signal = await stop.promise;
+  stop.cancel();
+  log('info', 'signal received, stopping', { signal });
+}

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/cliIo.ts';
 
 let dir: string;
@@ -63,4 +65,33 @@ test('ic steer --once: every zone unreachable exits 3 and the JSON report names 
   assert.equal(report.totals.unreachable, 2);
   assert.deepEqual(report.zones.map((z) => [z.zone, z.reachable]), [['hv1', false], ['hv2', false]]);
   assert.match(report.zones[0]!.error!, /sb1\.sock/);
+});
+
+test('ic steer (watching): SIGTERM and SIGINT stop it with exit 0, logged with the signal', async () => {
+  const bin = fileURLToPath(new URL('../../bin/mvtep.js', import.meta.url));
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    const child = spawn(process.execPath, [bin, 'ic', 'steer', '--zones', zonesFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      let err = '';
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code, s) => {
+        if (s) err += `killed by ${s}`;
+        resolve(code);
+      }));
+      // Signalled the moment it logs that it watches (zones unreachable, it keeps retrying): it
+      // used to log that before installing its handlers, so a prompt SIGTERM killed it (no exit 0).
+      await new Promise<void>((resolve, reject) => {
+        child.stderr.on('data', (b: Buffer) => {
+          err += b.toString();
+          if (err.includes('"msg":"watching zones"')) resolve();
+        });
+        void exited.then((code) => reject(new Error(`exited ${String(code)} before watching: ${err}`)));
+      });
+      child.kill(sig);
+      assert.equal(await exited, 0, err);
+      const stopped = err.split('\n').filter((l) => l.includes('signal received, stopping')).map((l) => JSON.parse(l) as { signal: string });
+      assert.deepEqual(stopped.map((l) => l.signal), [sig]);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }
 });

@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { bounded, commandTimeout, parseCommandArgs, requireOption } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
+import { untilStopSignal } from '../../web/signals.ts';
 import { requireSysfsRoot } from '../../sriov/index.ts';
 import { agentListen, jsonLogger, serveAgentHttp, startAgent, type LogLevel } from '../../node/agent/index.ts';
 
@@ -73,20 +74,13 @@ Examples:
       await handle.stop();
       throw e;
     });
+    // Handlers before the 'serving' line: a supervisor may signal as soon as it reads it.
+    const onHup = () => handle.reload();
+    process.on('SIGHUP', onHup);
+    const stopped = untilStopSignal(log);
     if (http) log('info', 'serving /livez, /readyz and /metrics', { listen: values.listen, port: http.port });
-    await new Promise<void>((resolve) => {
-      const onStop = (sig: NodeJS.Signals) => {
-        log('info', 'signal received, stopping', { signal: sig });
-        process.off('SIGTERM', onStop);
-        process.off('SIGINT', onStop);
-        process.off('SIGHUP', onHup);
-        resolve();
-      };
-      const onHup = () => handle.reload();
-      process.on('SIGTERM', onStop);
-      process.on('SIGINT', onStop);
-      process.on('SIGHUP', onHup);
-    });
+    await stopped;
+    process.off('SIGHUP', onHup);
     await http?.close();
     await handle.stop();
     return 0;

@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { parseCommandArgs, parseSeconds, requireOption } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
+import { untilStopSignal } from '../../web/signals.ts';
 import { loadZonesFile, parseL3Subnets } from '../../config/index.ts';
 import { SteerController, formatReport, steerOnce, type SteerReport } from '../../ic/index.ts';
 import { jsonLogger } from '../../node/agent/index.ts';
@@ -75,17 +76,10 @@ Examples:
       else if (e.kind === 'write-failed') log('warn', 'write failed, retrying', { zone: e.zone, error: e.error });
     });
     controller.start();
+    // Handlers first: a supervisor may signal as soon as it reads this line.
+    const stopped = untilStopSignal(log);
     log('info', 'watching zones', { zones: zones.zones.map((z) => z.name) });
-    await new Promise<void>((resolve) => {
-      const onStop = (sig: NodeJS.Signals) => {
-        log('info', 'signal received, stopping', { signal: sig });
-        process.off('SIGTERM', onStop);
-        process.off('SIGINT', onStop);
-        resolve();
-      };
-      process.on('SIGTERM', onStop);
-      process.on('SIGINT', onStop);
-    });
+    await stopped;
     controller.close();
     return 0;
   },
