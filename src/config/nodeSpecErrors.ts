@@ -26,15 +26,19 @@ export function formatIssue(i: NodeSpecIssue): string {
   return `${where}: ${i.path}${token}: ${i.reason}`;
 }
 
+/** One issue as its own line; several as "N problems in <what>:" and one indented line each. */
+export function issuesMessage(issues: readonly NodeSpecIssue[], what: string): string {
+  const lines = issues.map(formatIssue);
+  return issues.length === 1 ? lines[0]! : `${issues.length} problems in ${what}:\n  ${lines.join('\n  ')}`;
+}
+
 /** A node spec that cannot be used; lists every problem found, not only the first. */
 export class NodeSpecError extends MvtepError {
   readonly issues: readonly NodeSpecIssue[];
   declare readonly input: readonly NodeSpecIssue[];
 
   constructor(issues: readonly NodeSpecIssue[]) {
-    const lines = issues.map(formatIssue);
-    const head = issues.length === 1 ? lines[0]! : `${issues.length} problems in node spec:\n  ${lines.join('\n  ')}`;
-    super('node-spec-invalid', head, issues);
+    super('node-spec-invalid', issuesMessage(issues, 'node spec'), issues);
     this.issues = issues;
   }
 }

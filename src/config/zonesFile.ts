@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { MvtepError } from '../util/errors.ts';
-import { formatIssue, type NodeSpecIssue, type SpecPath } from './nodeSpecErrors.ts';
+import { issuesMessage, type NodeSpecIssue, type SpecPath } from './nodeSpecErrors.ts';
 import { IssueSink } from './nodeSpec.ts';
 import { ZONES_SCHEMA } from './schemas.ts';
 
@@ -38,8 +38,7 @@ export class ZonesFileError extends MvtepError {
   declare readonly input: readonly NodeSpecIssue[];
 
   constructor(issues: readonly NodeSpecIssue[]) {
-    const lines = issues.map(formatIssue);
-    super('zones-file-invalid', issues.length === 1 ? lines[0]! : `${issues.length} problems in zones file:\n  ${lines.join('\n  ')}`, issues);
+    super('zones-file-invalid', issuesMessage(issues, 'zones file'), issues);
     this.issues = issues;
   }
 }

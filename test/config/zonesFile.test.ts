@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseZonesFile, ZonesFileError } from '../../src/config/zonesFile.ts';
+import { NodeSpecError } from '../../src/config/nodeSpecErrors.ts';
 
 test('a zones file with chassis parses', () => {
   const z = parseZonesFile(`icSb: unix:/run/ic/sb.sock
@@ -38,4 +39,14 @@ test('every problem is reported at once, with file:line:col, key and token', () 
 test('zones may be left to discovery from icSb, but not with neither', () => {
   assert.equal(parseZonesFile('icSb: unix:/ic.sock\n').zones.length, 0);
   assert.throws(() => parseZonesFile('icNb: unix:/ic.sock\n'), /zones: is required unless icSb/);
+});
+
+test('zones file and node spec errors: one issue is its line, several a counted list (one message builder)', () => {
+  const a = { file: 'z.yaml', path: 'zones[0].sb', token: '/x', reason: 'not a remote', line: 3, column: 9 };
+  const b = { file: 'z.yaml', path: 'zones[1].name', token: '', reason: 'missing' };
+  assert.equal(new ZonesFileError([a]).message, 'z.yaml:3:9: zones[0].sb "/x": not a remote');
+  assert.equal(new ZonesFileError([a, b]).message, '2 problems in zones file:\n  z.yaml:3:9: zones[0].sb "/x": not a remote\n  z.yaml: zones[1].name: missing');
+  assert.equal(new NodeSpecError([a, b]).message, '2 problems in node spec:\n  z.yaml:3:9: zones[0].sb "/x": not a remote\n  z.yaml: zones[1].name: missing');
+  assert.equal(new NodeSpecError([b]).code, 'node-spec-invalid');
+  assert.equal(new ZonesFileError([b]).code, 'zones-file-invalid');
 });
