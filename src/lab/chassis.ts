@@ -107,6 +107,9 @@ export async function startChassis(ctx: LabContext, scenario: Scenario, spec: Ch
   const remote = handle.ovsdbRemote;
   await ctx.tools.vsctl(remote, ['init'], { noWait: true });
   const sets = openVswitchExternalIds(spec, scenario, sbRemote).map(([k, v]) => `external_ids:${k}=${v}`);
+  // ovs-ctl records the version on a real node and vswitchd never does; verify gates netdev tunnel routing on it.
+  const ovsVersion = ctx.runtime.manifest.ovsVersion;
+  if (ovsVersion) sets.push(`ovs_version=${JSON.stringify(ovsVersion)}`);
   await ctx.tools.vsctl(remote, [
     '--', 'set', 'Open_vSwitch', '.', ...sets,
     '--', 'add-br', 'br-int',

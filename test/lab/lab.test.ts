@@ -142,6 +142,13 @@ test('the chassis run vswitchd in their own netns with the PF veths there', asyn
   assert.equal(inNs, hv1.netns);
 });
 
+test('each chassis records the runtime\'s OVS version in Open_vSwitch ovs_version, as ovs-ctl does', async () => {
+  assert.ok(runtime.manifest.ovsVersion);
+  for (const chassis of Object.keys(lab!.chassis)) {
+    assert.equal((await lab!.vsctl(chassis, ['get', 'Open_vSwitch', '.', 'ovs_version'])).trim(), JSON.stringify(runtime.manifest.ovsVersion), chassis);
+  }
+});
+
 test('the untagged fabric carries frames from a PF to the gateway bridge', async () => {
   const l = lab!;
   const ns = l.chassis['hv2']!.netns;
