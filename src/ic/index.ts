@@ -1,5 +1,5 @@
 // Public API of src/ic: multi-VTEP steering across OVN interconnect zones.
-export { planL2, planL2Uninstall, podHomes, type ObservedZone, type PodHome, type EncapWrite, type PendingPort, type ZonePlan } from './l2Plan.ts';
+export { planL2, planL2Uninstall, type ObservedZone, type EncapWrite, type PendingPort, type ZonePlan } from './l2Plan.ts';
 export { steerOnce, SB_MODE_MARKER, type SteerOnceOptions } from './once.ts';
 export { SteerController, type SteerControllerOptions, type SteerEvent } from './controller.ts';
 export { STEER_MARKER_KEY, writeRemoteEncaps } from './sbWriter.ts';

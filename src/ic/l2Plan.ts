@@ -1,5 +1,5 @@
-import { encapRowForIp } from '../ovn/index.ts';
-import type { IcEncap, IcPortBinding, IcZoneSouthbound } from '../observe/index.ts';
+import { encapRowForIp, podHomes as modelPodHomes, type PodHome, type PodHomes, type ZoneBindings } from '../ovn/index.ts';
+import type { IcEncap, IcZoneSouthbound } from '../observe/index.ts';
 
 /**
  * Steering of L2 (stretched switch) remote ports, as pure data: every
@@ -16,14 +16,7 @@ export interface ObservedZone {
   readonly sb: IcZoneSouthbound | undefined;
 }
 
-/** Where a pod lives: the zone whose SB binds its port to a local chassis. */
-export interface PodHome {
-  readonly lport: string;
-  readonly zone: string;
-  readonly chassis: string;
-  /** The VTEP its traffic must arrive on; undefined when its home does not say. */
-  readonly vtep: string | undefined;
-}
+export type { PodHome };
 
 export interface EncapWrite {
   readonly lport: string;
@@ -61,38 +54,31 @@ function chassisEncaps(sb: IcZoneSouthbound, chassis: string): IcEncap[] {
   return out;
 }
 
-function homeVtep(sb: IcZoneSouthbound, pb: IcPortBinding): string | undefined {
-  if (pb.encap !== undefined) return sb.encaps.get(pb.encap)?.ip;
-  // A chassis with one VTEP has only one right answer even without Port_Binding.encap.
-  const ips = new Set(chassisEncaps(sb, pb.chassis!).map((e) => e.ip));
-  return ips.size === 1 ? [...ips][0] : undefined;
+/**
+ * The zone's local chassis and their VIF bindings, as the IC model takes
+ * them (only what homes are made of: a zone's remote ports and remote
+ * chassis are not, so a 5,390-port zone costs ~110 entries here).
+ */
+function localBindings(name: string, sb: IcZoneSouthbound): ZoneBindings {
+  const chassis = new Map<string, { remote: boolean; ips: string[] }>();
+  for (const c of sb.chassis.values()) if (!c.remote) chassis.set(c.name, { remote: false, ips: chassisEncaps(sb, c.name).map((e) => e.ip) });
+  const ports: ZoneBindings['ports'][number][] = [];
+  for (const pb of sb.portBindings) {
+    if (pb.type !== '' || pb.chassis === undefined || !chassis.has(pb.chassis)) continue;
+    ports.push({ lport: pb.logicalPort, type: pb.type, chassis: pb.chassis, encapIp: pb.encap === undefined ? undefined : sb.encaps.get(pb.encap)?.ip });
+  }
+  return { zone: name, chassis, ports };
 }
 
-/** Every pod's home; a port bound locally in two zones at once (mid-move) is left out and reported. */
-export function podHomes(zones: readonly ObservedZone[]): { homes: Map<string, PodHome>; conflicts: Map<string, string[]> } {
-  const homes = new Map<string, PodHome>();
-  const conflicts = new Map<string, string[]>();
-  for (const z of zones) {
-    if (!z.sb) continue;
-    for (const pb of z.sb.portBindings) {
-      if (pb.type !== '' || pb.chassis === undefined) continue;
-      const ch = z.sb.chassis.get(pb.chassis);
-      if (!ch || ch.remote) continue;
-      const prev = homes.get(pb.logicalPort);
-      if (prev || conflicts.has(pb.logicalPort)) {
-        conflicts.set(pb.logicalPort, [...(conflicts.get(pb.logicalPort) ?? [prev!.zone]), z.name]);
-        homes.delete(pb.logicalPort);
-        continue;
-      }
-      homes.set(pb.logicalPort, { lport: pb.logicalPort, zone: z.name, chassis: pb.chassis, vtep: homeVtep(z.sb, pb) });
-    }
-  }
-  return { homes, conflicts };
+/** Every pod's home (OVN's rule, src/ovn podHomes); a port bound locally in two zones at once (mid-move) is left out and reported. */
+export function homesAcrossZones(zones: readonly ObservedZone[]): PodHomes {
+  return modelPodHomes(zones.filter((z) => z.sb).map((z) => localBindings(z.name, z.sb!)));
 }
 
 /** The writes that pin every remote pod port (and every port in `extraHomes`) of every readable zone to its home VTEP. */
 export function planL2(zones: readonly ObservedZone[], extraHomes: readonly PodHome[] = []): ZonePlan[] {
-  const { homes, conflicts } = podHomes(zones);
+  const { homes: found, conflicts } = homesAcrossZones(zones);
+  const homes = new Map(found);
   // L3 steering's transit peers: homed by their router port's gateway chassis, not by a local binding.
   for (const h of extraHomes) if (!homes.has(h.lport)) homes.set(h.lport, h);
   const plans: ZonePlan[] = [];
