@@ -16,21 +16,21 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
 }
 
 const roots: string[] = [];
-let registered = false;
+
+// Registered when the test file imports this module (file level): an after()
+// first called inside a running test hooks that test only, so roots made by
+// later tests were never removed.
+after(async () => {
+  // Never leave a lab behind, even when an assertion failed half-way.
+  for (const r of roots) {
+    await cli(['lab', 'down', '--dir', r, '--all']).catch(() => undefined);
+    await reap(r);
+    await rm(r, { recursive: true, force: true });
+  }
+});
 
 /** A temp lab root that is emptied after the file's tests: labs downed, stray processes reaped, dir removed. */
 export async function labRoot(prefix = 'mvtep-labcli-'): Promise<string> {
-  if (!registered) {
-    registered = true;
-    // Never leave a lab behind, even when an assertion failed half-way.
-    after(async () => {
-      for (const r of roots) {
-        await cli(['lab', 'down', '--dir', r, '--all']).catch(() => undefined);
-        await reap(r);
-        await rm(r, { recursive: true, force: true });
-      }
-    });
-  }
   const root = await mkdtemp(join(tmpdir(), prefix));
   roots.push(root);
   return root;
