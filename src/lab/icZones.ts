@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { allSettledOrThrow, daemonEnv, type LabContext } from './context.ts';
+import { daemonEnv, type LabContext } from './context.ts';
+import { notYet, ready, waitFor } from './wait.ts';
 import { startDbPair } from './central.ts';
 import type { ZoneHandle } from './state.ts';
 
@@ -33,6 +34,14 @@ export async function startZone(ctx: LabContext, chassis: string): Promise<ZoneH
     `--ovnnb-db=${nb.remote}`, `--ovnsb-db=${sb.remote}`, `--unixctl=${northdCtl}`,
     `--pidfile=${join(dir, 'ovn-northd.pid')}`, `--log-file=${northdLog}`, ...QUIET,
   ], env, dir);
+  await ctx.awaitControl(northd, northdCtl, northdLog);
+  // ovn-ic reads SB_Global at start: on 26.03 it was seen to crash (CI, once) when started next to a northd
+  // that had not created it yet. Start it only once northd has: `ovn-sbctl --wait` is not for SB_Global, so poll.
+  await waitFor(`SB_Global in zone ${chassis}`, async () => {
+    ctx.checkAbort();
+    const out = await ctx.tools.sbctl(sb.remote, ['--bare', '--columns=_uuid', 'list', 'SB_Global']);
+    return out.trim() !== '' ? ready(true) : notYet('northd has not created it yet');
+  }, 30_000);
   const icCtl = join(dir, 'ovn-ic.ctl');
   const icLog = join(dir, 'ovn-ic.log');
   const ic = await ctx.daemon(`${prefix}ovn-ic`, 'ovn-ic', [
@@ -40,6 +49,6 @@ export async function startZone(ctx: LabContext, chassis: string): Promise<ZoneH
     `--ic-nb-db=${ctx.state.icNb!.remote}`, `--ic-sb-db=${ctx.state.icSb!.remote}`,
     `--unixctl=${icCtl}`, `--pidfile=${join(dir, 'ovn-ic.pid')}`, `--log-file=${icLog}`, ...QUIET,
   ], env, dir);
-  await allSettledOrThrow([ctx.awaitControl(northd, northdCtl, northdLog), ctx.awaitControl(ic, icCtl, icLog)]);
+  await ctx.awaitControl(ic, icCtl, icLog);
   return { name: chassis, chassis, dir, nb, sb, northdCtl, icCtl };
 }
