@@ -1,4 +1,5 @@
 import { fromBigInt, toBigInt, type IpPrefix } from '../config/nodeSpecIp.ts';
+import { firstIpv4OfAddresses } from '../ovn/index.ts';
 import type { IcZoneNorthbound, IcZoneSouthbound, NbRouter, NbSwitch } from '../observe/index.ts';
 import type { PendingPort, PodHome } from './l2Plan.ts';
 
@@ -133,7 +134,7 @@ function routedPods(l3: ZoneL3, pending: PendingPort[]): { lport: string; ip: st
     if (s.transit || !s.ports.some((p) => p.type === 'router' && lrpNames.has(p.options['router-port'] ?? ''))) continue;
     for (const p of s.ports) {
       if (p.type !== '') continue;
-      const ip = p.addresses[0]?.split(/\s+/).slice(1).find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
+      const ip = firstIpv4OfAddresses(p.addresses[0]);
       if (!ip) continue;
       const pb = sb.portBindings.find((b) => b.logicalPort === p.name && b.type === '');
       if (!pb || pb.chassis !== l3.chassis) continue; // not bound on the node yet: nothing arrives for it

@@ -40,3 +40,8 @@ export function routedTransitPort(routing: LogicalRouting, ip: string): { lport:
   return { lport: port.lport, hop };
 }
 
+
+/** The first IPv4 address of an OVN address entry ("MAC IP[/LEN] ...", as in LSP addresses and Port_Binding.mac). */
+export function firstIpv4OfAddresses(entry: string | undefined): string | undefined {
+  return entry?.split(/\s+/).slice(1).map((a) => a.split('/')[0]!).find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
+}

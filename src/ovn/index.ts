@@ -8,4 +8,4 @@ export * from './topology.ts';
 export * from './interconnect.ts';
 export * from './icHomes.ts';
 export * from './ofprotoTrace.ts';
-export { routedTransitPort, type LogicalRouting, type RoutedHop } from './icRouting.ts';
+export { firstIpv4OfAddresses, routedTransitPort, type LogicalRouting, type RoutedHop } from './icRouting.ts';

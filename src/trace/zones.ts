@@ -1,4 +1,4 @@
-import { crossZoneVerdict, podHomes, routedTransitPort, type CrossZoneVerdict, type PodHome, type RoutedHop, type ZoneBindings } from '../ovn/index.ts';
+import { crossZoneVerdict, firstIpv4OfAddresses, podHomes, routedTransitPort, type CrossZoneVerdict, type PodHome, type RoutedHop, type ZoneBindings } from '../ovn/index.ts';
 import type { ZonesFile } from '../config/index.ts';
 import { gatherState, type ZoneRouting, type ZoneState } from '../observe/index.ts';
 import { Deadline } from '../util/deadline.ts';
@@ -29,7 +29,7 @@ function homeOf(lport: string, homes: ReadonlyMap<string, PodHome>, conflicts: R
 /** The destination pod's IPv4 address, from its home Port_Binding's mac column ("MAC IP ..."). */
 function podIp(home: ZoneState | undefined, lport: string): string | undefined {
   const pb = home?.southbound?.portBindings.find((p) => p.logicalPort === lport && p.type === '');
-  return pb?.mac?.[0]?.split(/\s+/).slice(1).find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
+  return firstIpv4OfAddresses(pb?.mac?.[0]);
 }
 
 /**

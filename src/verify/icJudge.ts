@@ -1,5 +1,5 @@
 import {
-  destinationCandidates, destinationVerdict, modelZone, podHomes, routedTransitPort,
+  destinationCandidates, destinationVerdict, firstIpv4OfAddresses, modelZone, podHomes, routedTransitPort,
   type CrossZoneVerdict, type PodHome, type ZoneBindings, type ZoneModel,
 } from '../ovn/index.ts';
 import type { CheckContext, SbIndex, ZoneContext } from './context.ts';
@@ -50,7 +50,7 @@ function podIps(ctx: CheckContext, homes: ReadonlyMap<string, PodHome>): Map<str
   for (const zc of ctx.zones) {
     for (const pb of zc.zone.southbound?.portBindings ?? []) {
       if (pb.type !== '' || homes.get(pb.logicalPort)?.zone !== zc.zone.name) continue;
-      const ip = pb.mac?.[0]?.split(/\s+/).slice(1).find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
+      const ip = firstIpv4OfAddresses(pb.mac?.[0]);
       if (ip) out.set(pb.logicalPort, ip);
     }
   }
