@@ -10,6 +10,7 @@ import { ListenError } from '../node/agent/http.ts';
 import { DashboardError } from '../web/listen.ts';
 import { UnixctlError } from '../trace/unixctl.ts';
 import { TraceError } from '../trace/explain.ts';
+import { ProbeError } from '../probe/probe.ts';
 
 /**
  * The one exit-code contract of every command (docs/cli.md). Commands
@@ -54,6 +55,8 @@ export function exitCodeFor(err: unknown): number {
   }
   // A trace that --confirm contradicts is a finding; any other trace error is about its input (unknown port, ...).
   if (err instanceof TraceError) return err.code === 'trace-confirm-failed' ? EXIT.FINDINGS : EXIT.USAGE;
+  // Not root, no netdev lab, a bad pod pair: the probe cannot be run as asked (a send that failed is a finding).
+  if (err instanceof ProbeError) return err.code === 'probe-send-failed' ? EXIT.FINDINGS : EXIT.USAGE;
   // snapshot-unreadable, sriov-sysfs-unreadable, ...: a source that was asked for and cannot be read.
   if (err instanceof MvtepError && err.code.endsWith('-unreadable')) return EXIT.USAGE;
   const sys = nodeErrorCode(err);

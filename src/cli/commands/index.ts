@@ -11,6 +11,7 @@ export const commandModules: ReadonlyArray<{ readonly words: readonly string[]; 
   { words: ['lab'], load: async () => (await import('./lab.ts')).labCommands },
   { words: ['verify'], load: async () => (await import('./verify.ts')).verifyCommands },
   { words: ['trace'], load: async () => (await import('./trace.ts')).traceCommands },
+  { words: ['probe'], load: async () => (await import('./probe.ts')).probeCommands },
   { words: ['ui'], load: async () => (await import('./ui.ts')).uiCommands },
   { words: ['demo'], load: async () => (await import('./demo.ts')).demoCommands },
   { words: ['config'], load: async () => (await import('./config.ts')).configCommands },
