@@ -91,6 +91,12 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeResult> {
   for (const n of [from.node, to.node]) {
     if (n.pfs.length === 0) throw new ProbeError('probe-no-pfs', `node ${n.name} has no PF to capture on`, n.name);
   }
+  // The echo requests, the last reply's wait, and time to start the captures must fit in the budget.
+  const needMs = (count - 1) * PING_INTERVAL_S * 1000 + 1000 + 500;
+  if (needMs > timeoutMs) {
+    throw new ProbeError('probe-bad-count', `${count} echo requests ${PING_INTERVAL_S} s apart need about ${(needMs / 1000).toFixed(1)} s, `
+      + `more than the timeout of ${timeoutMs / 1000} s: send fewer or give more time`, { count, timeoutMs });
+  }
   const started = Date.now();
   const end = started + timeoutMs;
   const vteps = [...new Set([...from.node.pfs, ...to.node.pfs].map((p) => p.vtep).filter((v): v is string => v !== null))];
@@ -114,9 +120,9 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeResult> {
     const failed = starts.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
 
-    const pingS = Math.max(1, Math.ceil((end - Date.now()) / 1000) - 1);
+    // No -w: with a deadline ping keeps sending until `count` replies came. Bounded by the timer instead.
     const ping = await run(['ip', 'netns', 'exec', from.netns, 'ping', '-n', '-q', '-c', String(count), '-i', String(PING_INTERVAL_S),
-      '-W', '1', '-w', String(pingS), to.ip], { allowFailure: true, timeoutMs: Math.max(1, end - Date.now()) });
+      '-W', '1', to.ip], { allowFailure: true, timeoutMs: Math.max(1, end - Date.now()) });
     const { sent, replies } = pingCounts(ping.stdout);
     if (sent === 0 && ping.code !== 0 && ping.code !== 1) {
       throw new ProbeError('probe-send-failed', `ping from ${from.name} (netns ${from.netns}) failed: ${(ping.stderr || ping.stdout).trim() || `exit ${ping.code}`}`, from.netns);
