@@ -40,9 +40,9 @@ Exit status (docs/cli.md): 0 the wire agrees, 1 it disagrees, 2 bad usage
 (unknown pod, not root, no netdev lab), 3 no probe frame arrived in time.
 
 Examples:
-  sudo mvtep probe --from stream-1 --to stream-2
-  sudo mvtep probe --from storage-2 --to storage-1 --count 5 --json
-  sudo mvtep probe --name seed-netdev --from mgmt-1 --to mgmt-3 --timeout 5`;
+  mvtep probe --from stream-1 --to stream-2
+  mvtep probe --from storage-2 --to storage-1 --count 5 --json
+  mvtep probe --name seed-netdev --from mgmt-1 --to mgmt-3 --timeout 5`;
 
 /** The nodes' PFs with the VTEP each one carries (the scenario's NICs). */
 function probeNode(c: ChassisHandle): ProbeNode {
