@@ -6,7 +6,8 @@ import { MvtepError } from '../util/errors.ts';
  * buffered) for the probe to decode. Bounded by packet count (`-c`) and by
  * time (a timer that ends it), and always ended by its PID: stop() sends
  * SIGTERM, then SIGKILL, and resolves once the process is gone; a capture
- * still running when this process exits is killed too.
+ * still running when this process exits, or gets SIGINT/SIGTERM/SIGHUP, is
+ * killed too (the signal then takes its usual course).
  */
 
 export class CaptureError extends MvtepError {}
@@ -40,9 +41,31 @@ export function captureArgv(spec: CaptureSpec): string[] {
 
 const live = new Set<ChildProcess>();
 let exitHook = false;
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function killLeftovers(): void {
   for (const c of live) if (c.pid !== undefined) { try { process.kill(c.pid, 'SIGKILL'); } catch { /* already gone */ } }
+}
+
+/** A signal while captures run: end them, then let the signal do what it would have done. */
+function onSignal(sig: NodeJS.Signals): void {
+  killLeftovers();
+  for (const s of SIGNALS) process.off(s, onSignal);
+  if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+}
+
+function track(child: ChildProcess): void {
+  if (live.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
+  live.add(child);
+  if (!exitHook) {
+    process.once('exit', killLeftovers);
+    exitHook = true;
+  }
+}
+
+function untrack(child: ChildProcess): void {
+  if (!live.delete(child)) return;
+  if (live.size === 0) for (const s of SIGNALS) process.off(s, onSignal);
 }
 
 export class Capture {
@@ -63,7 +86,7 @@ export class Capture {
     child.stderr!.on('data', (b: Buffer) => { this.stderrText += b.toString('utf8'); });
     this.exited = new Promise((resolve) => child.once('close', (code) => {
       this.exitCode = code;
-      live.delete(child);
+      untrack(child);
       clearTimeout(this.timer);
       resolve();
     }));
@@ -81,11 +104,7 @@ export class Capture {
     if (spawned) {
       throw new CaptureError('probe-capture-failed', `cannot run ${argv[0]}: ${spawned.message}`, argv, { cause: spawned });
     }
-    live.add(child);
-    if (!exitHook) {
-      process.once('exit', killLeftovers);
-      exitHook = true;
-    }
+    track(child);
     const cap = new Capture(spec, child);
     const where = `${spec.device}${spec.netns ? ` in netns ${spec.netns}` : ''}`;
     const ready = await new Promise<'ready' | 'exited' | 'timeout'>((resolve) => {

@@ -2,6 +2,7 @@
 // on lo, decoded, and the capture is bounded by count and by time and gone after stop().
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { Capture, CaptureError, captureArgv, captureFilter, geneveFrames } from '../../src/probe/index.ts';
 import { notYet, pollUntil, ready } from '../../src/util/wait.ts';
@@ -88,4 +89,23 @@ test('capture on a device that does not exist: a CaptureError naming it and tcpd
     (e: unknown) => e instanceof CaptureError && e.code === 'probe-capture-failed' && /tcpdump on mvtep-nodev0 exited \d+: .*mvtep-nodev0/s.test(e.message));
   await assert.rejects(Capture.start({ device: 'lo', direction: 'in', filter: 'udp', maxPackets: 1, maxMs: 5000, tcpdump: '/nonexistent/tcpdump' }, 5000),
     /cannot run \/nonexistent\/tcpdump/);
+});
+
+test('a SIGTERM to the process while a capture runs ends the capture too, and the process still dies of SIGTERM', { skip }, async () => {
+  const lib = new URL('../../src/probe/index.ts', import.meta.url).href;
+  const script = `const { Capture } = await import(${JSON.stringify(lib)});
+    const c = await Capture.start({ device: 'lo', direction: 'in', filter: 'udp port 6081 and host 198.51.100.1', maxPackets: 10, maxMs: 60000 }, 5000);
+    process.stdout.write(c.pid + '\\n');
+    setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<NodeJS.Signals | null>((res) => child.once('exit', (_code, sig) => res(sig)));
+  let out = '';
+  const pid = await new Promise<number>((res, rej) => {
+    child.stdout!.on('data', (b: Buffer) => { out += b.toString(); const m = /^(\d+)\n/.exec(out); if (m) res(Number(m[1])); });
+    child.once('exit', () => rej(new Error(`child exited before starting a capture: ${out}`)));
+  });
+  assert.ok(alive(pid));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 'SIGTERM');
+  await pollUntil(async () => (alive(pid) ? notYet(`tcpdump ${pid} alive`) : ready(true)), 5000, { onTimeout: (why) => new Error(why) });
 });
