@@ -8,7 +8,7 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), 'src');
 /**
  * Which src/ folders each folder may import (docs/architecture.md draws the
  * same). Lower folders never import higher ones. A new folder must be added
- * here before it can import or be imported; `ic` and `probe` are planned.
+ * here before it can import or be imported.
  */
 export const LAYERS = {
   util: [],
