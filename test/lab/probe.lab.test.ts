@@ -1,6 +1,6 @@
 // Integration, real packets: `mvtep probe` on the netdev seed (26.03, 2 nodes, the demo's underlay).
 // One pod pair per NIC: the wire's PF, outer VTEPs and VLAN are the pods' own; a wrong expectation
-// and a deleted source rule both show as disagreement. On any release, a dummy lab is refused with the
+// and a deleted source rule both show as disagreement, a cut cable as unreachable. On any release, a dummy lab is refused with the
 // reason (on 25.03: its OVS cannot run a netdev lab at all).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import { setupDemo } from '../../src/demo/session.ts';
 import type { Lab, PodHandle } from '../../src/lab/index.ts';
 import { runProbe, type ProbeNode } from '../../src/probe/index.ts';
 import { run } from '../../src/util/exec.ts';
+import { notYet, pollUntil, ready } from '../../src/util/wait.ts';
 import { cli, labRoot, repo } from './helpers/labCli.ts';
 
 const seedNetdev = new URL('../../examples/seed-netdev.yaml', import.meta.url).pathname;
@@ -79,12 +80,29 @@ test('probe on the netdev seed: each NIC\'s pair is seen on its own PFs and VTEP
     assert.ok(wrong.differences.some((d) => /frames? left hv1\/enp2s0f0, expected hv1\/enp1s0f0/.test(d)), wrong.differences.join('\n'));
     assert.ok(wrong.differences.some((d) => /arrived hv2\/enp2s0f0 with outer 192\.0\.2\.12 -> 192\.0\.2\.22, expected 192\.0\.2\.11 -> 192\.0\.2\.21/.test(d)), wrong.differences.join('\n'));
 
+    // Cut hv2's streaming cable at the fabric: the frames leave hv1 as expected and arrive nowhere, exit 3.
+    const cable = lab.chassis['hv2']!.nics.find((n) => n.pf === b.pf)!.fabricPeer;
+    await run(['ip', '-n', lab.fabric.netns, 'link', 'set', cable, 'down']);
+    try {
+      const r = await cli(['probe', ...where, '--from', a.name, '--to', b.name, '--count', '2', '--json']);
+      assert.equal(r.code, 3, r.out + r.err);
+      const p = JSON.parse(r.out) as { verdict: string; left: Wire[]; arrived: Wire[]; replies: number; differences: string[] };
+      assert.deepEqual([p.verdict, p.arrived, p.replies, p.differences], ['unreachable', [], 0, []]);
+      assert.deepEqual(p.left.map((w) => w.pf), [a.pf]);
+    } finally {
+      await run(['ip', '-n', lab.fabric.netns, 'link', 'set', cable, 'up']);
+    }
     // Break the wire itself: without 'ip rule from <streaming VTEP>' OVS routes its tunnel out of another VTEP's PF.
     const hv1 = lab.chassis['hv1']!;
     const rules = JSON.parse((await run(['ip', '-n', hv1.netns, '-j', 'rule', 'show'])).stdout) as { priority: number; src?: string; table: string }[];
     const rule = rules.find((x) => x.src === vtepOf(lab, a))!;
     assert.ok(rule, `no source rule for ${vtepOf(lab, a)} on hv1`);
+    // OVS imports rule changes from netlink: wait until its own rule table has dropped it (and, after, has it back).
+    const ovsHasRule = async () => (await lab.appctl('hv1', ['ovs/route/rule/show'])).includes(`from ${rule.src} lookup`);
+    const ovsRule = (want: boolean) => pollUntil(async () => ((await ovsHasRule()) === want ? ready(true) : notYet(`rule ${want ? 'not back' : 'still'} in OVS`)),
+      10_000, { onTimeout: (why) => new Error(why) });
     await run(['ip', '-n', hv1.netns, 'rule', 'del', 'pref', String(rule.priority), 'from', rule.src!, 'lookup', rule.table]);
+    await ovsRule(false);
     try {
       const r = await cli(['probe', ...where, '--from', a.name, '--to', b.name, '--count', '2', '--json']);
       assert.equal(r.code, 1, r.out + r.err);
@@ -96,6 +114,7 @@ test('probe on the netdev seed: each NIC\'s pair is seen on its own PFs and VTEP
     } finally {
       await run(['ip', '-n', hv1.netns, 'rule', 'add', 'pref', String(rule.priority), 'from', rule.src!, 'lookup', rule.table]);
     }
+    await ovsRule(true);
     assert.deepEqual(await tcpdumpsIn(netns), [], 'a capture was left running');
   } finally {
     await session.teardown();
