@@ -11,6 +11,7 @@ import { DashboardError } from '../web/listen.ts';
 import { UnixctlError } from '../trace/unixctl.ts';
 import { TraceError } from '../trace/explain.ts';
 import { ProbeError } from '../probe/probe.ts';
+import { AgentSocketError } from '../node/attachWire.ts';
 
 /**
  * The one exit-code contract of every command (docs/cli.md). Commands
@@ -36,9 +37,13 @@ function nodeErrorCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** The agent's attach socket did not take or answer the request (nothing was decided about the port). */
+const AGENT_UNREACHABLE = new Set(['agent-unreachable', 'agent-timeout', 'agent-closed', 'agent-overloaded']);
+
 function unreachable(err: unknown): boolean {
   return err instanceof OvsdbTimeoutError || err instanceof OvsdbConnectionError || err instanceof DeadlineError
-    || (err instanceof UnixctlError && err.code === 'unixctl-timeout');
+    || (err instanceof UnixctlError && err.code === 'unixctl-timeout')
+    || (err instanceof AgentSocketError && AGENT_UNREACHABLE.has(err.code));
 }
 
 /** The exit code a thrown error means. */
@@ -50,7 +55,7 @@ export function exitCodeFor(err: unknown): number {
   }
   if (err instanceof UsageError || err instanceof ConfigError || err instanceof NodeSpecError || err instanceof ZonesFileError
     || err instanceof ScenarioError || err instanceof SnapshotError || err instanceof ListenError || err instanceof DashboardError
-    || err instanceof WriteFilesError) {
+    || err instanceof WriteFilesError || (err instanceof AgentSocketError && err.code === 'agent-socket-in-use')) {
     return EXIT.USAGE;
   }
   // A trace that --confirm contradicts is a finding; any other trace error is about its input (unknown port, ...).

@@ -4,6 +4,7 @@ import { UsageError } from '../../util/errors.ts';
 import { untilStopSignal } from '../../web/signals.ts';
 import { requireSysfsRoot } from '../../sriov/index.ts';
 import { agentListen, jsonLogger, serveAgentHttp, startAgent, type LogLevel } from '../../node/agent/index.ts';
+import { startAttachSocket } from '../../node/agent/attachSocket.ts';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -12,7 +13,7 @@ const agent: Command = {
   summary: 'keep every representor\'s encap-ip equal to its PF\'s VTEP (long-running reconciler)',
   usage: `Usage: mvtep agent --ovsdb REMOTE [--sysfs DIR] [--bridge br-int] [--chassis NAME]
                    [--listen 127.0.0.1:PORT] [--log-level info] [--resync SECONDS]
-                   [--timeout SECONDS]
+                   [--timeout SECONDS] [--attach-socket PATH [--attach-queue N]]
 
 Monitors the local Open_vSwitch database. For every Interface on the bridge
 with an iface-id whose netdev is a VF or SF representor, keeps
@@ -37,17 +38,26 @@ that is not in ovn-encap-ip (reports it instead).
                       exits 3 naming the server, a later silent request is logged with
                       the server and request and the connection is retried
 
+  --attach-socket PATH  also serve attach/detach requests (mvtep attach --agent PATH) on
+                      this unix socket (mode 0600; a stale socket is replaced, a live one
+                      refused, exit 2): requests that arrive while a transaction is in
+                      flight are written together in the next one (group commit)
+  --attach-queue N    requests waiting for a batch at most (default 1024); more are
+                      refused with agent-overloaded
+
 Logs are JSON lines on stderr. SIGTERM/SIGINT stop cleanly; SIGHUP re-reads
 sysfs and re-evaluates every VIF.
 
 Examples:
   mvtep agent --ovsdb unix:/run/openvswitch/db.sock
   mvtep agent --ovsdb unix:/run/openvswitch/db.sock --sysfs /host/sys --listen 127.0.0.1:9477
-  mvtep agent --ovsdb tcp:127.0.0.1:6640 --log-level debug --resync 0 --timeout 10`,
+  mvtep agent --ovsdb tcp:127.0.0.1:6640 --log-level debug --resync 0 --timeout 10
+  mvtep agent --ovsdb unix:/run/openvswitch/db.sock --attach-socket /run/mvtep/attach.sock`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       ovsdb: { type: 'string' }, sysfs: { type: 'string' }, bridge: { type: 'string' }, chassis: { type: 'string' },
       listen: { type: 'string' }, 'log-level': { type: 'string' }, resync: { type: 'string' }, timeout: { type: 'string' },
+      'attach-socket': { type: 'string' }, 'attach-queue': { type: 'string' },
     });
     const remote = requireOption(values.ovsdb, 'ovsdb');
     const level = (values['log-level'] ?? 'info') as LogLevel;
@@ -55,6 +65,11 @@ Examples:
     const resync = values.resync === undefined ? 60 : Number(values.resync);
     if (!Number.isFinite(resync) || resync < 0) throw new UsageError(`--resync '${values.resync}' is not a number of seconds`, values.resync);
     if (values.listen !== undefined) agentListen(values.listen);
+    const attachQueue = values['attach-queue'] === undefined ? undefined : Number(values['attach-queue']);
+    if (attachQueue !== undefined && !(Number.isInteger(attachQueue) && attachQueue > 0)) {
+      throw new UsageError(`--attach-queue '${values['attach-queue']}' is not a positive number of requests`, values['attach-queue']);
+    }
+    if (attachQueue !== undefined && values['attach-socket'] === undefined) throw new UsageError('--attach-queue needs --attach-socket');
     const timeoutMs = commandTimeout(values.timeout);
     // A sysfs that cannot be read would leave the agent managing nothing while looking healthy: exit 2.
     requireSysfsRoot(values.sysfs ?? '/sys');
@@ -70,7 +85,17 @@ Examples:
       await handle.stop();
       throw err;
     }
-    const http = values.listen === undefined ? undefined : await serveAgentHttp(handle, values.listen).catch(async (e: unknown) => {
+    const attach = values['attach-socket'] === undefined ? undefined : await startAttachSocket({
+      ovsdb: remote, path: values['attach-socket'], sysfsRoot: values.sysfs ?? '/sys', bridge: values.bridge ?? 'br-int', log, timeoutMs,
+      ...(values.chassis === undefined ? {} : { chassis: values.chassis }),
+      ...(attachQueue === undefined ? {} : { maxQueue: attachQueue }),
+    }).catch(async (e: unknown) => {
+      await handle.stop();
+      throw e;
+    });
+    const probes = attach === undefined ? handle : { notReady: () => handle.notReady(), metrics: () => handle.metrics() + attach.metrics() };
+    const http = values.listen === undefined ? undefined : await serveAgentHttp(probes, values.listen).catch(async (e: unknown) => {
+      await attach?.close();
       await handle.stop();
       throw e;
     });
@@ -78,9 +103,11 @@ Examples:
     const onHup = () => handle.reload();
     process.on('SIGHUP', onHup);
     const stopped = untilStopSignal(log);
+    if (attach) log('info', 'serving attach requests', { socket: attach.path });
     if (http) log('info', 'serving /livez, /readyz and /metrics', { listen: values.listen, port: http.port });
     await stopped;
     process.off('SIGHUP', onHup);
+    await attach?.close();
     await http?.close();
     await handle.stop();
     return 0;

@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts';
 import { bounded, commandTimeout, parseCommandArgs, requireOption, TIMEOUT_HELP } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
-import { NodeAttacher, type AttachInput } from '../../node/attach.ts';
+import type { AttachInput, AttachResult, DetachInput, DetachResult, NodeAttacher } from '../../node/attach.ts';
 
 function parseExtraIds(list: string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -14,14 +14,26 @@ function parseExtraIds(list: string[] | undefined): Record<string, string> {
 }
 
 const ATTACH_OPTIONS = {
-  ovsdb: { type: 'string' }, sysfs: { type: 'string' }, iface: { type: 'string' }, 'iface-id': { type: 'string' },
+  ovsdb: { type: 'string' }, agent: { type: 'string' }, sysfs: { type: 'string' }, iface: { type: 'string' }, 'iface-id': { type: 'string' },
   device: { type: 'string' }, bridge: { type: 'string' }, mac: { type: 'string' }, 'iface-id-ver': { type: 'string' },
   'external-id': { type: 'string', multiple: true }, wait: { type: 'boolean' }, timeout: { type: 'string' },
   type: { type: 'string' }, json: { type: 'boolean' },
 } as const;
 
+/** --ovsdb REMOTE (direct) or --agent SOCKET (the agent's group commit): exactly one. */
+function target(values: { ovsdb?: string | undefined; agent?: string | undefined; sysfs?: string | undefined }): { remote: string } | { socket: string } {
+  if (values.ovsdb !== undefined && values.agent !== undefined) throw new UsageError('give --ovsdb or --agent, not both', values.agent);
+  if (values.agent !== undefined) {
+    if (values.sysfs !== undefined) throw new UsageError('--sysfs is the agent\'s own (mvtep agent --sysfs) with --agent', values.sysfs);
+    return { socket: values.agent };
+  }
+  return { remote: requireOption(values.ovsdb, 'ovsdb') };
+}
+
 /** One session for one CNI step: opened, used once, closed (also when the step fails). */
 async function withAttacher<T>(opts: Parameters<typeof NodeAttacher.open>[0], use: (a: NodeAttacher) => Promise<T>): Promise<T> {
+  // Loaded here: `--agent` never needs the OVSDB client, and a CNI step pays for what it loads.
+  const { NodeAttacher } = await import('../../node/attach.ts');
   const a = await NodeAttacher.open(opts);
   try {
     return await use(a);
@@ -33,7 +45,7 @@ async function withAttacher<T>(opts: Parameters<typeof NodeAttacher.open>[0], us
 const attach: Command = {
   name: 'attach',
   summary: 'plug a VF/SF representor into br-int with iface-id and its PF\'s encap-ip (CNI ADD)',
-  usage: `Usage: mvtep attach --ovsdb REMOTE --iface REP --iface-id LPORT [--sysfs DIR] [--device ID]
+  usage: `Usage: mvtep attach (--ovsdb REMOTE [--sysfs DIR] | --agent SOCKET) --iface REP --iface-id LPORT [--device ID]
                     [--bridge br-int] [--mac MAC] [--iface-id-ver VER]
                     [--external-id KEY=VALUE]... [--type TYPE] [--wait] [--timeout SECONDS] [--json]
 
@@ -44,7 +56,13 @@ Refuses (nothing written) when that IP is not in ovn-encap-ip, when the PF's
 mapping entry is malformed, or when the device is not REP's VF. A PF that is
 not mapped is attached without encap-ip (warning). Idempotent.
 
+With --agent the request goes to a running \`mvtep agent --attach-socket\`,
+which writes it together with the other requests that arrive meanwhile in
+one transaction (one ovs-vswitchd reconfiguration for all); the options,
+results, errors and exit codes are those of the direct attach.
+
   --ovsdb REMOTE       the node's Open_vSwitch database (unix:/run/openvswitch/db.sock)
+  --agent SOCKET       send the request to the agent's attach socket instead
   --iface REP          the representor netdev to plug (the Interface and Port name)
   --iface-id LPORT     the OVN logical switch port (external_ids:iface-id)
   --sysfs DIR          sysfs root for representor -> PF resolution (default /sys)
@@ -63,10 +81,11 @@ Examples:
   mvtep attach --ovsdb unix:/run/openvswitch/db.sock --iface enp1s0f0_3 --iface-id default_web-0
   mvtep attach --ovsdb unix:/run/openvswitch/db.sock --iface enp1s0f0_3 --iface-id default_web-0 \\
                --device 0000:03:00.4 --mac 0a:58:c0:00:02:05 --wait --timeout 5
-  mvtep attach --ovsdb tcp:127.0.0.1:6640 --iface rep0 --iface-id lp0 --sysfs /tmp/fixture/sys --type internal --json`,
+  mvtep attach --ovsdb tcp:127.0.0.1:6640 --iface rep0 --iface-id lp0 --sysfs /tmp/fixture/sys --type internal --json
+  mvtep attach --agent /run/mvtep/attach.sock --iface enp1s0f0_3 --iface-id default_web-0 --wait`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, ATTACH_OPTIONS);
-    const remote = requireOption(values.ovsdb, 'ovsdb');
+    const to = target(values);
     const iface = requireOption(values.iface, 'iface');
     const ifaceId = requireOption(values['iface-id'], 'iface-id');
     if (values.mac !== undefined && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(values.mac)) throw new UsageError(`--mac '${values.mac}' is not a MAC address`, values.mac);
@@ -78,8 +97,14 @@ Examples:
       ...(values.mac === undefined ? {} : { attachedMac: values.mac }),
       ...(values['iface-id-ver'] === undefined ? {} : { ifaceIdVer: values['iface-id-ver'] }),
     };
-    const r = await bounded(withAttacher({ ovsdb: remote, sysfsRoot: values.sysfs ?? '/sys', bridge: values.bridge ?? 'br-int', timeoutMs },
-      (a) => a.attach(input)), timeoutMs, `attach ${iface} via ${remote}`);
+    let r: AttachResult;
+    if ('socket' in to) {
+      const { attachViaAgent } = await import('../../node/attachClient.ts');
+      r = await attachViaAgent(to.socket, values.bridge === undefined ? input : { ...input, bridge: values.bridge }, timeoutMs);
+    } else {
+      r = await bounded(withAttacher({ ovsdb: to.remote, sysfsRoot: values.sysfs ?? '/sys', bridge: values.bridge ?? 'br-int', timeoutMs },
+        (a) => a.attach(input)), timeoutMs, `attach ${iface} via ${to.remote}`);
+    }
     if (values.json) io.stdout.write(JSON.stringify(r) + '\n');
     else {
       for (const w of r.warnings) io.stderr.write(`warning: ${w}\n`);
@@ -92,13 +117,15 @@ Examples:
 const detach: Command = {
   name: 'detach',
   summary: 'remove a representor\'s port from br-int (CNI DEL)',
-  usage: `Usage: mvtep detach --ovsdb REMOTE (--iface REP | --iface-id LPORT) [--bridge br-int]
+  usage: `Usage: mvtep detach (--ovsdb REMOTE | --agent SOCKET) (--iface REP | --iface-id LPORT) [--bridge br-int]
                     [--wait] [--timeout SECONDS] [--json]
 
 Removes the port from the bridge (OVS drops its Port and Interface rows).
-Detaching a port that is not there succeeds ("absent").
+Detaching a port that is not there succeeds ("absent"). With --agent, the
+agent's attach socket writes it (group commit, as for attach).
 
   --ovsdb REMOTE       the node's Open_vSwitch database (unix:/run/openvswitch/db.sock)
+  --agent SOCKET       send the request to the agent's attach socket instead
   --iface REP          the representor whose port to remove
   --iface-id LPORT     or: the port whose Interface has this external_ids:iface-id
   --bridge NAME        integration bridge (default br-int)
@@ -112,17 +139,24 @@ Examples:
   mvtep detach --ovsdb tcp:127.0.0.1:6640 --iface rep0 --json`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
-      ovsdb: { type: 'string' }, iface: { type: 'string' }, 'iface-id': { type: 'string' }, bridge: { type: 'string' },
+      ovsdb: { type: 'string' }, agent: { type: 'string' }, iface: { type: 'string' }, 'iface-id': { type: 'string' }, bridge: { type: 'string' },
       wait: { type: 'boolean' }, timeout: { type: 'string' }, json: { type: 'boolean' },
     });
-    const remote = requireOption(values.ovsdb, 'ovsdb');
+    const to = target(values);
     if (values.iface === undefined && values['iface-id'] === undefined) throw new UsageError('give --iface or --iface-id');
     const timeoutMs = commandTimeout(values.timeout);
-    const r = await bounded(withAttacher({ ovsdb: remote, bridge: values.bridge ?? 'br-int', timeoutMs }, (a) => a.detach({
+    const by: DetachInput = {
       wait: values.wait ?? false, timeoutMs,
       ...(values.iface === undefined ? {} : { iface: values.iface }),
       ...(values['iface-id'] === undefined ? {} : { ifaceId: values['iface-id'] }),
-    })), timeoutMs, `detach via ${remote}`);
+    };
+    let r: DetachResult;
+    if ('socket' in to) {
+      const { detachViaAgent } = await import('../../node/attachClient.ts');
+      r = await detachViaAgent(to.socket, values.bridge === undefined ? by : { ...by, bridge: values.bridge }, timeoutMs);
+    } else {
+      r = await bounded(withAttacher({ ovsdb: to.remote, bridge: values.bridge ?? 'br-int', timeoutMs }, (a) => a.detach(by)), timeoutMs, `detach via ${to.remote}`);
+    }
     io.stdout.write(values.json ? JSON.stringify(r) + '\n' : `${r.action}${r.iface ? `: ${r.iface}` : ''}\n`);
     return 0;
   },

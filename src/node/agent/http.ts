@@ -23,7 +23,7 @@ const text = (res: ServerResponse, status: number, body: string): void => {
  * reason; /healthz is kept as its alias for older manifests. /metrics is
  * Prometheus text.
  */
-export async function serveAgentHttp(agent: AgentHandle, listen: string): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+export async function serveAgentHttp(agent: Pick<AgentHandle, 'notReady' | 'metrics'>, listen: string): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const { host, port } = agentListen(listen);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
