@@ -11,22 +11,11 @@ import { waitFor, ready, notYet } from '../../src/lab/wait.ts';
 import { run } from '../../src/util/exec.ts';
 import { buildSysfsFixture, type FixtureNicSpec, type SysfsFixture } from '../../src/sriov/index.ts';
 import { existsSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { canConnect } from '../../src/util/unixSocket.ts';
 
 /** Runs a program (argv, no shell) with the harness' environment. */
 export function exec(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
   return run(argv, { env });
-}
-
-function canConnect(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createConnection(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 export interface OvsHarness {

@@ -50,7 +50,6 @@ sysfs and re-evaluates every VIF.
 
 Examples:
   mvtep agent --ovsdb unix:/run/openvswitch/db.sock
-  mvtep agent --ovsdb unix:/run/openvswitch/db.sock --sysfs /host/sys --listen 127.0.0.1:9477
   mvtep agent --ovsdb tcp:127.0.0.1:6640 --log-level debug --resync 0 --timeout 10
   mvtep agent --ovsdb unix:/run/openvswitch/db.sock --attach-socket /run/mvtep/attach.sock`,
   async run(argv, io) {

@@ -81,7 +81,6 @@ Examples:
   mvtep attach --ovsdb unix:/run/openvswitch/db.sock --iface enp1s0f0_3 --iface-id default_web-0
   mvtep attach --ovsdb unix:/run/openvswitch/db.sock --iface enp1s0f0_3 --iface-id default_web-0 \\
                --device 0000:03:00.4 --mac 0a:58:c0:00:02:05 --wait --timeout 5
-  mvtep attach --ovsdb tcp:127.0.0.1:6640 --iface rep0 --iface-id lp0 --sysfs /tmp/fixture/sys --type internal --json
   mvtep attach --agent /run/mvtep/attach.sock --iface enp1s0f0_3 --iface-id default_web-0 --wait`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, ATTACH_OPTIONS);

@@ -6,7 +6,8 @@
 // once its batch is committed, or, with `wait`, once ovs-vswitchd has applied
 // it (cur_cfg >= the batch's next_cfg); a refused request gets its own error
 // and never fails the others.
-import { createServer, createConnection, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { canConnect } from '../../util/unixSocket.ts';
 import { chmod, lstat, mkdtemp, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errorMessage } from '../../util/errors.ts';
@@ -60,17 +61,6 @@ interface Pending {
   state: 'queued' | 'committing' | 'applying' | 'answered';
 }
 
-function isLive(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createConnection(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 /**
  * Binds PATH atomically with mode 0600: the socket is bound inside a fresh
  * 0700 directory next to PATH, chmod'ed, then renamed over PATH (which also
@@ -81,7 +71,7 @@ async function bindAtomically(server: Server, path: string, log: AgentLog): Prom
   const st = await lstat(path).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
   if (st) {
     if (!st.isSocket()) throw new AgentSocketError('agent-socket-in-use', `--attach-socket ${path} exists and is not a socket; not replacing it`, path);
-    if (await isLive(path)) throw new AgentSocketError('agent-socket-in-use', `--attach-socket ${path} is served by a running process (another agent?)`, path);
+    if (await canConnect(path)) throw new AgentSocketError('agent-socket-in-use', `--attach-socket ${path} is served by a running process (another agent?)`, path);
     log('warn', 'replacing a stale attach socket', { path });
   }
   const dir = await mkdtemp(join(dirname(path), `.${basename(path).slice(0, 20)}.`));
