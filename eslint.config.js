@@ -26,7 +26,7 @@ export const LAYERS = {
   probe: ['util', 'ovsdb', 'schema', 'config', 'sriov', 'routing', 'ovn', 'observe', 'verify', 'trace'],
   ic: ['util', 'ovsdb', 'schema', 'config', 'routing', 'ovn', 'observe', 'verify', 'trace'],
   web: ['util', 'ovsdb', 'schema', 'config', 'ovn', 'observe', 'verify', 'trace'],
-  demo: ['util', 'ovsdb', 'schema', 'config', 'sriov', 'routing', 'ovn', 'observe', 'node', 'verify', 'trace', 'lab', 'ic', 'web'],
+  demo: ['util', 'ovsdb', 'schema', 'config', 'sriov', 'routing', 'ovn', 'observe', 'node', 'verify', 'trace', 'lab', 'probe', 'ic', 'web'],
   cli: ['util', 'ovsdb', 'schema', 'config', 'sriov', 'routing', 'ovn', 'observe', 'node', 'verify', 'trace', 'lab', 'probe', 'ic', 'web', 'demo'],
 };
 

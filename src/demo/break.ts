@@ -5,11 +5,14 @@
  */
 import type { NodeSpec } from '../config/nodeSpec.ts';
 import type { Lab } from '../lab/index.ts';
+import { isNetdevLab } from '../lab/podNetns.ts';
 import { vtepRule } from '../node/underlay/index.ts';
 import { OvsdbClient } from '../ovsdb/index.ts';
 import { Iproute2 } from '../routing/index.ts';
+import { notYet, pollUntil, ready } from '../util/wait.ts';
 import type { DashboardView } from '../web/view.ts';
 import { DemoError } from './plan.ts';
+import type { WireReport } from './wire.ts';
 
 export const BREAK_CHECKS = ['encap-ip-unknown', 'encap-ip-mismatch', 'rule-missing'] as const;
 export type BreakCheck = (typeof BREAK_CHECKS)[number];
@@ -40,6 +43,18 @@ export interface BreakContext {
   readonly stopAgent: (chassis: string) => Promise<void>;
 }
 
+/** The device OVS's own tunnel router picks for `remote` by the main table (`ovs/route/lookup` without a source). */
+async function ovsMainDevice(lab: Lab, chassis: string, remote: string): Promise<string | undefined> {
+  const out = await lab.appctl(chassis, ['ovs/route/lookup', remote]);
+  return /^dev (\S+)/m.exec(out)?.[1];
+}
+
+/** OVS imports rule changes from netlink: waits until its own rule table no longer has `from <ip> lookup`. */
+async function ovsRuleGone(lab: Lab, chassis: string, ip: string): Promise<void> {
+  await pollUntil(async () => ((await lab.appctl(chassis, ['ovs/route/rule/show'])).includes(`from ${ip} lookup`) ? notYet(`OVS still has the rule from ${ip}`) : ready(true)),
+    10_000, { onTimeout: (why) => new DemoError('demo-break-timeout', `${chassis}: ${why} after 10 s`, ip) });
+}
+
 async function setEncapIp(remote: string, iface: string, value: string): Promise<void> {
   const client = await OvsdbClient.connect(remote, { reconnect: false, connectTimeoutMs: 30_000 });
   try {
@@ -68,14 +83,20 @@ export async function injectBreak(check: BreakCheck, ctx: BreakContext): Promise
     const ip = new Iproute2({ netns: chassis.netns });
     const remote = Object.values(ctx.lab.chassis).find((c) => c.name !== chassis.name)?.nics[0]?.vtep;
     if (!remote) throw new DemoError('demo-break-target', 'rule-missing needs a second chassis with a VTEP', check);
-    const mainDev = (await ip.routeGet(remote)).dev;
+    const kernelDev = (await ip.routeGet(remote)).dev;
+    // On the userspace datapath OVS routes the tunnels itself (its main-table choice may differ from the kernel's).
+    const netdev = isNetdevLab(ctx.lab.scenario);
+    const mainDev = netdev ? await ovsMainDevice(ctx.lab, chassis.name, remote) : kernelDev;
     const nic = [...spec.nics].reverse().find((n) => n.vtep !== mainDev && podOnNic(n.pf));
     if (!nic) throw new DemoError('demo-break-target', `no NIC on ${chassis.name} whose VTEP differs from the main table's ${mainDev}`, check);
     await ip.deleteRule(vtepRule(nic));
+    if (netdev) await ovsRuleGone(ctx.lab, chassis.name, nic.ip.address);
     return {
       check, chassis: chassis.name, pod: podOnNic(nic.pf)!.lport, agentStopped: false,
       description: `deleted 'ip rule from ${nic.ip.address} lookup ${nic.table}' in ${chassis.name}'s netns: `
-        + `Linux now routes ${nic.vtep}'s tunnels by the main table (out of ${mainDev ?? '?'})`,
+        + (netdev
+          ? `OVS (which imports the kernel's rules) now routes ${nic.vtep}'s tunnels by the main table, out of ${mainDev ?? '?'} (the kernel's main table: ${kernelDev ?? '?'})`
+          : `Linux now routes ${nic.vtep}'s tunnels by the main table (out of ${mainDev ?? '?'})`),
     };
   }
 
@@ -101,14 +122,26 @@ export interface BreakVerdict {
   /** trace shows the pod's traffic leaving on another VTEP or device than its NIC's. */
   readonly wrongNicShown: boolean;
   readonly findings: readonly string[];
+  /** netdev: packets to or from the pod were seen on the wire on another NIC than its own; null without a wire check. */
+  readonly wireWrongNic: boolean | null;
+  /** The wire's evidence: `from -> to: what the wire showed`, for the pod's paths off its NIC. */
+  readonly wireEvidence: readonly string[];
 }
 
-export function judgeBreak(injected: Injected, after: DashboardView): BreakVerdict {
+/** Paths to or from `pod` that the wire saw on another NIC. */
+export function wireOffNic(pod: string, wire: WireReport): string[] {
+  return wire.paths.filter((p) => (p.from === pod || p.to === pod) && p.verdict === 'wrong-nic').map((p) => `${p.from} -> ${p.to}: ${p.text}`);
+}
+
+export function judgeBreak(injected: Injected, after: DashboardView, wire?: WireReport): BreakVerdict {
   const hits = after.findings.filter((f) => f.check === injected.check && f.severity === 'error');
   const row = after.steering.find((r) => r.pod === injected.pod);
+  const evidence = wire ? wireOffNic(injected.pod, wire) : [];
   return {
     caught: hits.length > 0,
     wrongNicShown: row?.status === 'wrong-nic',
     findings: hits.map((f) => `${f.subject}: ${f.message}`),
+    wireWrongNic: wire ? evidence.length > 0 : null,
+    wireEvidence: evidence,
   };
 }

@@ -86,8 +86,27 @@ export function demoNodeSpec(chassis: string, nics: readonly { pf: string; vtep?
   });
 }
 
-/** Builds the demo from the seed scenario text, for `nodes` chassis. */
-export function planDemoFromText(seedText: string, file: string, nodes: number): DemoPlan {
+export type DemoDatapath = 'dummy' | 'netdev';
+export const DEMO_DATAPATHS: readonly DemoDatapath[] = ['dummy', 'netdev'];
+
+/** The `datapath:` a seed states itself, or undefined when it leaves it to the default (the demo then picks one). */
+export function seedDatapath(seedText: string): DemoDatapath | undefined {
+  let raw: unknown;
+  try {
+    raw = parse(seedText);
+  } catch {
+    return undefined; // planDemo reports the YAML error against the file
+  }
+  const d = isRaw(raw) ? raw['datapath'] : undefined;
+  return DEMO_DATAPATHS.find((x) => x === d);
+}
+
+/**
+ * Builds the demo from the seed scenario text, for `nodes` chassis. With
+ * `datapath`, the lab runs that datapath whatever the seed says (a seed
+ * moved to another datapath gets its name suffixed, e.g. `seed-netdev`).
+ */
+export function planDemoFromText(seedText: string, file: string, nodes: number, datapath?: DemoDatapath): DemoPlan {
   if (!Number.isInteger(nodes) || nodes < MIN_NODES || nodes > MAX_NODES) {
     throw new DemoError('demo-nodes', `--nodes must be an integer from ${MIN_NODES} to ${MAX_NODES}, got ${nodes}`, nodes);
   }
@@ -120,12 +139,15 @@ export function planDemoFromText(seedText: string, file: string, nodes: number):
     const { encapIp: _x, ...rest } = p;
     return rest;
   });
-  const name = nodes === seedChassis.length ? `${String(raw['name'])}` : `${String(raw['name'])}${nodes}`;
-  const scenarioText = stringify({ ...raw, name, chassis: labChassis, pods: [] });
+  const moved = datapath !== undefined && datapath !== (seedDatapath(seedText) ?? 'dummy');
+  const base = `${String(raw['name'])}${moved ? `-${datapath}` : ''}`;
+  const name = nodes === seedChassis.length ? base : `${base}${nodes}`;
+  const top = { ...raw, name, ...(datapath !== undefined ? { datapath } : {}) };
+  const scenarioText = stringify({ ...top, chassis: labChassis, pods: [] });
   const label = `${file} (demo, ${nodes} nodes)`;
   const scenario = parseScenario(scenarioText, label);
   // Validate the pods against the scenario too: addPod would reject them later, after minutes of setup.
-  parseScenario(stringify({ ...raw, name, chassis: labChassis, pods: podsNoEncap }), label);
+  parseScenario(stringify({ ...top, chassis: labChassis, pods: podsNoEncap }), label);
   const gw = scenario.fabric.gateway;
   const specs = new Map<string, NodeSpec>();
   const nics = new Map<string, NicInput[]>();
@@ -152,12 +174,18 @@ export function planDemoFromText(seedText: string, file: string, nodes: number):
   return { scenario, pods: podInputs, specs, nics, expectedVtep };
 }
 
-export async function planDemo(seedFile: string, nodes: number): Promise<DemoPlan> {
+/** seedDatapath of a seed file; undefined also when it cannot be read (planDemo then says why). */
+export async function seedFileDatapath(seedFile: string): Promise<DemoDatapath | undefined> {
+  const text = await readFile(seedFile, 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : seedDatapath(text);
+}
+
+export async function planDemo(seedFile: string, nodes: number, datapath?: DemoDatapath): Promise<DemoPlan> {
   let text: string;
   try {
     text = await readFile(seedFile, 'utf8');
   } catch (err) {
     throw new DemoError('demo-seed', `cannot read ${seedFile}: ${errorMessage(err)}`, seedFile);
   }
-  return planDemoFromText(text, seedFile, nodes);
+  return planDemoFromText(text, seedFile, nodes, datapath);
 }

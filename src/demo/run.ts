@@ -2,7 +2,8 @@
  * The demo, end to end on a real OVN (docs/demo.md): lab -> underlay from
  * node specs -> an agent per chassis -> pods without encap-ip -> wait for the
  * agent and the bindings -> verify + trace (confirmed by ofproto/trace and
- * the kernel) -> steering table -> optional break -> dashboard -> teardown.
+ * the kernel) -> on a netdev lab, every cross-node pair pinged and seen on
+ * the wire -> steering table -> optional break -> dashboard -> teardown.
  */
 import { basename } from 'node:path';
 import { errorMessage } from '../util/errors.ts';
@@ -11,9 +12,11 @@ import { LiveView } from '../web/live.ts';
 import { startDashboardServer } from '../web/server.ts';
 import type { ListenAddress } from '../config/index.ts';
 import type { DashboardView } from '../web/view.ts';
-import { judgeBreak, type BreakCheck, type BreakVerdict, type Injected } from './break.ts';
-import type { DemoPlan } from './plan.ts';
+import type { OvnRuntime } from '../lab/runtime.ts';
+import { judgeBreak, wireOffNic, type BreakCheck, type BreakVerdict, type Injected } from './break.ts';
+import type { DemoDatapath, DemoPlan } from './plan.ts';
 import { awaitDemo, setupDemo, stepTimer, type DemoSession } from './session.ts';
+import { probeWire, wirePairs, type WireReport } from './wire.ts';
 
 export interface DemoOptions {
   readonly seedFile: string;
@@ -30,9 +33,12 @@ export interface DemoOptions {
   /** Resolves when the user asks to stop (Ctrl-C); also aborts setup between steps. */
   readonly stop: Promise<unknown>;
   readonly onServing?: (url: string) => void;
-  /** Called with the healthy view, before any break and before the dashboard. */
-  readonly onReady?: (view: DashboardView) => void;
+  /** Called with the healthy view (and, on a netdev lab, the wire), before any break and before the dashboard. */
+  readonly onReady?: (view: DashboardView, wire?: WireReport) => void;
   readonly readyTimeoutMs?: number;
+  /** br-int's datapath whatever the seed says (netdev: the wire check runs); default: the seed's. */
+  readonly datapath?: DemoDatapath;
+  readonly runtime?: OvnRuntime;
 }
 
 export interface DemoOutcome {
@@ -42,15 +48,31 @@ export interface DemoOutcome {
   readonly broken?: DashboardView;
   readonly injected?: Injected;
   readonly verdict?: BreakVerdict;
-  /** Every path confirmed by ofproto/trace and the kernel, on its own NIC, and no error finding. */
+  /** netdev: what the wire showed for every cross-node pair, healthy and after the break. */
+  readonly wire?: { readonly healthy: WireReport; readonly broken?: WireReport };
+  /** Every path confirmed by ofproto/trace and the kernel, on its own NIC, and no error finding; netdev: and seen so on the wire. */
   readonly allConfirmed: boolean;
   readonly timings: Readonly<Record<string, number>>;
   /** Work dir of a lab left running with --keep. */
   readonly keptLab?: string;
 }
 
-export function allConfirmed(view: DashboardView): boolean {
-  return view.summary.paths > 0 && view.summary.pathsOk === view.summary.paths && view.summary.errors === 0;
+export function allConfirmed(view: DashboardView, wire?: WireReport): boolean {
+  return view.summary.paths > 0 && view.summary.pathsOk === view.summary.paths && view.summary.errors === 0
+    && (!wire || (wire.paths.length > 0 && wire.paths.every((p) => p.verdict === 'wire')));
+}
+
+/**
+ * The wire after a break: OVN and OVS apply it a little after verify sees
+ * it in OVSDB, so the pairs are probed again (bounded) until the injected
+ * pod's packets show off its NIC; the last probe is returned either way.
+ */
+export async function wireAfterBreak(session: DemoSession, injected: Injected, timeoutMs = 15_000): Promise<WireReport> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const wire = await probeWire(session.lab, session.plan);
+    if (wireOffNic(injected.pod, wire).length > 0 || Date.now() >= deadline) return wire;
+  }
 }
 
 /** Injects `check`, then waits (bounded) until verify reports it; the verdict says whether it was caught. */
@@ -81,6 +103,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   const session = await setupDemo({
     seedFile: opts.seedFile, nodes: opts.nodes, log: opts.log, aborted, keep: opts.keep,
     ...(opts.readyTimeoutMs !== undefined ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
+    ...(opts.datapath ? { datapath: opts.datapath } : {}),
+    ...(opts.runtime ? { runtime: opts.runtime } : {}),
   });
   const timings = session.timings;
   const timed = stepTimer(timings, opts.log);
@@ -88,12 +112,24 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   let keep = false;
   try {
     const healthy = await timed('verify-trace', 'running verify and trace (confirmed by ofproto/trace and ip route get)', () => session.view());
-    opts.onReady?.(healthy);
+    const netdev = session.plan.scenario.datapath === 'netdev';
+    const wire = netdev
+      ? await timed('wire', `pinging every cross-node pod pair (${wirePairs(session.lab).length}) while tcpdump captures on every PF`,
+        () => probeWire(session.lab, session.plan))
+      : undefined;
+    opts.onReady?.(healthy, wire);
     let broke: Awaited<ReturnType<typeof breakAndJudge>> | undefined;
+    let wireBroken: WireReport | undefined;
     if (opts.breakCheck) {
       const check = opts.breakCheck;
       broke = await timed('break', `injecting '${check}' and waiting for verify and trace to see it`,
         () => breakAndJudge(session, check, opts.log, aborted));
+      if (netdev) {
+        const b = broke;
+        wireBroken = await timed('wire-break', 'pinging every pair again: where the broken pod\'s packets go on the wire',
+          () => wireAfterBreak(session, b.injected));
+        broke = { ...b, verdict: judgeBreak(b.injected, b.broken, wireBroken) };
+      }
     }
     if (opts.ui && !stopped) {
       const hub = new ViewHub(broke?.broken ?? healthy);
@@ -108,7 +144,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     return {
       plan: session.plan, healthy, timings,
       ...(broke ? { broken: broke.broken, injected: broke.injected, verdict: broke.verdict } : {}),
-      allConfirmed: allConfirmed(healthy),
+      ...(wire ? { wire: { healthy: wire, ...(wireBroken ? { broken: wireBroken } : {}) } } : {}),
+      allConfirmed: allConfirmed(healthy, wire),
       ...(keep ? { keptLab: session.lab.workDir } : {}),
     };
   } finally {

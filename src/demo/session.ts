@@ -5,6 +5,7 @@
  * `runDemo` (run.ts) and the browser test both use it.
  */
 import { startLab, type Lab } from '../lab/index.ts';
+import type { OvnRuntime } from '../lab/runtime.ts';
 import { applyNodeSpec } from '../node/underlay/index.ts';
 import { errorMessage } from '../util/errors.ts';
 import { notYet, pollUntil, ready, type Probe } from '../util/wait.ts';
@@ -13,7 +14,7 @@ import type { DashboardView } from '../web/view.ts';
 import { startDemoAgents, type DemoAgents } from './agents.ts';
 import { injectBreak, type BreakCheck, type Injected } from './break.ts';
 import { labConfirmer } from './labSource.ts';
-import { DemoError, planDemo, type DemoPlan } from './plan.ts';
+import { DemoError, planDemo, type DemoDatapath, type DemoPlan } from './plan.ts';
 import { makeTracer } from './trace.ts';
 
 export class DemoInterrupted extends DemoError {}
@@ -27,6 +28,10 @@ export interface SetupOptions {
   readonly readyTimeoutMs?: number;
   /** Record the lab as detached (meant to outlive this process), for --keep. */
   readonly keep?: boolean;
+  /** br-int's datapath, whatever the seed says; default: the seed's. */
+  readonly datapath?: DemoDatapath;
+  /** The OVN/OVS to run (default: the selected release, $MVTEP_OVN_RELEASE or 25.03). */
+  readonly runtime?: OvnRuntime;
 }
 
 export interface DemoSession {
@@ -101,7 +106,7 @@ export async function setupDemo(opts: SetupOptions): Promise<DemoSession> {
   const timeout = opts.readyTimeoutMs ?? 120_000;
   const step = stepTimer(timings, opts.log, aborted);
 
-  const plan = await planDemo(opts.seedFile, opts.nodes);
+  const plan = await planDemo(opts.seedFile, opts.nodes, opts.datapath);
   let lab: Lab | undefined;
   let agents: DemoAgents | undefined;
   let down = false;
@@ -116,9 +121,10 @@ export async function setupDemo(opts: SetupOptions): Promise<DemoSession> {
     opts.log(`teardown: done in ${((Date.now() - t) / 1000).toFixed(1)}s`);
   };
   try {
-    const theLab = await step('lab', `starting the lab (${plan.scenario.chassis.length} chassis x ${plan.scenario.chassis[0]?.nics.length ?? 0} NICs)`,
+    const theLab = await step('lab', `starting the lab (${plan.scenario.chassis.length} chassis x ${plan.scenario.chassis[0]?.nics.length ?? 0} NICs, datapath ${plan.scenario.datapath})`,
       () => startLab(plan.scenario, {
         log: (l) => opts.log(`  lab: ${l}`), handleSignals: false, readyTimeoutMs: timeout, detached: opts.keep ?? false,
+        ...(opts.runtime ? { runtime: opts.runtime } : {}),
       }));
     lab = theLab;
     await step('underlay', 'applying the underlay from node specs (VTEP ports, ovn-encap-ip, PF mapping, source routing)', async () => {

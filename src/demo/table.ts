@@ -1,4 +1,5 @@
 import type { DashboardView, PathView, RowStatus, SteeringRow } from '../web/view.ts';
+import type { WireReport } from './wire.ts';
 
 const STATUS_TEXT: Record<RowStatus, string> = {
   ok: 'yes',
@@ -26,14 +27,31 @@ function egressText(r: SteeringRow): string {
 }
 
 /**
- * The steering table as fixed-width text: one line per pod-to-peer path,
- * the pod's columns printed on its first line only.
+ * A path's CONFIRMED cell when the wire was probed: `wire` when its packets
+ * were seen on the right NIC at both ends, else what the wire showed; a
+ * trace that disagrees with the NIC is added, so `wire` alone means both.
  */
-export function formatSteeringTable(view: DashboardView): string {
+function wireCell(row: SteeringRow, p: PathView, wire: WireReport): string {
+  const w = wire.paths.find((x) => x.from === row.pod && x.to === p.peer);
+  const trace = p.status === 'ok' ? '' : ` (trace: ${STATUS_TEXT[p.status]})`;
+  return w ? `${w.text}${trace}` : `${STATUS_TEXT[p.status]} (not probed)`;
+}
+
+/**
+ * The steering table as fixed-width text: one line per pod-to-peer path,
+ * the pod's columns printed on its first line only. Without wire evidence
+ * CONFIRMED is the pod's (its worst path's); with it, each path's own.
+ */
+export function formatSteeringTable(view: DashboardView, wire?: WireReport): string {
   const header = ['POD', 'NODE', 'CLASS', 'NIC', 'VTEP', 'TUNNEL TO EACH PEER', 'EGRESS', 'CONFIRMED'];
   const lines: string[][] = [];
   for (const r of view.steering) {
     const first = [r.pod, r.node, r.class ?? '-', r.nic ?? '-', vtepText(r)];
+    if (wire && r.paths.length > 0) {
+      r.paths.forEach((p, i) => lines.push(i === 0 ? [...first, pathText(p), egressText(r), wireCell(r, p, wire)]
+        : ['', '', '', '', '', pathText(p), '', wireCell(r, p, wire)]));
+      continue;
+    }
     const tail = [egressText(r), STATUS_TEXT[r.status]];
     const paths = r.paths.length > 0 ? r.paths.map(pathText) : ['-'];
     paths.forEach((p, i) => lines.push(i === 0 ? [...first, p, ...tail] : ['', '', '', '', '', p, '', '']));

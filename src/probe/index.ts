@@ -1,5 +1,8 @@
 export { Capture, CaptureError, captureArgv, type CaptureDirection, type CaptureSpec } from './capture.ts';
 export { decodeGeneve, geneveFrames, parsePcap, PcapError, GENEVE_PORT, LINKTYPE_ETHERNET, type GeneveFrame, type InnerPacket, type Pcap, type PcapPacket } from './pcap.ts';
 export { arrivals, isProbeFrame, judge, observe, type Judgement, type ProbeExpectation, type ProbeNode, type ProbePf, type ProbeVerdict, type WireObservation } from './judge.ts';
-export { captureFilter, DEFAULT_COUNT, DEFAULT_TIMEOUT_MS, ProbeError, requireRoot, runProbe, type ProbeEndpoint, type ProbeOptions, type ProbeResult } from './probe.ts';
+export {
+  captureFilter, DEFAULT_COUNT, DEFAULT_TIMEOUT_MS, ProbeError, requireRoot, runProbe, runProbes,
+  type ProbeBatchOptions, type ProbeEndpoint, type ProbeOptions, type ProbePair, type ProbeResult,
+} from './probe.ts';
 export { formatProbe } from './format.ts';

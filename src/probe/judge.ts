@@ -9,6 +9,8 @@ export interface ProbePf {
   readonly pf: string;
   /** The VTEP address that lives on this PF (its bridge's VTEP port), null when it has none. */
   readonly vtep: string | null;
+  /** The MAC of the device holding that VTEP address: frames to it are the ones the node takes in on this PF. */
+  readonly mac?: string | null;
 }
 
 export interface ProbeNode {
@@ -70,14 +72,19 @@ export function observe(node: string, pf: ProbePf, frames: readonly GeneveFrame[
 }
 
 /**
- * What arrived at the destination node: only frames whose outer destination
- * is the VTEP of the PF they came in on. A shared fabric floods a frame to
- * every PF until it has learned the MAC, so the same frame also shows on the
- * node's other PFs, addressed to a VTEP that is not theirs: those are counted
- * apart (`flooded`), not taken as where it arrived.
+ * What arrived at the destination node on a PF. A shared fabric floods a
+ * frame to every PF until it has learned the MAC, so the same frame also
+ * shows on the node's other PFs: those copies are counted apart (`flooded`),
+ * not taken as where it arrived. With the PF's VTEP MAC known, a frame
+ * arrived on this PF when it is addressed to that MAC: the sender's OVS may
+ * have learned the MAC of another VTEP device for the outer destination (a
+ * tunnel of that address leaving on the wrong NIC teaches it), and then the
+ * frames really come in on that other NIC. Without the MAC, a frame arrived
+ * when its outer destination is the PF's VTEP.
  */
 export function arrivals(node: string, pf: ProbePf, frames: readonly GeneveFrame[]): { arrived: WireObservation[]; flooded: number } {
-  const own = frames.filter((f) => pf.vtep !== null && f.outerDst === pf.vtep);
+  const mac = pf.mac?.toLowerCase();
+  const own = frames.filter((f) => (mac ? f.dstMac === mac : pf.vtep !== null && f.outerDst === pf.vtep));
   return { arrived: observe(node, pf, own), flooded: frames.length - own.length };
 }
 

@@ -94,7 +94,8 @@ test('break checks parse strictly, and a break counts only when verify reports i
   assert.throws(() => parseBreakCheck('rule'), (e: unknown) => e instanceof DemoError && e.input === 'rule');
   const injected = { check: 'encap-ip-unknown' as const, chassis: 'hv1', pod: 'storage-hv1', description: '', agentStopped: true };
   const broken = buildDashboardView(seedInputs(3, { brokenPod: 'storage-hv1' }));
-  assert.deepEqual({ ...judgeBreak(injected, broken), findings: [] }, { caught: true, wrongNicShown: true, findings: [] });
+  const none = { wireWrongNic: null, wireEvidence: [] };
+  assert.deepEqual({ ...judgeBreak(injected, broken), findings: [] }, { caught: true, wrongNicShown: true, findings: [], ...none });
   const healthy = buildDashboardView(seedInputs(3));
-  assert.deepEqual({ ...judgeBreak(injected, healthy), findings: [] }, { caught: false, wrongNicShown: false, findings: [] });
+  assert.deepEqual({ ...judgeBreak(injected, healthy), findings: [] }, { caught: false, wrongNicShown: false, findings: [], ...none });
 });

@@ -112,6 +112,24 @@ test('judge: frames on a PF addressed to another VTEP are flooding, not arrival;
   assert.deepEqual(j.differences, []);
 });
 
+test('arrivals by VTEP MAC: a frame addressed to another VTEP device of the node arrived on that NIC; copies to other MACs are flooding', async () => {
+  const inn = geneveFrames(await fixture('hv2-enp2s0f0-both.pcap')).filter((f) => isProbeFrame(f, POD1, POD2));
+  // The requests are addressed to 86:ca:86:37:04:3a, hv2's streaming VTEP device.
+  const macs = ['02:00:00:00:00:21', '86:CA:86:37:04:3A', '02:00:00:00:00:23'];
+  const withMacs: ProbeNode = { ...hv2, pfs: hv2.pfs.map((p, i) => ({ ...p, mac: macs[i]! })) };
+  assert.deepEqual(arrivals('hv2', withMacs.pfs[1]!, inn).arrived.map((o) => [o.pf, o.outerDst, o.frames]), [['enp2s0f0', '192.0.2.22', 2]]);
+  assert.deepEqual(arrivals('hv2', withMacs.pfs[2]!, inn), { arrived: [], flooded: 2 });
+  // The sender learned the storage VTEP device's MAC for 192.0.2.22 (its tunnel had left on the wrong NIC):
+  // the same frames now really come in on the storage PF, which the judge must report, not drop as flooding.
+  const swapped: ProbeNode = { ...hv2, pfs: hv2.pfs.map((p, i) => ({ ...p, mac: i === 2 ? '86:ca:86:37:04:3a' : macs[i === 1 ? 2 : i]! })) };
+  const onStorage = arrivals('hv2', swapped.pfs[2]!, inn);
+  assert.deepEqual([onStorage.arrived.map((o) => [o.pf, o.outerDst]), onStorage.flooded], [[['enp3s0f0', '192.0.2.22']], 0]);
+  const out = observe('hv1', hv1.pfs[1]!, geneveFrames(await fixture('hv1-enp2s0f0-out.pcap')).filter((f) => isProbeFrame(f, POD1, POD2)));
+  const j = judge(expect, hv1, swapped, out, onStorage.arrived);
+  assert.equal(j.verdict, 'disagrees');
+  assert.deepEqual(j.differences, ['2 frames arrived hv2/enp3s0f0, expected hv2/enp2s0f0']);
+});
+
 test('judge: the rule-missing capture shows the streaming VTEP leaving on the storage PF', async () => {
   const frames = geneveFrames(await fixture('hv1-enp3s0f0-out-rule-missing.pcap')).filter((f) => isProbeFrame(f, POD1, POD2));
   assert.equal(frames.length, 2);
