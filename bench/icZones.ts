@@ -12,7 +12,7 @@ export const node = (i: number) => `node-${i}`;
 export const vtep = (i: number, k: number) => `2001:db8:${(i >> 8).toString(16)}:${(i & 0xff).toString(16)}::${k + 1}`;
 
 /** Zone `z` of `n`: every node as a chassis (remote but its own), every pod (local ones pinned). */
-export async function loadZone(client: OvsdbClient, z: number, n: number): Promise<void> {
+export async function loadZone(client: OvsdbClient, z: number, n: number, pods = PODS): Promise<void> {
   // SB_Global: northd creates it in a real zone (ic steer keeps its marker key there).
   const ops: unknown[] = [{ op: 'insert', table: 'SB_Global', row: {} }, { op: 'insert', table: 'Datapath_Binding', 'uuid-name': 'ls', row: { tunnel_key: 1 } }];
   for (let i = 0; i < n; i++) {
@@ -23,10 +23,10 @@ export async function loadZone(client: OvsdbClient, z: number, n: number): Promi
       name: node(i), hostname: node(i), encaps: ['set', encaps.map((e) => ['named-uuid', e])],
       other_config: ['map', i === z ? [] : [['is-remote', 'true']]],
     } });
-    for (let p = 0; p < PODS; p++) {
+    for (let p = 0; p < pods; p++) {
       const local = i === z;
       ops.push({ op: 'insert', table: 'Port_Binding', row: {
-        logical_port: `pod-${i}-${p}`, type: local ? '' : 'remote', datapath: ['named-uuid', 'ls'], tunnel_key: i * PODS + p + 1,
+        logical_port: `pod-${i}-${p}`, type: local ? '' : 'remote', datapath: ['named-uuid', 'ls'], tunnel_key: i * pods + p + 1,
         chassis: ['named-uuid', `c${i}`], ...(local ? { encap: ['named-uuid', `e${i}_${p % VTEPS}`] } : {}),
       } });
     }

@@ -9,6 +9,7 @@ import { writeL3Plan } from './nbWriter.ts';
 import { SB_MODE_MARKER } from './once.ts';
 import { addNbChanges, buildReport, type SteerReport, type ZoneNbReport } from './report.ts';
 import { STEER_MARKER_KEY, writeRemoteEncaps } from './sbWriter.ts';
+import { L2Planner } from './l2Planner.ts';
 import { planSteering } from './steerPlan.ts';
 import { NB_LINK, SB_LINK, ZoneLink } from './zoneLink.ts';
 
@@ -61,6 +62,8 @@ export class SteerController extends EventEmitter<ControllerEvents> {
   #passTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #plans = new Map<string, ZonePlan>();
+  /** Remembers every zone's verdicts: a pass redoes only what changed since the last. */
+  readonly #l2Planner = new L2Planner();
   #lastWrites = new Map<string, EncapWrite[]>();
   #retryTimer: NodeJS.Timeout | undefined;
   #waiters: { check: () => boolean; resolve: () => void }[] = [];
@@ -114,7 +117,7 @@ export class SteerController extends EventEmitter<ControllerEvents> {
     // Until every zone has been read once (or failed to), a plan would pin ports homed in zones still loading, pass after pass.
     if ([...this.#links, ...this.#nbLinks.values()].some((l) => !l.settled)) return;
     const observed = this.#observed();
-    const plan = planSteering(observed, this.#l3Subnets ? { l3Subnets: this.#l3Subnets } : {});
+    const plan = planSteering(observed, { l2Planner: this.#l2Planner, ...(this.#l3Subnets ? { l3Subnets: this.#l3Subnets } : {}) });
     this.#plans = new Map(plan.sb);
     this.#nbPlans = new Map(plan.nb.map((p) => [p.zone, p]));
     this.#awaiting = plan.awaiting;

@@ -1,5 +1,6 @@
 import type { IpPrefix } from '../config/nodeSpecIp.ts';
-import { planL2, planL2Uninstall, type ObservedZone, type PendingPort, type ZonePlan } from './l2Plan.ts';
+import { L2Planner } from './l2Planner.ts';
+import { planL2Uninstall, type ObservedZone, type PendingPort, type ZonePlan } from './l2Plan.ts';
 import { planL3, planL3Uninstall, type L3Zone, type NbZonePlan } from './l3Plan.ts';
 import { STEER_MARKER_KEY } from './sbWriter.ts';
 
@@ -16,6 +17,8 @@ export interface SteerPlan {
 export interface SteerPlanOptions {
   readonly uninstall?: boolean;
   readonly l3Subnets?: readonly IpPrefix[];
+  /** Kept across passes by a long-lived caller (the controller) to plan incrementally; a fresh one otherwise. */
+  readonly l2Planner?: L2Planner;
 }
 
 /** The one planning step `steerOnce` and the controller share. */
@@ -33,7 +36,7 @@ export function planSteering(observed: readonly L3Zone[], opts: SteerPlanOptions
     for (const a of l3?.awaitingSync ?? []) {
       awaiting.set(a.zone, [...(awaiting.get(a.zone) ?? []), { lport: a.lport, reason: 'ovn-ic has not published this transit port to the zone yet' }]);
     }
-    for (const p of planL2(observed, l3?.transitHomes ?? [])) sb.set(p.zone, p);
+    for (const p of (opts.l2Planner ?? new L2Planner()).plan(observed, l3?.transitHomes ?? [])) sb.set(p.zone, p);
     for (const p of nb) {
       const s = sb.get(p.zone);
       if (s && p.pending.length > 0) sb.set(p.zone, { ...s, pending: [...s.pending, ...p.pending] });

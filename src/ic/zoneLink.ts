@@ -1,16 +1,36 @@
-import { OvsdbClient, type MonitorCache, type MonitorSpecFor, type TableMap } from '../ovsdb/index.ts';
+import { OvsdbClient, type ChangeInfo, type MonitorCache, type MonitorSpecFor, type RowChange, type TableMap } from '../ovsdb/index.ts';
 import type { OvnNorthboundTables, OvnSouthboundTables } from '../schema/index.ts';
-import { IC_ZONE_NB_COLUMNS, IC_ZONE_SB_COLUMNS, icZoneFromRows, icZoneNbFromRows, type IcZoneNorthbound, type IcZoneSouthbound, type RowSource, type TableColumns } from '../observe/index.ts';
+import {
+  IC_ZONE_NB_COLUMNS, IC_ZONE_SB_COLUMNS, IcZoneSouthboundTracker, icZoneNbFromRows,
+  type IcZoneNorthbound, type IcZoneSouthbound, type RowSource, type TableColumns,
+} from '../observe/index.ts';
 
-/** Which database a link monitors and how its view is built from the cache. */
+/** Keeps a link's view in step with its cache. */
+export interface ViewTracker<V> {
+  apply(changes: readonly RowChange[], info: ChangeInfo): void;
+  view(): V;
+}
+
+/** Which database a link monitors and how its view follows the cache. */
 export interface ZoneDb<T extends TableMap, V> {
   readonly db: string;
   readonly columns: TableColumns<T>;
-  readonly build: (rows: RowSource<T>) => V;
+  readonly track: (rows: RowSource<T>) => ViewTracker<V>;
 }
 
-export const SB_LINK: ZoneDb<OvnSouthboundTables, IcZoneSouthbound> = { db: 'OVN_Southbound', columns: IC_ZONE_SB_COLUMNS, build: icZoneFromRows };
-export const NB_LINK: ZoneDb<OvnNorthboundTables, IcZoneNorthbound> = { db: 'OVN_Northbound', columns: IC_ZONE_NB_COLUMNS, build: icZoneNbFromRows };
+/** A view rebuilt whole after any change (small databases). */
+function rebuilding<T extends TableMap, V>(build: (rows: RowSource<T>) => V): (rows: RowSource<T>) => ViewTracker<V> {
+  return (rows) => {
+    let view: V | undefined;
+    return {
+      apply: () => { view = undefined; },
+      view: () => (view ??= build(rows)),
+    };
+  };
+}
+
+export const SB_LINK: ZoneDb<OvnSouthboundTables, IcZoneSouthbound> = { db: 'OVN_Southbound', columns: IC_ZONE_SB_COLUMNS, track: (rows) => new IcZoneSouthboundTracker(rows) };
+export const NB_LINK: ZoneDb<OvnNorthboundTables, IcZoneNorthbound> = { db: 'OVN_Northbound', columns: IC_ZONE_NB_COLUMNS, track: rebuilding(icZoneNbFromRows) };
 
 export interface ZoneLinkOptions {
   readonly connectTimeoutMs: number;
@@ -22,15 +42,14 @@ export interface ZoneLinkOptions {
 /**
  * A long-lived session to one zone's SB or NB: connects (and keeps retrying
  * while the zone is down, as a daemon must), monitors the columns steering
- * reads, and hands out the zone's view, rebuilt only after the cache changed.
+ * reads, and hands out the zone's view, kept in step with the cache's changes.
  */
 export class ZoneLink<T extends TableMap, V> {
   readonly name: string;
   readonly remote: string;
   #client: OvsdbClient | undefined;
   #cache: MonitorCache<T> | undefined;
-  #view: V | undefined;
-  #dirty = true;
+  #tracker: ViewTracker<V> | undefined;
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
   #lastError: string | undefined;
@@ -58,12 +77,8 @@ export class ZoneLink<T extends TableMap, V> {
 
   /** The zone's database as last seen; undefined while disconnected or before the first dump. */
   view(): V | undefined {
-    if (!this.#cache || !this.#client?.isConnected) return undefined;
-    if (this.#dirty) {
-      this.#view = this.#db.build(this.#cache);
-      this.#dirty = false;
-    }
-    return this.#view;
+    if (!this.#cache || !this.#tracker || !this.#client?.isConnected) return undefined;
+    return this.#tracker.view();
   }
 
   open(): void {
@@ -86,9 +101,11 @@ export class ZoneLink<T extends TableMap, V> {
       client.on('connected', () => { this.#lastError = undefined; });
       const cache = client.monitor<T>(this.#db.db, this.#db.columns as MonitorSpecFor<T>);
       this.#cache = cache;
+      const tracker = this.#db.track(cache);
+      this.#tracker = tracker;
       // Every batch, the resync after a reconnect included, may change the plan.
-      cache.on('change', () => {
-        this.#dirty = true;
+      cache.on('change', (changes, info) => {
+        tracker.apply(changes, info);
         this.#opts.onChange();
       });
       await cache.ready;
@@ -101,6 +118,7 @@ export class ZoneLink<T extends TableMap, V> {
       this.#client?.close();
       this.#client = undefined;
       this.#cache = undefined;
+      this.#tracker = undefined;
       this.#opts.onChange();
       if (this.#closed) return;
       this.#retry = setTimeout(() => void this.#connect(Math.min(delayMs * 2, 2000)), delayMs);

@@ -1,3 +1,4 @@
+import type { ChangeInfo, RowChange, RowOf } from '../ovsdb/index.ts';
 import type { OvnSouthboundTables } from '../schema/index.ts';
 import type { RowSource, TableColumns } from './rowSource.ts';
 import { firstRow, optionalOf, recordOf, uuidsOf } from './rowValues.ts';
@@ -46,26 +47,130 @@ export interface IcZoneSouthbound {
   readonly chassis: ReadonlyMap<string, IcChassis>;
   readonly encaps: ReadonlyMap<string, IcEncap>;
   readonly portBindings: readonly IcPortBinding[];
+  /** The same Port_Bindings by row UUID. */
+  readonly portBindingByUuid: ReadonlyMap<string, IcPortBinding>;
   readonly globalExternalIds: StringMap;
+  /**
+   * Set by a live view (IcZoneSouthboundTracker): which Port_Bindings changed
+   * since an earlier view of the same zone, so a planner can redo only those.
+   * Absent: anything may have changed (a first read, a resync, Chassis or
+   * Encap rows changed).
+   */
+  readonly delta?: IcZoneDelta;
+  /** Increases with every live view of one zone; absent on one-shot reads. */
+  readonly version?: number;
 }
 
-export function icZoneFromRows(src: RowSource<OvnSouthboundTables>): IcZoneSouthbound {
-  const chassisByUuid = new Map<string, string>();
+export interface IcZoneDelta {
+  /** The view version this delta leads from. */
+  readonly since: number;
+  /** Row UUIDs of Port_Bindings inserted, changed or deleted since then. */
+  readonly portBindings: ReadonlySet<string>;
+}
+
+type SbRows = RowSource<OvnSouthboundTables>;
+type PortBindingRow = RowOf<OvnSouthboundTables, 'Port_Binding'>;
+
+function chassisOf(src: SbRows): { byUuid: Map<string, string>; chassis: Map<string, IcChassis> } {
+  const byUuid = new Map<string, string>();
   const chassis = new Map<string, IcChassis>();
   for (const [uuid, row] of src.rows('Chassis')) {
-    chassisByUuid.set(uuid, row.name);
+    byUuid.set(uuid, row.name);
     chassis.set(row.name, { name: row.name, remote: row.other_config?.get(IS_REMOTE_KEY) === 'true', encaps: uuidsOf(row.encaps) });
   }
+  return { byUuid, chassis };
+}
+
+function encapsOf(src: SbRows): Map<string, IcEncap> {
   const encaps = new Map<string, IcEncap>();
   for (const [uuid, row] of src.rows('Encap')) encaps.set(uuid, { uuid, chassisName: row.chassis_name, ip: row.ip, type: row.type });
-  const portBindings: IcPortBinding[] = [];
-  for (const [uuid, row] of src.rows('Port_Binding')) {
-    const ch = optionalOf(row.chassis)?.value;
-    portBindings.push({
-      uuid, logicalPort: row.logical_port, type: row.type,
-      chassis: ch === undefined ? undefined : chassisByUuid.get(ch),
-      encap: optionalOf(row.encap)?.value, mac: [...(row.mac ?? [])],
-    });
+  return encaps;
+}
+
+function portBindingOf(uuid: string, row: PortBindingRow, chassisByUuid: ReadonlyMap<string, string>): IcPortBinding {
+  const ch = optionalOf(row.chassis)?.value;
+  return {
+    uuid, logicalPort: row.logical_port, type: row.type,
+    chassis: ch === undefined ? undefined : chassisByUuid.get(ch),
+    encap: optionalOf(row.encap)?.value, mac: [...(row.mac ?? [])],
+  };
+}
+
+const globalIdsOf = (src: SbRows): StringMap => recordOf(firstRow(src.rows('SB_Global'))?.external_ids);
+
+export function icZoneFromRows(src: SbRows): IcZoneSouthbound {
+  const { byUuid, chassis } = chassisOf(src);
+  const portBindingByUuid = new Map<string, IcPortBinding>();
+  for (const [uuid, row] of src.rows('Port_Binding')) portBindingByUuid.set(uuid, portBindingOf(uuid, row, byUuid));
+  return { chassis, encaps: encapsOf(src), portBindings: [...portBindingByUuid.values()], portBindingByUuid, globalExternalIds: globalIdsOf(src) };
+}
+
+/**
+ * A zone's view kept up to date from a live monitor's change batches: a
+ * batch that touches only Port_Bindings costs those rows (not the zone's
+ * 5,000 others), and the view it yields says which rows changed. Chassis or
+ * Encap changes, and resyncs, rebuild it whole (they are rare and small).
+ */
+export class IcZoneSouthboundTracker {
+  readonly #src: SbRows;
+  #view: IcZoneSouthbound | undefined;
+  #version = 0;
+  #whole = true;
+  #global = true;
+  readonly #changed = new Set<string>();
+  #chassisByUuid = new Map<string, string>();
+  #chassis = new Map<string, IcChassis>();
+  #encaps = new Map<string, IcEncap>();
+  #pbs = new Map<string, IcPortBinding>();
+  #globalIds: StringMap = {};
+
+  constructor(src: SbRows) {
+    this.#src = src;
   }
-  return { chassis, encaps, portBindings, globalExternalIds: recordOf(firstRow(src.rows('SB_Global'))?.external_ids) };
+
+  /** Takes note of one change batch of the monitor over `src` (applied to it already). */
+  apply(changes: readonly RowChange[], info: ChangeInfo): void {
+    if (info.initial) {
+      this.#whole = true;
+      return;
+    }
+    for (const c of changes) {
+      if (c.table === 'Port_Binding') this.#changed.add(c.uuid);
+      else if (c.table === 'SB_Global') this.#global = true;
+      else this.#whole = true;
+    }
+  }
+
+  view(): IcZoneSouthbound {
+    if (this.#view && !this.#whole && !this.#global && this.#changed.size === 0) return this.#view;
+    const since = this.#version;
+    let delta: IcZoneDelta | undefined;
+    if (this.#whole || !this.#view) {
+      ({ byUuid: this.#chassisByUuid, chassis: this.#chassis } = chassisOf(this.#src));
+      this.#encaps = encapsOf(this.#src);
+      this.#pbs = new Map();
+      for (const [uuid, row] of this.#src.rows('Port_Binding')) this.#pbs.set(uuid, portBindingOf(uuid, row, this.#chassisByUuid));
+      this.#global = true;
+    } else {
+      const rows = this.#src.rows('Port_Binding');
+      for (const uuid of this.#changed) {
+        const row = rows.get(uuid);
+        if (row) this.#pbs.set(uuid, portBindingOf(uuid, row, this.#chassisByUuid));
+        else this.#pbs.delete(uuid);
+      }
+      delta = { since, portBindings: new Set(this.#changed) };
+    }
+    if (this.#global) this.#globalIds = globalIdsOf(this.#src);
+    this.#whole = false;
+    this.#global = false;
+    this.#changed.clear();
+    this.#version++;
+    // Each view is a snapshot: later batches must not change what an earlier view says.
+    const portBindingByUuid = new Map(this.#pbs);
+    this.#view = {
+      chassis: this.#chassis, encaps: this.#encaps, portBindings: [...portBindingByUuid.values()], portBindingByUuid,
+      globalExternalIds: this.#globalIds, version: this.#version, ...(delta ? { delta } : {}),
+    };
+    return this.#view;
+  }
 }

@@ -22,7 +22,7 @@ function sb(self: Node): IcZoneSouthbound {
   }
   const me = NODES[self];
   const portBindings: IcPortBinding[] = [{ uuid: `pb-${me.pod.lport}`, logicalPort: me.pod.lport, type: '', chassis: me.chassis, encap: `e-${me.pod.vtep}`, mac: [] }];
-  return { chassis, encaps, portBindings, globalExternalIds: {} };
+  return { chassis, encaps, portBindings, portBindingByUuid: new Map(portBindings.map((p) => [p.uuid, p])), globalExternalIds: {} };
 }
 
 function nb(self: Node, extra: { lrps?: NbRouterPort[]; lsps?: NbSwitchPort[]; routes?: NbStaticRoute[] } = {}): IcZoneNorthbound {
