@@ -21,7 +21,8 @@ interface ZoneMemo {
   bindings: ZoneBindings | undefined;
   /** Remote Port_Bindings by row UUID, and their UUIDs by logical port. */
   remote: Map<string, IcPortBinding>;
-  remoteByLport: Map<string, Set<string>>;
+  /** One UUID per logical port almost always: a bare string then, an array only for the rare duplicate. */
+  remoteByLport: Map<string, string | string[]>;
   verdicts: Map<string, Verdict>;
   plan: ZonePlan | undefined;
 }
@@ -42,6 +43,9 @@ export class L2Planner {
   readonly #zones = new Map<string, ZoneMemo>();
   #homes: ReadonlyMap<string, PodHome> = new Map();
   #conflicts: ReadonlyMap<string, readonly string[]> = new Map();
+  /** What the homes were last computed from: the readable zones, and whether extra (L3) homes were given. */
+  #homeZones: string | undefined;
+  #homeExtras = 0;
 
   plan(zones: readonly ObservedZone[], extraHomes: readonly PodHome[] = []): ZonePlan[] {
     const readable = zones.filter((z): z is ObservedZone & { sb: IcZoneSouthbound } => z.sb !== undefined);
@@ -62,20 +66,7 @@ export class L2Planner {
       }
     }
     // 2. Pod homes, from every readable zone's local bindings; the ports whose home (or conflict) moved.
-    const found = podHomes(readable.map((z) => {
-      const memo = this.#zones.get(z.name)!;
-      return (memo.bindings ??= bindingsOf(z.name, memo));
-    }));
-    const homes = new Map(found.homes);
-    // L3 steering's transit peers: homed by their router port's gateway chassis, not by a local binding.
-    for (const h of extraHomes) if (!homes.has(h.lport)) homes.set(h.lport, h);
-    const moved = new Set<string>();
-    for (const [lport, h] of homes) if (!sameHome(h, this.#homes.get(lport))) moved.add(lport);
-    for (const lport of this.#homes.keys()) if (!homes.has(lport)) moved.add(lport);
-    for (const [lport, zs] of found.conflicts) if (this.#conflicts.get(lport)?.join() !== zs.join()) moved.add(lport);
-    for (const lport of this.#conflicts.keys()) if (!found.conflicts.has(lport)) moved.add(lport);
-    this.#homes = homes;
-    this.#conflicts = found.conflicts;
+    const moved = this.#rehome(readable, extraHomes);
     // 3. Verdicts: whole zones in full, the others for what changed in them or moved anywhere.
     const plans: ZonePlan[] = [];
     for (const z of readable) {
@@ -88,9 +79,9 @@ export class L2Planner {
         const redo = new Set<string>();
         for (const uuid of changed.get(z.name) ?? []) redo.add(uuid);
         if (moved.size < memo.remoteByLport.size) {
-          for (const lport of moved) for (const uuid of memo.remoteByLport.get(lport) ?? []) redo.add(uuid);
+          for (const lport of moved) addUuids(redo, memo.remoteByLport.get(lport));
         } else {
-          for (const [lport, uuids] of memo.remoteByLport) if (moved.has(lport)) for (const uuid of uuids) redo.add(uuid);
+          for (const [lport, uuids] of memo.remoteByLport) if (moved.has(lport)) addUuids(redo, uuids);
         }
         for (const uuid of redo) {
           const before = memo.verdicts.get(uuid);
@@ -106,6 +97,27 @@ export class L2Planner {
       plans.push(memo.plan);
     }
     return plans;
+  }
+
+  /** Recomputes pod homes if anything they are made of changed; returns the logical ports whose home or conflict moved. */
+  #rehome(readable: readonly (ObservedZone & { sb: IcZoneSouthbound })[], extraHomes: readonly PodHome[]): ReadonlySet<string> {
+    const zoneNames = readable.map((z) => z.name).join('\n');
+    const memos = readable.map((z) => this.#zones.get(z.name)!);
+    if (zoneNames === this.#homeZones && extraHomes.length === 0 && this.#homeExtras === 0 && memos.every((m) => m.bindings !== undefined)) return new Set();
+    this.#homeZones = zoneNames;
+    this.#homeExtras = extraHomes.length;
+    const found = podHomes(readable.map((z, i) => (memos[i]!.bindings ??= bindingsOf(z.name, memos[i]!))));
+    const homes = new Map(found.homes);
+    // L3 steering's transit peers: homed by their router port's gateway chassis, not by a local binding.
+    for (const h of extraHomes) if (!homes.has(h.lport)) homes.set(h.lport, h);
+    const moved = new Set<string>();
+    for (const [lport, h] of homes) if (!sameHome(h, this.#homes.get(lport))) moved.add(lport);
+    for (const lport of this.#homes.keys()) if (!homes.has(lport)) moved.add(lport);
+    for (const [lport, zs] of found.conflicts) if (this.#conflicts.get(lport)?.join() !== zs.join()) moved.add(lport);
+    for (const lport of this.#conflicts.keys()) if (!found.conflicts.has(lport)) moved.add(lport);
+    this.#homes = homes;
+    this.#conflicts = found.conflicts;
+    return moved;
   }
 
   #judge(memo: ZoneMemo, pb: IcPortBinding): void {
@@ -131,6 +143,11 @@ export class L2Planner {
   }
 }
 
+function addUuids(to: Set<string>, uuids: string | readonly string[] | undefined): void {
+  if (typeof uuids === 'string') to.add(uuids);
+  else for (const u of uuids ?? []) to.add(u);
+}
+
 function memoOf(zone: string, sb: IcZoneSouthbound): ZoneMemo {
   const encapsByChassis = new Map<string, IcEncap[]>();
   for (const c of sb.chassis.values()) {
@@ -154,9 +171,10 @@ function memoOf(zone: string, sb: IcZoneSouthbound): ZoneMemo {
 function addPort(memo: ZoneMemo, pb: IcPortBinding): void {
   if (pb.type === 'remote') {
     memo.remote.set(pb.uuid, pb);
-    const set = memo.remoteByLport.get(pb.logicalPort);
-    if (set) set.add(pb.uuid);
-    else memo.remoteByLport.set(pb.logicalPort, new Set([pb.uuid]));
+    const had = memo.remoteByLport.get(pb.logicalPort);
+    if (had === undefined || had === pb.uuid) memo.remoteByLport.set(pb.logicalPort, pb.uuid);
+    else if (typeof had === 'string') memo.remoteByLport.set(pb.logicalPort, [had, pb.uuid]);
+    else if (!had.includes(pb.uuid)) had.push(pb.uuid);
   } else if (pb.type === '' && pb.chassis !== undefined && memo.localChassis.has(pb.chassis)) {
     memo.local.set(pb.uuid, { lport: pb.logicalPort, type: pb.type, chassis: pb.chassis, encapIp: pb.encap === undefined ? undefined : memo.view.encaps.get(pb.encap)?.ip });
     memo.bindings = undefined;
@@ -167,9 +185,12 @@ function removePort(memo: ZoneMemo, uuid: string): void {
   const old = memo.remote.get(uuid);
   if (old) {
     memo.remote.delete(uuid);
-    const set = memo.remoteByLport.get(old.logicalPort);
-    set?.delete(uuid);
-    if (set?.size === 0) memo.remoteByLport.delete(old.logicalPort);
+    const had = memo.remoteByLport.get(old.logicalPort);
+    if (had === uuid) memo.remoteByLport.delete(old.logicalPort);
+    else if (Array.isArray(had)) {
+      const left = had.filter((u) => u !== uuid);
+      memo.remoteByLport.set(old.logicalPort, left.length === 1 ? left[0]! : left);
+    }
   }
   if (memo.local.delete(uuid)) memo.bindings = undefined;
 }
@@ -178,8 +199,14 @@ function removePort(memo: ZoneMemo, uuid: string): void {
 function applyDelta(memo: ZoneMemo, sb: IcZoneSouthbound, uuids: ReadonlySet<string>): void {
   memo.view = sb;
   for (const uuid of uuids) {
-    removePort(memo, uuid);
     const pb = sb.portBindingByUuid.get(uuid);
+    const old = memo.remote.get(uuid);
+    // The common change (steering's own write echoed back): a remote port stays a remote port of the same pod.
+    if (pb && old && pb.type === 'remote' && pb.logicalPort === old.logicalPort) {
+      memo.remote.set(uuid, pb);
+      continue;
+    }
+    removePort(memo, uuid);
     if (pb) addPort(memo, pb);
   }
 }

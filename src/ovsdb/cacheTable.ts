@@ -8,9 +8,20 @@ export type IndexKey = string | number | boolean;
 /** Computes the index key(s) of a row; undefined leaves the row out of the index. */
 export type IndexKeyFn = (row: Row) => IndexKey | readonly IndexKey[] | undefined;
 
+/**
+ * UUIDs of the rows of one key: the UUID itself while it is the only one (a
+ * unique index holds one row per key, and a collection per row would double
+ * the memory of a 100k-row table), a Set once several share the key. Rows
+ * are looked up by UUID, so an update that leaves the key alone leaves the
+ * index alone.
+ */
+type IndexEntry = string | Set<string>;
+
 interface ClientIndex {
   readonly keyOf: IndexKeyFn;
-  readonly entries: Map<IndexKey, Map<string, Row>>;
+  /** The columns the key is made of, when known: an update that changes none of them skips the index. */
+  readonly columns: readonly string[] | undefined;
+  readonly entries: Map<IndexKey, IndexEntry>;
 }
 
 function atomKey(a: Atom): string | number | boolean {
@@ -108,8 +119,8 @@ export class CacheTable {
     return { ...old, ...part } as Row;
   }
 
-  addIndex(name: string, keyOf: IndexKeyFn): void {
-    const idx: ClientIndex = { keyOf, entries: new Map() };
+  addIndex(name: string, keyOf: IndexKeyFn, columns?: readonly string[]): void {
+    const idx: ClientIndex = { keyOf, columns, entries: new Map() };
     this.indexes.set(name, idx);
     for (const [uuid, row] of this.rows) indexAdd(idx, uuid, row);
   }
@@ -122,13 +133,20 @@ export class CacheTable {
     const idx = this.indexes.get(name);
     if (!idx) return [];
     const hit = idx.entries.get(key);
-    return hit ? [...hit.values()] : [];
+    if (hit === undefined) return [];
+    const out: Row[] = [];
+    for (const u of typeof hit === 'string' ? [hit] : hit) {
+      const r = this.rows.get(u);
+      if (r) out.push(r);
+    }
+    return out;
   }
 
   set(uuid: string, row: Row, old: Row | undefined): void {
     this.rows.set(uuid, row);
     if (this.indexes.size === 0) return;
     for (const idx of this.indexes.values()) {
+      if (old && idx.columns && idx.columns.every((c) => old[c] === row[c])) continue;
       if (old) indexRemove(idx, uuid, old);
       indexAdd(idx, uuid, row);
     }
@@ -153,18 +171,24 @@ function keysOf(idx: ClientIndex, row: Row): readonly IndexKey[] {
 
 function indexAdd(idx: ClientIndex, uuid: string, row: Row): void {
   for (const k of keysOf(idx, row)) {
-    let m = idx.entries.get(k);
-    if (!m) idx.entries.set(k, (m = new Map()));
-    m.set(uuid, row);
+    const e = idx.entries.get(k);
+    if (e === undefined || e === uuid) idx.entries.set(k, uuid);
+    else if (typeof e === 'string') idx.entries.set(k, new Set([e, uuid]));
+    else e.add(uuid);
   }
 }
 
 function indexRemove(idx: ClientIndex, uuid: string, row: Row): void {
   for (const k of keysOf(idx, row)) {
-    const m = idx.entries.get(k);
-    if (!m) continue;
-    m.delete(uuid);
-    if (m.size === 0) idx.entries.delete(k);
+    const e = idx.entries.get(k);
+    if (e === undefined) continue;
+    if (typeof e === 'string') {
+      if (e === uuid) idx.entries.delete(k);
+      continue;
+    }
+    e.delete(uuid);
+    if (e.size === 0) idx.entries.delete(k);
+    else if (e.size === 1) for (const u of e) idx.entries.set(k, u);
   }
 }
 

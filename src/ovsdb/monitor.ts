@@ -112,7 +112,7 @@ export class MonitorCache<T extends TableMap = TableMap> extends EventEmitter<Mo
   private rejectReady!: (err: Error) => void;
   private readyDone = false;
   private readonly onClose: (cache: MonitorCache) => void;
-  private pendingIndexes: [string, string, IndexKeyFn][] = [];
+  private pendingIndexes: [string, string, IndexKeyFn, readonly string[] | undefined][] = [];
 
   constructor(db: string, id: string, spec: MonitorSpec, options: MonitorOptions, onClose: (cache: MonitorCache) => void) {
     super();
@@ -145,21 +145,25 @@ export class MonitorCache<T extends TableMap = TableMap> extends EventEmitter<Mo
     return out;
   }
 
-  /** Maintains a client-defined index on `table`; look it up with lookup(). */
-  addIndex<K extends TableName<T>>(table: K, name: string, keyOf: IndexKeyFn): this {
+  /**
+   * Maintains a client-defined index on `table`; look it up with lookup().
+   * `columns`, if given, are the only columns `keyOf` reads: updates that
+   * change none of them then cost the index nothing.
+   */
+  addIndex<K extends TableName<T>>(table: K, name: string, keyOf: IndexKeyFn, columns?: readonly ColumnName<T, K>[]): this {
     if (!this.prepared) {
       // Before the schema is known: remember it, the table is built with it.
       if (!(table in this.spec)) throw new OvsdbCodecError(`table '${table}' is not monitored by this cache`, table);
-      this.pendingIndexes.push([table, name, keyOf]);
+      this.pendingIndexes.push([table, name, keyOf, columns]);
       return this;
     }
-    this.table(table).addIndex(name, keyOf);
+    this.table(table).addIndex(name, keyOf, columns);
     return this;
   }
 
   /** Index of `table` by one key of a map column, e.g. ('Interface', 'external_ids', 'iface-id'). */
   addMapKeyIndex<K extends TableName<T>>(table: K, column: ColumnName<T, K>, key: string, name = `${column}:${key}`): this {
-    return this.addIndex(table, name, mapKeyOf(column, key));
+    return this.addIndex(table, name, mapKeyOf(column, key), [column]);
   }
 
   lookup<K extends TableName<T>>(table: K, index: string, key: IndexKey): RowOf<T, K>[] {
@@ -272,10 +276,10 @@ export class MonitorCache<T extends TableMap = TableMap> extends EventEmitter<Mo
     for (const t of tables.values()) {
       const monitored = new Set(t.columns.map((c) => c.name));
       for (const cols of t.schema.indexes) {
-        if (cols.every((c) => monitored.has(c))) t.addIndex(schemaIndexName(cols), (row) => uniqueKey(cols.map((c) => row[c])));
+        if (cols.every((c) => monitored.has(c))) t.addIndex(schemaIndexName(cols), (row) => uniqueKey(cols.map((c) => row[c])), cols);
       }
     }
-    for (const [table, name, keyOf] of this.pendingIndexes) tables.get(table)!.addIndex(name, keyOf);
+    for (const [table, name, keyOf, columns] of this.pendingIndexes) tables.get(table)!.addIndex(name, keyOf, columns);
     this.pendingIndexes = [];
     this.prepared = { tables, cond, plain };
     this.tables = tables;

@@ -224,3 +224,44 @@ test('per-request timeout and cancellation', async () => {
   // The connection stays usable.
   assert.deepEqual(await client.echo(['still', 'here']), ['still', 'here']);
 });
+
+async function portUuid(name: string): Promise<Uuid> {
+  const t = client.transaction(DB);
+  const s = t.select('Port', [['name', '==', name]], ['_uuid']);
+  await t.commit();
+  return s.rows[0]!['_uuid'] as Uuid;
+}
+
+test('monitor indexes: rows sharing a key, updates that leave the key alone return the fresh row, deletes', async () => {
+  // Interfaces live only while a port of a bridge holds them.
+  const ins = client.transaction(DB);
+  const ifaces = ['ix1', 'ix2'].map((name) => ins.insert('Interface', { name, external_ids: new Map([['iface-id', 'shared']]) }));
+  const port = ins.insert('Port', { name: 'ixp', interfaces: ifaces });
+  ins.mutate('Bridge', [['name', '==', 'b1']], [['ports', 'insert', [port]]]);
+  await ins.commit();
+  const cache = client.monitor(DB, { Interface: ['name', 'external_ids', 'mtu_request'] });
+  cache.addMapKeyIndex('Interface', 'external_ids', 'iface-id');
+  await cache.ready;
+  const names = () => cache.lookup('Interface', 'external_ids:iface-id', 'shared').map((r) => String(r['name'])).sort();
+  const mtuOf = (name: string) => (cache.findUnique('Interface', { name })?.['mtu_request'] as number[] | undefined)?.[0];
+  assert.deepEqual(names(), ['ix1', 'ix2']);
+  // A non-key column changes: both indexes must hand out the row as it is now, not as it was indexed.
+  await client.transaction(DB).update('Interface', [['name', '==', 'ix1']], { mtu_request: [9000] }).commit();
+  await cache.waitUntil(() => mtuOf('ix1') === 9000 || undefined);
+  assert.equal((cache.lookup('Interface', 'external_ids:iface-id', 'shared').find((r) => r['name'] === 'ix1')?.['mtu_request'] as number[])[0], 9000);
+  // The key moves for one row, then the other row goes: the shared entry shrinks to nothing.
+  await client.transaction(DB).setMapKeys('Interface', [['name', '==', 'ix1']], 'external_ids', { 'iface-id': 'own' }).commit();
+  await cache.waitUntil(() => names().length === 1 || undefined);
+  assert.deepEqual(names(), ['ix2']);
+  assert.equal(cache.lookupOne('Interface', 'external_ids:iface-id', 'own')?.['name'], 'ix1');
+  const ix1 = cache.findUnique('Interface', { name: 'ix1' })!['_uuid'] as Uuid;
+  await client.transaction(DB).update('Port', [['name', '==', 'ixp']], { interfaces: [ix1] }).commit();
+  await cache.waitUntil(() => names().length === 0 || undefined);
+  assert.equal(cache.findUnique('Interface', { name: 'ix2' }), undefined);
+  assert.equal(mtuOf('ix1'), 9000);
+  const done = client.transaction(DB);
+  done.delete('Port', [['name', '==', 'ixp']]);
+  done.mutate('Bridge', [['name', '==', 'b1']], [['ports', 'delete', [(await portUuid('ixp'))]]]);
+  await done.commit();
+  cache.close();
+});
