@@ -32,6 +32,7 @@ export const CHECK_INPUTS: Readonly<Record<CheckId, readonly CheckInput[]>> = {
   'rp-filter-strict': ['node', 'routing'],
   'userspace-tunnel-routing': ['node'],
   'ic-zone-unreachable': ['zones'],
+  'ic-zone-nb-unreadable': ['zones'],
   'ic-destination-arbitrary': ['zones'],
   'ic-steering-drift': ['zones'],
   'ic-remote-encaps-differ': ['zones'],

@@ -29,6 +29,7 @@ export const CHECK_IDS = [
   'rp-filter-strict',
   'userspace-tunnel-routing',
   'ic-zone-unreachable',
+  'ic-zone-nb-unreadable',
   'ic-destination-arbitrary',
   'ic-steering-drift',
   'ic-remote-encaps-differ',

@@ -190,6 +190,13 @@ test('incremental L2 planning equals planning from scratch, over random changes 
     }
   }
   check();
+  // A live view's Port_Bindings are the tracker's own: once a newer view is out, reading an older one throws.
+  const older = trackers[0]!.view();
+  await transact(0, []);
+  const newer = trackers[0]!.view();
+  assert.notEqual(newer.version, older.version);
+  assert.throws(() => older.portBindings, /stale zone view/);
+  assert.ok(newer.portBindings.length > 0);
   assert.deepEqual(failures, [], failures[0]);
   // The run must have exercised the incremental path and plans with every kind of verdict.
   assert.ok(stats.checks > 30, `only ${stats.checks} checks`);

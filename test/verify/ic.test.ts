@@ -120,3 +120,19 @@ test('snapshot: zones round-trip through JSON with the same findings; malformed 
   assert.throws(() => parseSnapshot(JSON.stringify({ ...s, zones: [{ name: 'a', southbound: { chassis: [] } }] })), /\$\.zones\[0\]\.southbound\.encaps: expected an array/);
   assert.throws(() => parseSnapshot(JSON.stringify({ ...s, zones: {} })), /\$\.zones: expected an array/);
 });
+
+test('ic-zone-nb-unreadable: a zone whose SB reads but whose NB does not is a warning naming the error; a zone without nb: is not', () => {
+  const s = buildIcState(IC_NODES, IC_PODS, { steered: false });
+  const z = zone(s, 'hv2');
+  delete z.routing;
+  z.nbError = 'unix:/run/hv2/nb.sock: connect ECONNREFUSED';
+  const f = ic(runChecks(s));
+  const w = f.filter((x) => x.check === 'ic-zone-nb-unreadable');
+  assert.equal(w.length, 1);
+  assert.equal(w[0]!.severity, 'warning');
+  assert.equal(w[0]!.subject, 'zone hv2');
+  assert.match(w[0]!.message, /ECONNREFUSED/);
+  assert.ok(w[0]!.hint.length > 0);
+  delete z.nbError;
+  assert.equal(ic(runChecks(s)).filter((x) => x.check === 'ic-zone-nb-unreadable').length, 0);
+});

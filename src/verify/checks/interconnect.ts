@@ -143,6 +143,13 @@ export function interconnectChecks(ctx: CheckContext): Finding[] {
       `cannot read the Southbound of zone ${name}: ${zc.zone.error ?? 'no state'}; its remote ports and the ports of its pods elsewhere are not checked`,
       'check that the zone\'s SB ovsdb-server runs and that the zones file names its remote (sb:)'));
   }
+  for (const zc of ctx.zones) {
+    if (zc.zone.nbError === undefined || !zc.sb) continue;
+    const name = zc.zone.name;
+    out.push(finding('ic-zone-nb-unreadable', 'warning', `zone ${name}`,
+      `cannot read the Northbound of zone ${name}: ${zc.zone.nbError}; its routers' routes are unknown, so which of its transit ports carry pods' traffic is unknown too: each unpinned one is reported as if it might`,
+      'check that the zone\'s NB ovsdb-server runs and that the zones file names its remote (nb:), or drop nb: for a zone without L3 networks'));
+  }
   if (ctx.zones.length === 0) return out;
   const j = judgeInterconnect(ctx);
   out.push(...remotePortChecks(j.zones, j.ports, j.transitInUse), ...remoteEncapChecks(j.zones), ...duplicateVtepChecks(j.zones));
