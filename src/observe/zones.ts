@@ -34,7 +34,13 @@ export function zoneRouting(nb: IcZoneNorthbound): ZoneRouting {
     // A local peer's address is its router port's; a remote peer's is in its addresses ("MAC IP/LEN ...").
     ips: p.type === 'router' ? lrpIps.get(p.options['router-port'] ?? '') ?? [] : p.addresses.flatMap((a) => a.split(/\s+/).slice(1).map((x) => x.split('/')[0]!)),
   })));
-  return { routes, transitPorts };
+  const lrpMac = new Map(nb.routers.flatMap((r) => r.ports.map((p) => [p.name, p.mac] as const)));
+  const gateways = nb.switches.filter((s) => !s.transit).flatMap((s) => {
+    const routerPorts = s.ports.filter((p) => p.type === 'router');
+    const mac = routerPorts.length === 1 ? lrpMac.get(routerPorts[0]!.options['router-port'] ?? '') : undefined;
+    return mac ? s.ports.filter((p) => p.type === '').map((p) => ({ lport: p.name, mac })) : [];
+  });
+  return { routes, transitPorts, gateways };
 }
 
 async function readRouting(nb: string, timeoutMs: number): Promise<{ routing: ZoneRouting } | { nbError: string }> {

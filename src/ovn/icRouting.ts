@@ -8,6 +8,12 @@ import { contains, parsePrefix } from '../config/nodeSpecIp.ts';
 export interface LogicalRouting {
   readonly routes: readonly { readonly router: string; readonly prefix: string; readonly nexthop: string; readonly outputPort?: string; readonly steering: boolean }[];
   readonly transitPorts: readonly { readonly lport: string; readonly ips: readonly string[] }[];
+  /**
+   * Per VIF port of a switch with one router attached: that router port's
+   * MAC, the Ethernet destination of the pod's routed frames (absent in
+   * snapshots older than this field).
+   */
+  readonly gateways?: readonly { readonly lport: string; readonly mac: string }[];
 }
 
 /** How a routed packet for the destination pod's IP reaches the transit switch in the source zone. */

@@ -20,6 +20,12 @@ export interface LiveTraceOptions {
   readonly spec?: string;
   readonly ovnVersion?: string;
   readonly confirm?: boolean;
+  /**
+   * The Ethernet/IP destination of the frame --confirm injects, when it is not
+   * `to` itself: on a routed path the pod sends to its router port's MAC and
+   * the destination pod's IP, while `to` is the transit port the model follows.
+   */
+  readonly flowTo?: { readonly mac: string; readonly ip: string };
   /** vswitchd unixctl socket of the source chassis (derived from --ovsdb when absent). */
   readonly appctlTarget?: string;
   readonly timeoutMs?: number;
@@ -77,7 +83,8 @@ export async function traceLive(opts: LiveTraceOptions): Promise<{ result: Trace
     }
     const target = opts.appctlTarget ?? await deriveAppctlTarget(opts.ovsdb);
     if (!target) throw new TraceError('trace-no-appctl-target', `cannot find the ovs-vswitchd control socket next to ${opts.ovsdb}; give --appctl-target`, opts.ovsdb);
-    const trace = await unixctl(target, 'ofproto/trace', ['br-int', traceFlow(result)]);
+    const flowOf = opts.flowTo ? { ...result, destination: { ...result.destination, ...opts.flowTo } } : result;
+    const trace = await unixctl(target, 'ofproto/trace', ['br-int', traceFlow(flowOf)]);
     const fresh = await readNodeState(opts.ovsdb, { timeoutMs: deadline.remainingMs() });
     let route: TraceRoute | null = null;
     let expectedDevice: string | null = result.underlay?.device ?? null;

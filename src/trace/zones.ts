@@ -142,6 +142,21 @@ export interface ZonesTraceOptions {
 }
 
 /**
+ * The frame a pod sends on a routed path: to its router port's MAC (the
+ * source zone's NB) and the destination pod's IP (its home Port_Binding).
+ */
+function routedFrameTo(state: GatheredState, plan: ZonePathPlan, from: string, to: string): { mac: string; ip: string } {
+  const src = state.zones?.find((z) => z.name === plan.source.zone);
+  const mac = src?.routing?.gateways?.find((g) => g.lport === from)?.mac;
+  if (!mac) {
+    throw new TraceError('trace-confirm-no-gateway', `--confirm of a routed path needs ${from}'s router port: zone ${plan.source.zone}'s NB ${src?.nbError ? `cannot be read (${src.nbError})` : 'shows no single router on its switch'}`, from);
+  }
+  const ip = podIp(state.zones?.find((z) => z.name === plan.destination.zone), to);
+  if (!ip) throw new TraceError('trace-confirm-no-ip', `--confirm of a routed path needs ${to}'s IPv4 address (its Port_Binding mac column in zone ${plan.destination.zone})`, to);
+  return { mac, ip };
+}
+
+/**
  * Reads every zone, finds both pods' homes, and traces the source zone
  * live: with the source chassis' own OVSDB when the zones file names it
  * (real tunnel ports; `--confirm` needs it), else from the zone's SB alone.
@@ -153,12 +168,12 @@ export async function traceAcrossZones(opts: ZonesTraceOptions): Promise<{ resul
   const zone = opts.zones.zones.find((z) => z.name === plan.source.zone)!;
   const chassis = zone.chassis.find((c) => c.name === plan.source.chassis);
   if (opts.confirm) {
-    // The packet ofproto/trace needs is the pod's own frame; on a routed path that is addressed to its router, not modelled here.
-    if (plan.port.transit) throw new TraceError('trace-confirm-routed', `--confirm of a routed path (${opts.to} through transit port ${plan.port.lport}) is not supported yet`, opts.to);
     if (!chassis?.ovsdb) throw new TraceError('trace-confirm-needs-ovsdb', `--confirm needs the ovsdb of chassis ${plan.source.chassis} in zone ${zone.name} of ${opts.zones.file}`, opts.zones.file);
   }
   if (!chassis?.ovsdb) return { result: finishAcrossZones(plan, explainPath(plan.inZone, opts.from, plan.port.lport)), state };
+  const flowTo = opts.confirm && plan.port.transit ? routedFrameTo(state, plan, opts.from, opts.to) : undefined;
   const { result } = await traceLive({
+    ...(flowTo ? { flowTo } : {}),
     from: opts.from, to: plan.port.lport, sb: zone.sb, ovsdb: chassis.ovsdb, timeoutMs: deadline.remainingMs(),
     // The zones file's netns is not used for kernel routes yet: in the lab it is the chassis' namespace, with no VTEP routes.
     ...(chassis.vswitchdCtl ? { appctlTarget: chassis.vswitchdCtl } : {}),

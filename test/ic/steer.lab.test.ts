@@ -136,6 +136,12 @@ test('L3: steer --once --l3-subnets routes every cross-zone pair to the destinat
   const { result: tr } = await traceAcrossZones({ zones, from: 'l3-stream-1', to: 'l3-storage-3' });
   assert.equal(tr.interconnect?.verdict, 'steered');
   assert.deepEqual([tr.interconnect?.remotePort?.lport, tr.interconnect?.remotePort?.route?.steering, tr.remote_ip], ['mvtep-tstor-hv3-2', true, '192.0.2.33']);
+  // --confirm injects the pod's routed frame (to its router's MAC): OVN's real pipeline agrees with the model.
+  const { result: conf } = await traceAcrossZones({ zones, from: 'l3-stream-1', to: 'l3-storage-3', confirm: true });
+  assert.ok(conf.confirm, 'a confirm result');
+  assert.deepEqual(conf.confirm.differences, [], 'ofproto/trace agrees on the routed path');
+  assert.equal(conf.confirm.agrees, true);
+  assert.equal(conf.confirm.observed?.remote_ip, '192.0.2.33');
   const again = await steerOnce(zones, { l3Subnets: subnets });
   assert.equal(again.totals.written + again.totals.nbWritten, 0, 'a second run has nothing to write');
 
