@@ -50,6 +50,8 @@ export interface ClientEvents {
   echo: [];
   /** Background failures that have no caller to reject (monitor re-establish, lock re-request). */
   warning: [error: Error];
+  /** No remote could be used; the next pass starts after `delayMs` (backoff). */
+  retrying: [error: Error, delayMs: number];
 }
 
 /** Default deadline of one request (one monitor's initial dump included). */
@@ -78,6 +80,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> implements Transacto
   private readonly supportedMonitors = new Set<MonitorMethod>(['monitor_cond_since', 'monitor_cond', 'monitor']);
   private waiters: { resolve: (c: JsonRpcConnection) => void; reject: (e: Error) => void }[] = [];
   private leader: LeaderTracker | undefined;
+  /** The current connection has received a whole message (see onMessage). */
+  private proven = false;
 
   private constructor(remotes: Remote[], options: ClientOptions) {
     super();
@@ -93,6 +97,19 @@ export class OvsdbClient extends EventEmitter<ClientEvents> implements Transacto
   static async connect(remote: string, options: ClientOptions = {}): Promise<OvsdbClient> {
     const client = new OvsdbClient(parseRemotes(remote), options);
     await client.firstConnect();
+    return client;
+  }
+
+  /**
+   * A session that connects in the background and keeps trying (backoff,
+   * 'retrying' events) until `close()`: for daemons started before their
+   * server. Requests and monitors made meanwhile wait for the connection
+   * within their own deadlines. Needs `reconnect` (the default).
+   */
+  static open(remote: string, options: ClientOptions = {}): OvsdbClient {
+    if (options.reconnect === false) throw new OvsdbError('ovsdb-open-needs-reconnect', 'OvsdbClient.open keeps trying to connect: reconnect cannot be false', remote);
+    const client = new OvsdbClient(parseRemotes(remote), options);
+    client.scheduleReconnect(0, true);
     return client;
   }
 
@@ -285,6 +302,13 @@ export class OvsdbClient extends EventEmitter<ClientEvents> implements Transacto
       onActivity: () => {
         this.lastActivity = Date.now();
       },
+      onMessage: () => {
+        // A server that answers whole messages is a working one: the next drop reconnects at once, from the shortest delay.
+        if (conn === this.conn && !this.proven) {
+          this.proven = true;
+          this.backoffMs = this.options.backoffMinMs ?? 1000;
+        }
+      },
       onEcho: () => this.emit('echo'),
     });
     if (this.wantsLeader()) {
@@ -308,7 +332,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> implements Transacto
     }
     this.remoteIndex = index;
     this.conn = conn;
-    this.backoffMs = this.options.backoffMinMs ?? 1000;
+    this.proven = false;
     this.lastActivity = Date.now();
     this.startProbe(remote);
     const waiters = this.waiters;
@@ -394,31 +418,48 @@ export class OvsdbClient extends EventEmitter<ClientEvents> implements Transacto
       this.waiters = [];
       return;
     }
-    this.scheduleReconnect(0);
+    // A server that accepts and then closes (or times out) without a byte
+    // must not be redialled in a tight loop: back off as for a refused connection.
+    if (this.proven) {
+      this.scheduleReconnect(0);
+    } else {
+      const delay = this.nextBackoff();
+      this.emit('retrying', error ?? new OvsdbConnectionError('connection closed before any reply', conn.remote), delay);
+      this.scheduleReconnect(delay);
+    }
+  }
+
+  private nextBackoff(): number {
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, this.options.backoffMaxMs ?? 8000);
+    return delay;
   }
 
   /** Reconnect loop: one pass over the remotes per delay, delay 1 s doubling to 8 s. */
-  private scheduleReconnect(delayMs: number): void {
+  private scheduleReconnect(delayMs: number, fromCurrent = false): void {
     if (this.closed || this.reconnectTimer) return;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      void this.reconnectPass();
+      void this.reconnectPass(fromCurrent);
     }, delayMs);
   }
 
-  private async reconnectPass(): Promise<void> {
-    for (let i = 1; i <= this.remotes.length; i++) {
+  private async reconnectPass(fromCurrent: boolean): Promise<void> {
+    let lastErr: unknown;
+    for (let i = fromCurrent ? 0 : 1; i < this.remotes.length + (fromCurrent ? 0 : 1); i++) {
       if (this.closed) return;
       try {
         // Start with the next remote: the current one just failed (or lost leadership).
         await this.attempt((this.remoteIndex + i) % this.remotes.length);
         return;
-      } catch {
-        // try the next remote
+      } catch (err) {
+        lastErr = err;
       }
     }
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, this.options.backoffMaxMs ?? 8000);
+    if (this.closed) return;
+    const delay = this.nextBackoff();
+    const remote = this.remotes.map((r) => r.text).join(',');
+    this.emit('retrying', lastErr instanceof Error ? lastErr : new OvsdbConnectionError(String(lastErr), remote), delay);
     this.scheduleReconnect(delay);
   }
 

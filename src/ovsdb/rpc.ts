@@ -27,6 +27,8 @@ export interface RpcHandlers {
   onActivity?(): void;
   /** The server probed us with `echo` (already answered). */
   onEcho?(): void;
+  /** A whole, well-formed message arrived (the server speaks JSON-RPC). */
+  onMessage?(): void;
 }
 
 /**
@@ -141,6 +143,7 @@ export class JsonRpcConnection {
     if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
       throw new OvsdbProtocolError('JSON-RPC message is not an object', msg);
     }
+    this.handlers.onMessage?.();
     const m = msg as { method?: unknown; params?: unknown; id?: unknown; result?: unknown; error?: unknown };
     if (typeof m.method === 'string') {
       if (m.id === null || m.id === undefined) {

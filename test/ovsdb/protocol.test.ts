@@ -26,8 +26,7 @@ after(async () => {
 type Handler = (msg: Record<string, unknown>, sock: Socket) => void;
 
 /** A fake peer: `onConnect` runs first, then `handler` for every message. */
-async function fake(handler: Handler, onConnect?: (sock: Socket) => void): Promise<{ remote: string; sockets: Socket[] }> {
-  const path = join(dir, `f${++seq}.sock`);
+async function fake(handler: Handler, onConnect?: (sock: Socket) => void, path = join(dir, `f${++seq}.sock`)): Promise<{ remote: string; sockets: Socket[] }> {
   const sockets: Socket[] = [];
   const server = createServer((sock) => {
     sockets.push(sock);
@@ -172,4 +171,39 @@ test('an inconsistent update drops the connection instead of corrupting the cach
   } finally {
     client.close();
   }
+});
+
+test('a server that accepts and closes at once is redialled with backoff (retrying events), not in a tight loop', async () => {
+  const f = await fake(() => {}, (sock) => sock.destroy());
+  const client = await OvsdbClient.connect(f.remote, { backoffMinMs: 50, backoffMaxMs: 200 });
+  const delays: number[] = [];
+  client.on('retrying', (_e, ms) => delays.push(ms));
+  try {
+    await waitFor('four retries', () => delays.length >= 4 || undefined, 10_000);
+    assert.deepEqual(delays.slice(0, 4), [50, 100, 200, 200]);
+    // One connection per attempt (the old loop redialled at once, thousands of times a second).
+    assert.ok(f.sockets.length <= 6, `${f.sockets.length} connections`);
+  } finally {
+    client.close();
+  }
+});
+
+test('OvsdbClient.open returns at once, retries while nothing listens, and serves requests once the server appears', async () => {
+  const path = join(dir, `late${++seq}.sock`);
+  const client = OvsdbClient.open(`unix:${path}`, { backoffMinMs: 50, backoffMaxMs: 100 });
+  const retried = new Promise<Error>((r) => client.once('retrying', (e) => r(e)));
+  try {
+    assert.equal(client.isConnected, false);
+    assert.match((await retried).message, /late\d+\.sock/);
+    // A request made meanwhile waits for the connection within its deadline.
+    const dbs = client.listDbs({ timeoutMs: 10_000 });
+    await fake((m, sock) => {
+      if (m['method'] === 'list_dbs') send(sock, { id: m['id'], result: ['Late'], error: null });
+    }, undefined, path);
+    assert.deepEqual(await dbs, ['Late']);
+    assert.equal(client.isConnected, true);
+  } finally {
+    client.close();
+  }
+  assert.throws(() => OvsdbClient.open(`unix:${path}`, { reconnect: false }), /reconnect/);
 });
