@@ -53,7 +53,8 @@ const cases: Array<[string, (r: string) => string[]]> = [
   ['node diff', (r) => ['node', 'diff', '--spec', spec, '--ovsdb', r]],
   ['node apply', (r) => ['node', 'apply', '--spec', spec, '--ovsdb', r]],
   ['ovsdb dump', (r) => ['ovsdb', 'dump', '--db', r]],
-  ['agent', (r) => ['agent', '--ovsdb', r, '--sysfs', sysfs]],
+  // The agent waits for its server by default (a DaemonSet started before OVS); --start-timeout bounds that wait.
+  ['agent', (r) => ['agent', '--ovsdb', r, '--sysfs', sysfs, '--start-timeout', '1.5']],
 ];
 
 const TIMEOUT_S = 0.6;

@@ -1,10 +1,12 @@
 import type { Command } from '../command.ts';
-import { bounded, commandTimeout, parseCommandArgs, requireOption } from '../args.ts';
+import { commandTimeout, DEFAULT_TIMEOUT_S, parseCommandArgs, parseSeconds, requireOption } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
-import { untilStopSignal } from '../../web/signals.ts';
+import { DeadlineError, withDeadline } from '../../util/deadline.ts';
+import { waitForSignal } from '../../web/signals.ts';
 import { requireSysfsRoot } from '../../sriov/index.ts';
-import { agentListen, jsonLogger, serveAgentHttp, startAgent, type LogLevel } from '../../node/agent/index.ts';
-import { startAttachSocket } from '../../node/agent/attachSocket.ts';
+import { AGENT_PORT } from '../../node/agent/ports.ts';
+import { agentListen, jsonLogger, serveAgentHttp, startAgent, type AgentHandle, type LogLevel } from '../../node/agent/index.ts';
+import { startAttachSocket, type AttachSocketServer } from '../../node/agent/attachSocket.ts';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -12,8 +14,9 @@ const agent: Command = {
   name: 'agent',
   summary: 'keep every representor\'s encap-ip equal to its PF\'s VTEP (long-running reconciler)',
   usage: `Usage: mvtep agent --ovsdb REMOTE [--sysfs DIR] [--bridge br-int] [--chassis NAME]
-                   [--listen 127.0.0.1:PORT] [--log-level info] [--resync SECONDS]
-                   [--timeout SECONDS] [--attach-socket PATH [--attach-queue N]]
+                   [--listen ADDRESS[:PORT]] [--log-level info] [--resync SECONDS]
+                   [--timeout SECONDS] [--start-timeout SECONDS]
+                   [--attach-socket PATH [--attach-queue N]]
 
 Monitors the local Open_vSwitch database. For every Interface on the bridge
 with an iface-id whose netdev is a VF or SF representor, keeps
@@ -23,25 +26,33 @@ VIFs are left alone. Re-evaluates everything when ovn-encap-ip, the default
 or the mapping change. Writes single-key mutates only and never writes an IP
 that is not in ovn-encap-ip (reports it instead).
 
+An agent started before ovsdb-server (node boot, OVS upgrade) waits for it,
+retrying with backoff (1 s doubling to 8 s) and logging each attempt, with
+/livez 200 and /readyz 503 meanwhile; it never exits for want of OVSDB.
+
   --ovsdb REMOTE      the node's Open_vSwitch database (unix:/run/openvswitch/db.sock)
   --sysfs DIR         sysfs root for representor -> PF resolution (default /sys); one
                       that cannot be read is refused (exit 2)
   --bridge NAME       integration bridge whose VIFs are managed (default br-int)
   --chassis NAME      chassis name for ovn-encap-ip-<chassis> keys (default: system-id)
   --log-level L       debug, info, warn or error (default info)
-  --listen HOST:PORT  serve /livez (200 while the process runs), /readyz (200 once
-                      connected and synced, else 503 and why; /healthz is its alias)
-                      and /metrics (loopback only)
+  --listen ADDR[:PORT]  serve /livez (200 while the process answers, whatever OVSDB
+                      does), /readyz (200 once connected and the first full pass is
+                      done, else 503 and why; /healthz is its alias) and /metrics on
+                      one address: loopback or the node's IP (in a pod: $(POD_IP)),
+                      never a wildcard; port ${AGENT_PORT} when none is given. A port
+                      in use exits 2 naming its holder (9476 is ovnkube-node's)
   --resync SECONDS    full re-evaluation period (default 60, 0 = off)
-  --timeout SECONDS   deadline of the start (connect, initial dump, first pass) and of
-                      each OVSDB request later (default 30); a start that misses it
-                      exits 3 naming the server, a later silent request is logged with
-                      the server and request and the connection is retried
+  --timeout SECONDS   deadline of each connection attempt and each OVSDB request
+                      (default ${DEFAULT_TIMEOUT_S}); a server that does not answer in time is
+                      logged with the request, dropped and retried
+  --start-timeout SECONDS  exit 3 if not ready within SECONDS, naming the server and
+                      what it still waits for (default: wait for OVSDB as long as it takes)
 
   --attach-socket PATH  also serve attach/detach requests (mvtep attach --agent PATH) on
                       this unix socket (mode 0600; a stale socket is replaced, a live one
-                      refused, exit 2): requests that arrive while a transaction is in
-                      flight are written together in the next one (group commit)
+                      refused, exit 2) once ready: requests that arrive while a
+                      transaction is in flight are written together in the next one
   --attach-queue N    requests waiting for a batch at most (default 1024); more are
                       refused with agent-overloaded
 
@@ -50,13 +61,13 @@ sysfs and re-evaluates every VIF.
 
 Examples:
   mvtep agent --ovsdb unix:/run/openvswitch/db.sock
-  mvtep agent --ovsdb tcp:127.0.0.1:6640 --log-level debug --resync 0 --timeout 10
+  mvtep agent --ovsdb unix:/run/openvswitch/db.sock --listen 127.0.0.1 --start-timeout 60
   mvtep agent --ovsdb unix:/run/openvswitch/db.sock --attach-socket /run/mvtep/attach.sock`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       ovsdb: { type: 'string' }, sysfs: { type: 'string' }, bridge: { type: 'string' }, chassis: { type: 'string' },
       listen: { type: 'string' }, 'log-level': { type: 'string' }, resync: { type: 'string' }, timeout: { type: 'string' },
-      'attach-socket': { type: 'string' }, 'attach-queue': { type: 'string' },
+      'start-timeout': { type: 'string' }, 'attach-socket': { type: 'string' }, 'attach-queue': { type: 'string' },
     });
     const remote = requireOption(values.ovsdb, 'ovsdb');
     const level = (values['log-level'] ?? 'info') as LogLevel;
@@ -70,47 +81,71 @@ Examples:
     }
     if (attachQueue !== undefined && values['attach-socket'] === undefined) throw new UsageError('--attach-queue needs --attach-socket');
     const timeoutMs = commandTimeout(values.timeout);
+    const startTimeoutMs = parseSeconds(values['start-timeout'], 'start-timeout');
     // A sysfs that cannot be read would leave the agent managing nothing while looking healthy: exit 2.
     requireSysfsRoot(values.sysfs ?? '/sys');
     const log = jsonLogger(io.stderr, level, { component: 'mvtep-agent' });
+    // Started before OVS (a node boot, an OVS upgrade): wait for it, unready, instead of exiting into CrashLoopBackOff.
     const handle = await startAgent({
       ovsdb: remote, sysfsRoot: values.sysfs ?? '/sys', bridge: values.bridge ?? 'br-int', log, resyncMs: resync * 1000, timeoutMs,
-      ...(values.chassis === undefined ? {} : { chassis: values.chassis }),
+      waitForOvsdb: true, ...(values.chassis === undefined ? {} : { chassis: values.chassis }),
     });
-    try {
-      // Started means synced: an agent that cannot read its node says so (exit 3) instead of idling unhealthy.
-      await bounded(handle.ready, timeoutMs, `agent start: first full pass over ${remote} (see the log for the request that got no answer)`);
-    } catch (err) {
-      await handle.stop();
-      throw err;
-    }
-    const attach = values['attach-socket'] === undefined ? undefined : await startAttachSocket({
-      ovsdb: remote, path: values['attach-socket'], sysfsRoot: values.sysfs ?? '/sys', bridge: values.bridge ?? 'br-int', log, timeoutMs,
-      ...(values.chassis === undefined ? {} : { chassis: values.chassis }),
-      ...(attachQueue === undefined ? {} : { maxQueue: attachQueue }),
-    }).catch(async (e: unknown) => {
-      await handle.stop();
-      throw e;
-    });
-    const probes = attach === undefined ? handle : { notReady: () => handle.notReady(), metrics: () => handle.metrics() + attach.metrics() };
+    const wantsAttach = values['attach-socket'] !== undefined;
+    let attach: AttachSocketServer | undefined;
+    const probes = {
+      notReady: () => handle.notReady() ?? (wantsAttach && attach === undefined ? 'attach socket not serving yet' : undefined),
+      metrics: () => handle.metrics() + (attach?.metrics() ?? ''),
+    };
+    // Probes first: /livez answers (and a taken port fails) while the agent still waits for OVSDB.
     const http = values.listen === undefined ? undefined : await serveAgentHttp(probes, values.listen).catch(async (e: unknown) => {
-      await attach?.close();
       await handle.stop();
       throw e;
     });
     // Handlers before the 'serving' line: a supervisor may signal as soon as it reads it.
     const onHup = () => handle.reload();
     process.on('SIGHUP', onHup);
-    const stopped = untilStopSignal(log);
-    if (attach) log('info', 'serving attach requests', { socket: attach.path });
-    if (http) log('info', 'serving /livez, /readyz and /metrics', { listen: values.listen, port: http.port });
-    await stopped;
-    process.off('SIGHUP', onHup);
-    await attach?.close();
-    await http?.close();
-    await handle.stop();
+    const stop = waitForSignal(['SIGTERM', 'SIGINT']);
+    try {
+      if (http) log('info', 'serving /livez, /readyz and /metrics', { listen: values.listen, port: http.port });
+      const started = startTimeoutMs === undefined ? handle.ready : startDeadline(handle, startTimeoutMs, remote);
+      const readied = started.then(() => 'ready' as const);
+      // A stop signal may win the race: the start's later outcome has no reader then.
+      readied.catch(() => {});
+      const first = await Promise.race([readied, stop.promise]);
+      if (first === 'ready' && wantsAttach) {
+        attach = await startAttachSocket({
+          ovsdb: remote, path: values['attach-socket']!, sysfsRoot: values.sysfs ?? '/sys', bridge: values.bridge ?? 'br-int', log, timeoutMs,
+          ...(values.chassis === undefined ? {} : { chassis: values.chassis }),
+          ...(attachQueue === undefined ? {} : { maxQueue: attachQueue }),
+        });
+        log('info', 'serving attach requests', { socket: attach.path });
+      }
+      const signal = await stop.promise;
+      // A second signal while stopping gets the default action (the process ends).
+      stop.cancel();
+      log('info', 'signal received, stopping', { signal });
+    } finally {
+      stop.cancel();
+      process.off('SIGHUP', onHup);
+      await attach?.close();
+      await http?.close();
+      await handle.stop();
+    }
     return 0;
   },
 };
+
+/**
+ * `handle.ready` within --start-timeout, else exit 3 with what the agent
+ * was still waiting for (/readyz's reason: the remote and the last error).
+ */
+async function startDeadline(handle: AgentHandle, ms: number, remote: string): Promise<void> {
+  try {
+    await withDeadline(handle.ready, ms, 'agent start');
+  } catch (err) {
+    if (!(err instanceof DeadlineError)) throw err;
+    throw new DeadlineError(`agent start on ${remote} timed out: not ready within ${ms / 1000} s: ${handle.notReady() ?? 'ready just now'}`, { timeoutMs: ms });
+  }
+}
 
 export const agentCommands: Command[] = [agent];

@@ -29,6 +29,12 @@ export interface AgentOptions {
    * is then dropped and retried instead of stalling the agent unseen.
    */
   readonly timeoutMs?: number;
+  /**
+   * With a remote string: start at once and keep trying to connect (backoff,
+   * logged) instead of rejecting when nothing answers yet, so a DaemonSet
+   * started before OVS waits (unready) rather than crash-looping.
+   */
+  readonly waitForOvsdb?: boolean;
 }
 
 export interface AgentStats {
@@ -140,6 +146,7 @@ class Agent implements AgentHandle {
     });
     client.on('disconnected', this.onDisconnected);
     client.on('connected', this.onConnected);
+    client.on('retrying', this.onRetrying);
     const resync = opts.resyncMs ?? 60_000;
     if (resync > 0) {
       this.resyncTimer = setInterval(() => this.requestFull('resync'), resync);
@@ -171,7 +178,9 @@ class Agent implements AgentHandle {
       const remote = this.client.remotes.map((r) => r.text).join(',');
       return `not connected to ${remote}${this.lastError === undefined ? '' : ` (${this.lastError})`}`;
     }
-    if (!this.cache.isReady) return 'monitor of the Open_vSwitch database not established yet';
+    if (!this.cache.isReady) {
+      return `monitor of the Open_vSwitch database not established yet${this.lastError === undefined ? '' : ` (last error: ${this.lastError})`}`;
+    }
     if (!this.synced) return 'first full pass over the bridge not done yet';
     return undefined;
   }
@@ -203,6 +212,12 @@ class Agent implements AgentHandle {
 
   private readonly onConnected = (remote: string): void => {
     this.log('info', 'ovsdb connected', { remote });
+  };
+
+  private readonly onRetrying = (err: Error, delayMs: number): void => {
+    this.lastError = errorMessage(err);
+    const remote = this.client.remotes.map((r) => r.text).join(',');
+    this.log('warn', 'waiting for ovsdb', { remote, error: this.lastError, retryInMs: delayMs });
   };
 
   /** Pre-resolves every PF's uplink, off the per-event path. */
@@ -498,6 +513,7 @@ class Agent implements AgentHandle {
     // A shared client (the demo runs several agents) must not keep our listeners.
     this.client.off('disconnected', this.onDisconnected);
     this.client.off('connected', this.onConnected);
+    this.client.off('retrying', this.onRetrying);
     if (this.ownsClient) this.client.close();
     this.resolveReady();
     for (const f of this.idleWaiters) f();
@@ -508,14 +524,19 @@ class Agent implements AgentHandle {
 
 /**
  * Starts the reconciler for one node (the lab demo runs one per chassis in
- * the same process). Resolves once connected; `handle.ready` once the first
- * full pass has written.
+ * the same process). Resolves once connected (at once with `waitForOvsdb`);
+ * `handle.ready` once the first full pass has written.
  */
 export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   const owns = typeof opts.ovsdb === 'string';
   const timeouts = opts.timeoutMs === undefined ? {} : { connectTimeoutMs: opts.timeoutMs, requestTimeoutMs: opts.timeoutMs };
-  const client = typeof opts.ovsdb === 'string' ? await OvsdbClient.connect(opts.ovsdb, timeouts) : opts.ovsdb;
+  let client: OvsdbClient;
+  if (typeof opts.ovsdb !== 'string') client = opts.ovsdb;
+  else if (opts.waitForOvsdb === true) client = OvsdbClient.open(opts.ovsdb, timeouts);
+  else client = await OvsdbClient.connect(opts.ovsdb, timeouts);
   const agent = new Agent(client, owns, opts);
-  (opts.log ?? silentLog)('info', 'agent started', { bridge: opts.bridge ?? 'br-int', sysfs: opts.sysfsRoot ?? '/sys', remote: client.connectedRemote });
+  (opts.log ?? silentLog)('info', 'agent started', {
+    bridge: opts.bridge ?? 'br-int', sysfs: opts.sysfsRoot ?? '/sys', remote: client.connectedRemote ?? client.remotes.map((r) => r.text).join(','),
+  });
   return agent;
 }

@@ -1,15 +1,43 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { isLoopback, parseListen, type ListenAddress } from '../../config/index.ts';
+import { isIP } from 'node:net';
+import { parseListen, type ListenAddress } from '../../config/index.ts';
 import { MvtepError } from '../../util/errors.ts';
+import { tcpListener } from '../../util/tcpListener.ts';
 import type { AgentHandle } from './agent.ts';
+import { AGENT_PORT, KNOWN_NODE_PORTS } from './ports.ts';
 
 export class ListenError extends MvtepError {}
 
-/** The agent's --listen: config's one grammar, and loopback only (metrics and health are not for the network). */
+const WILDCARDS = new Set(['0.0.0.0', '::', '0:0:0:0:0:0:0:0']);
+
+/**
+ * The agent's --listen: config's one grammar, plus a bare address (`HOST`,
+ * `[V6]` or an IPv6 literal) meaning that address on AGENT_PORT, so a
+ * manifest can pass `$(POD_IP)` whatever its family. One address, never a
+ * wildcard: on the host network that would serve every NIC of the node.
+ */
 export function agentListen(text: string): ListenAddress {
-  const addr = parseListen(text);
-  if (!isLoopback(addr.host)) throw new ListenError('agent-bad-listen', `--listen '${text}': only loopback addresses are allowed`, text);
+  const bare = text.trim().replace(/^\[(.*)\]$/, '$1');
+  const addr = isIP(bare) !== 0 || bare === 'localhost' ? { host: bare, port: AGENT_PORT } : parseListen(text);
+  if (WILDCARDS.has(addr.host.toLowerCase())) {
+    throw new ListenError('agent-bad-listen', `--listen '${text}': a wildcard address would serve /metrics on every interface of the node; give one address (127.0.0.1, or the node's IP, e.g. $(POD_IP))`, text);
+  }
   return addr;
+}
+
+/** Why binding `listen` failed, naming who holds the port when it is taken. */
+function listenFailure(listen: string, port: number, err: NodeJS.ErrnoException): ListenError {
+  if (err.code === 'EADDRINUSE') {
+    const holder = tcpListener(port);
+    const known = KNOWN_NODE_PORTS.get(port);
+    const who = [holder && `held by ${holder.command} (pid ${holder.pid})`, known && `${port} is the port of ${known}`].filter(Boolean).join('; ');
+    const hint = port === AGENT_PORT ? 'choose another port with --listen' : `the agent's own default port is ${AGENT_PORT}; choose a free port with --listen`;
+    return new ListenError('agent-port-in-use', `--listen ${listen}: port ${port} is already in use${who ? ` (${who})` : ''}: ${hint}`, listen);
+  }
+  if (err.code === 'EADDRNOTAVAIL') {
+    return new ListenError('agent-listen-failed', `--listen ${listen}: the address is not one of this machine's`, listen);
+  }
+  return new ListenError('agent-listen-failed', `--listen ${listen}: cannot listen: ${err.message}`, listen);
 }
 
 const text = (res: ServerResponse, status: number, body: string): void => {
@@ -42,7 +70,7 @@ export async function serveAgentHttp(agent: Pick<AgentHandle, 'notReady' | 'metr
     }
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) => reject(new ListenError('agent-listen-failed', `cannot listen on ${listen}: ${e.message}`, listen)));
+    server.once('error', (e: NodeJS.ErrnoException) => reject(listenFailure(listen, port, e)));
     server.listen(port, host, () => resolve());
   });
   const addr = server.address();

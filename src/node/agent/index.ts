@@ -3,4 +3,5 @@ export { startAgent, type AgentHandle, type AgentOptions, type AgentStats } from
 export { reconcile, configFingerprint, type EncapMutation, type AgentProblem, type RepLookup, type ReconcileResult } from './reconcile.ts';
 export { jsonLogger, silentLog, type AgentLog, type LogLevel } from './log.ts';
 export { serveAgentHttp, agentListen, ListenError } from './http.ts';
+export { AGENT_PORT, KNOWN_NODE_PORTS } from './ports.ts';
 export * from './ovsView.ts';
