@@ -128,7 +128,9 @@ try {
   console.log(`missed: ${TOTAL - done.size}, wrong encap-ip: ${wrong.length}${wrong.length ? ` (${wrong.slice(0, 5).join(', ')})` : ''}`);
   console.log(`agent: ${sets} encap-ip sets in ${txs} transactions`);
   // The agent's own view: OVSDB change seen -> its write committed (no inserter delays).
-  const buckets = [...metrics.matchAll(/^mvtep_agent_reaction_ms_bucket\{le="([^"]+)"\} (\d+)$/gm)].map((m) => `<=${m[1]}: ${m[2]}`);
+  // The histogram is in seconds (Prometheus base unit); shown in ms.
+  const buckets = [...metrics.matchAll(/^mvtep_agent_reaction_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)]
+    .map((m) => `<=${m[1] === '+Inf' ? m[1] : Number(m[1]) * 1000}: ${m[2]}`);
   console.log(`agent-side histogram (ms, cumulative): ${buckets.join(', ')}`);
   // Where the slow ones are: per second of the run, how many exceeded 20 ms.
   const slowBySecond = new Map<number, number>();

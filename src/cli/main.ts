@@ -1,13 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { loadCommands } from './commands/index.ts';
 import type { CliIo, Command } from './command.ts';
 import { MvtepError, UsageError, errorMessage } from '../util/errors.ts';
+import { packageVersion } from './version.ts';
 
-function packageVersion(): string {
-  const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  if (pkg && typeof pkg === 'object' && 'version' in pkg && typeof pkg.version === 'string') return pkg.version;
-  return 'unknown';
-}
 
 function topHelp(all: readonly Command[]): string {
   const width = Math.max(...all.map((c) => c.name.length), 8);

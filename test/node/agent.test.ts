@@ -133,7 +133,7 @@ test('/healthz and /metrics on loopback', async () => {
     assert.match(m, /^mvtep_agent_managed_interfaces\{bridge="br-int"\} 4$/m);
     const sets = Number(/^mvtep_agent_encap_ip_sets_total (\d+)$/m.exec(m)?.[1]);
     assert.ok(sets >= 8, `sets ${sets}`);
-    assert.match(m, /^mvtep_agent_reaction_ms_count \d+$/m);
+    assert.match(m, /^mvtep_agent_reaction_seconds_count \d+$/m);
     assert.equal((await fetch(`http://127.0.0.1:${http.port}/nope`)).status, 404);
   } finally {
     await http.close();

@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { OvsdbClient } from '../../src/ovsdb/index.ts';
 import { startOvs, type OvsHarness } from './agentHarness.ts';
 import { IfaceWatch, plug } from './agentTestKit.ts';
+import { AgentProcess } from './agentProcess.ts';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 
 // The daemon as it runs in the DaemonSet: a separate process, JSON logs on
 // stderr, /livez + /readyz + /metrics on loopback, SIGHUP reload, SIGTERM exit 0.
@@ -74,4 +77,34 @@ test('mvtep agent: logs JSON, serves /readyz, reloads on SIGHUP, exits 0 on SIGT
   } finally {
     c.close();
   }
+});
+
+test('/metrics follows Prometheus conventions (prom-client): base units, _total counters, mvtep_build_info, process and Node.js runtime series', async (t) => {
+  const agent = new AgentProcess(['--ovsdb', h.remote, '--sysfs', h.sysfs.root, '--listen', '127.0.0.1:0', '--attach-socket', join(h.dir, 'attach.sock')]);
+  t.after(() => agent.kill());
+  const { port } = await agent.waitLog((l) => l['msg'] === 'serving /livez, /readyz and /metrics', 'serving');
+  await agent.waitLog((l) => l['msg'] === 'serving attach requests', 'attach socket');
+  const res = await fetch(`http://127.0.0.1:${String(port)}/metrics`);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+  const text = await res.text();
+  const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  assert.ok(text.includes(`mvtep_build_info{version="${version}",nodejs="${process.version}"} 1`), text.slice(0, 400));
+  for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_open_fds', 'nodejs_eventloop_lag_seconds',
+    'nodejs_heap_size_used_bytes', 'mvtep_agent_up', 'mvtep_agent_encap_ip_sets_total', 'mvtep_agent_attach_requests_total']) {
+    assert.match(text, new RegExp(`^${name}(\\{[^}]*\\})? \\S+$`, 'm'), name);
+  }
+  // Every family declared once, with HELP and TYPE; counters end in _total; durations in seconds, never ms.
+  const types = new Map<string, string>();
+  for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    assert.ok(!types.has(m[1]!), `${m[1]} declared twice`);
+    types.set(m[1]!, m[2]!);
+    assert.match(text, new RegExp(`^# HELP ${m[1]} \\S`, 'm'), `${m[1]} has no HELP`);
+  }
+  for (const [name, type] of types) {
+    if (type === 'counter') assert.match(name, /_total$/, name);
+    assert.doesNotMatch(name, /_(ms|millis|milliseconds)$/, name);
+  }
+  assert.equal(types.get('mvtep_agent_reaction_seconds'), 'histogram');
+  assert.match(text, /^mvtep_agent_reaction_seconds_bucket\{le="0\.001"\} \d+$/m);
+  assert.equal(await agent.stop(), 0);
 });

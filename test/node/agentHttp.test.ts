@@ -48,7 +48,7 @@ test('a taken port fails at once naming the port and its holder (9476: ovnkube-n
     holder.listen(9476, '127.0.0.1', () => resolve(true));
   });
   t.after(() => new Promise((r) => holder.close(r)));
-  const agent = { notReady: () => undefined, metrics: () => '' };
+  const agent = { notReady: () => undefined, metrics: async () => '' };
   await assert.rejects(serveAgentHttp(agent, '127.0.0.1:9476'), (e: unknown) => {
     assert.ok(e instanceof ListenError && e.code === 'agent-port-in-use', String(e));
     assert.match(e.message, /port 9476 is already in use/);

@@ -3,9 +3,10 @@ import { commandTimeout, DEFAULT_TIMEOUT_S, parseCommandArgs, parseSeconds, requ
 import { UsageError } from '../../util/errors.ts';
 import { DeadlineError, withDeadline } from '../../util/deadline.ts';
 import { waitForSignal } from '../../web/signals.ts';
+import { packageVersion } from '../version.ts';
 import { requireSysfsRoot } from '../../sriov/index.ts';
 import { AGENT_PORT } from '../../node/agent/ports.ts';
-import { agentListen, jsonLogger, serveAgentHttp, startAgent, type AgentHandle, type LogLevel } from '../../node/agent/index.ts';
+import { agentListen, jsonLogger, processMetrics, serveAgentHttp, startAgent, type AgentHandle, type LogLevel } from '../../node/agent/index.ts';
 import { startAttachSocket, type AttachSocketServer } from '../../node/agent/attachSocket.ts';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -92,9 +93,11 @@ Examples:
     });
     const wantsAttach = values['attach-socket'] !== undefined;
     let attach: AttachSocketServer | undefined;
+    // Build info and process/runtime series once per daemon (library agents, as in the demo, share a process).
+    const proc = processMetrics(packageVersion());
     const probes = {
       notReady: () => handle.notReady() ?? (wantsAttach && attach === undefined ? 'attach socket not serving yet' : undefined),
-      metrics: () => handle.metrics() + (attach?.metrics() ?? ''),
+      metrics: async () => (await Promise.all([proc.metrics(), handle.metrics(), attach?.metrics() ?? ''])).join(''),
     };
     // Probes first: /livez answers (and a taken port fails) while the agent still waits for OVSDB.
     const http = values.listen === undefined ? undefined : await serveAgentHttp(probes, values.listen).catch(async (e: unknown) => {

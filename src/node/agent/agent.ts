@@ -3,7 +3,7 @@ import { OvsdbClient, type MonitorCache, type Row, type RowChange } from '../../
 import { requireSysfsRoot, resolveRepresentor, SriovError, Sysfs, warmUplinks } from '../../sriov/index.ts';
 import { errorMessage } from '../../util/errors.ts';
 import { silentLog, type AgentLog } from './log.ts';
-import { Histogram, renderAgentMetrics } from './metrics.ts';
+import { AgentMetrics } from './metrics.ts';
 import { appendedUuids, eachUuid, uuidsOf } from '../../observe/index.ts';
 import { vswitchIface, vswitchRoot, VIEW_COLUMNS } from './ovsView.ts';
 import { configFingerprint, reconcile, type EncapMutation, type AgentProblem, type RepLookup } from './reconcile.ts';
@@ -60,7 +60,8 @@ export interface AgentHandle {
   reload(): void;
   /** Resolves when nothing is pending: no dirty VIF, no transaction in flight. */
   idle(): Promise<void>;
-  metrics(): string;
+  /** Prometheus text of the agent's series (its own registry). */
+  metrics(): Promise<string>;
   /** Ready: connected, monitoring, first full pass done, sysfs readable. */
   healthy(): boolean;
   /** Why the agent is not ready (what /readyz answers), or undefined when it is. */
@@ -113,7 +114,7 @@ class Agent implements AgentHandle {
   /** The last connection failure, for /readyz. */
   private lastError: string | undefined;
   private counters = { passes: 0, transactions: 0, sets: 0, removes: 0, writeErrors: 0 };
-  private readonly latency = new Histogram([1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 5000]);
+  private readonly prom: AgentMetrics;
   readonly ready: Promise<void>;
   private resolveReady!: () => void;
   private rejectReady!: (err: unknown) => void;
@@ -125,6 +126,7 @@ class Agent implements AgentHandle {
     this.bridge = opts.bridge ?? 'br-int';
     this.chassis = opts.chassis;
     this.log = opts.log ?? silentLog;
+    this.prom = new AgentMetrics(this, this.bridge);
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -469,7 +471,7 @@ class Agent implements AgentHandle {
         if (m.kind === 'set') this.counters.sets++;
         else this.counters.removes++;
         const t0 = since.get(m.uuid);
-        if (t0 !== undefined) this.latency.observe(done - t0);
+        if (t0 !== undefined) this.prom.observeReactionMs(done - t0);
         this.log('info', m.kind === 'set' ? 'encap-ip set' : 'encap-ip removed', {
           iface: m.iface, pf: m.pf, ...(m.kind === 'set' ? { ip: m.ip } : {}), previous: m.previous ?? null,
         });
@@ -492,8 +494,8 @@ class Agent implements AgentHandle {
     }
   }
 
-  metrics(): string {
-    return renderAgentMetrics(this.stats, this.healthy(), this.bridge, this.latency);
+  metrics(): Promise<string> {
+    return this.prom.text();
   }
 
   async stop(): Promise<void> {

@@ -17,7 +17,8 @@ import {
   AgentSocketError, encodeError, MAX_LINE_BYTES, parseRequest, type AgentRequest, type AgentResponse,
 } from '../attachWire.ts';
 import { silentLog, type AgentLog } from './log.ts';
-import { counter, gauge } from './metrics.ts';
+import { Registry } from 'prom-client';
+import { mirroredCounter, scrapedGauge } from './metrics.ts';
 
 export interface AttachSocketOptions {
   readonly path: string;
@@ -46,7 +47,7 @@ export interface AttachSocketStats {
 export interface AttachSocketServer {
   readonly path: string;
   readonly stats: AttachSocketStats;
-  metrics(): string;
+  metrics(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -142,19 +143,23 @@ class GroupCommitServer implements AttachSocketServer {
     return { ...this.counters, queued: this.queue.length };
   }
 
-  metrics(): string {
-    const c = this.counters;
-    return [
-      ...counter('mvtep_agent_attach_requests_total', 'attach/detach requests received on the attach socket', c.requests),
-      ...counter('mvtep_agent_attach_batches_total', 'group-commit batches', c.batches),
-      ...counter('mvtep_agent_attach_transactions_total', 'OVSDB write transactions of the attach socket', c.transactions),
-      ...counter('mvtep_agent_attach_overloaded_total', 'requests refused because the queue was full', c.overloaded),
-      ...counter('mvtep_agent_attach_timeouts_total', 'requests not answered within their deadline', c.timedOut),
-      ...counter('mvtep_agent_attach_refused_total', 'requests answered with an error', c.refused),
-      ...gauge('mvtep_agent_attach_largest_batch', 'most requests in one batch so far', [['', c.largestBatch]]),
-      ...gauge('mvtep_agent_attach_queued', 'requests waiting for the next batch', [['', this.queue.length]]),
-      '',
-    ].join('\n');
+  private registry: Registry | undefined;
+
+  /** Prometheus text of the attach socket's series (its own registry). */
+  metrics(): Promise<string> {
+    if (!this.registry) {
+      const r = (this.registry = new Registry());
+      const c = () => this.counters;
+      mirroredCounter(r, 'mvtep_agent_attach_requests_total', 'attach/detach requests received on the attach socket', () => c().requests);
+      mirroredCounter(r, 'mvtep_agent_attach_batches_total', 'group-commit batches', () => c().batches);
+      mirroredCounter(r, 'mvtep_agent_attach_transactions_total', 'OVSDB write transactions of the attach socket', () => c().transactions);
+      mirroredCounter(r, 'mvtep_agent_attach_overloaded_total', 'requests refused because the queue was full', () => c().overloaded);
+      mirroredCounter(r, 'mvtep_agent_attach_timeouts_total', 'requests not answered within their deadline', () => c().timedOut);
+      mirroredCounter(r, 'mvtep_agent_attach_refused_total', 'requests answered with an error', () => c().refused);
+      scrapedGauge(r, 'mvtep_agent_attach_largest_batch', 'most requests in one batch so far', () => c().largestBatch);
+      scrapedGauge(r, 'mvtep_agent_attach_queued', 'requests waiting for the next batch', () => this.queue.length);
+    }
+    return this.registry.metrics();
   }
 
   private onConnection(s: Socket): void {

@@ -1,7 +1,8 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { parseListen, type ListenAddress } from '../../config/index.ts';
-import { MvtepError } from '../../util/errors.ts';
+import { MvtepError, errorMessage } from '../../util/errors.ts';
+import { METRICS_CONTENT_TYPE } from './metrics.ts';
 import { tcpListener } from '../../util/tcpListener.ts';
 import type { AgentHandle } from './agent.ts';
 import { AGENT_PORT, KNOWN_NODE_PORTS } from './ports.ts';
@@ -49,7 +50,7 @@ const text = (res: ServerResponse, status: number, body: string): void => {
  * outage must not make the kubelet restart the agent (it reconnects by
  * itself). /readyz is 200 only when connected and synced, else 503 with the
  * reason; /healthz is kept as its alias for older manifests. /metrics is
- * Prometheus text.
+ * Prometheus text (prom-client registries).
  */
 export async function serveAgentHttp(agent: Pick<AgentHandle, 'notReady' | 'metrics'>, listen: string): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const { host, port } = agentListen(listen);
@@ -64,7 +65,10 @@ export async function serveAgentHttp(agent: Pick<AgentHandle, 'notReady' | 'metr
       if (reason === undefined) text(res, 200, 'ok');
       else text(res, 503, `not ready: ${reason}`);
     } else if (path === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(agent.metrics());
+      agent.metrics().then(
+        (body) => res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' }).end(body),
+        (err: unknown) => text(res, 500, `metrics failed: ${errorMessage(err)}`),
+      );
     } else {
       res.writeHead(404).end();
     }

@@ -4,4 +4,5 @@ export { reconcile, configFingerprint, type EncapMutation, type AgentProblem, ty
 export { jsonLogger, silentLog, type AgentLog, type LogLevel } from './log.ts';
 export { serveAgentHttp, agentListen, ListenError } from './http.ts';
 export { AGENT_PORT, KNOWN_NODE_PORTS } from './ports.ts';
+export { processMetrics } from './metrics.ts';
 export * from './ovsView.ts';

@@ -1,65 +1,98 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AgentStats } from './agent.ts';
 
-/** Fixed-bucket latency histogram in Prometheus' cumulative form. */
-export class Histogram {
-  readonly bounds: readonly number[];
-  private readonly counts: number[];
-  private sum = 0;
-  private n = 0;
+// Prometheus exposition through prom-client (the text format, escaping and
+// conventions are its job): base units (seconds), `_total` counters, one
+// registry per component so that several agents in one process (the demo)
+// never share series.
 
-  constructor(bounds: readonly number[]) {
-    this.bounds = bounds;
-    this.counts = bounds.map(() => 0);
+/** Change seen -> write committed, in seconds: 1 ms .. 5 s. */
+const REACTION_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5];
+
+/**
+ * A counter mirroring a number the component already keeps for its stats,
+ * read at scrape time: one source of truth, no second increment to forget.
+ */
+export function mirroredCounter(registry: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name, help, registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+export function scrapedGauge(registry: Registry, name: string, help: string, read: () => number): void {
+  new Gauge({
+    name, help, registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
+}
+
+export interface AgentMetricsSource {
+  readonly stats: AgentStats;
+  healthy(): boolean;
+}
+
+/** The reconciler's metrics (`mvtep_agent_*`). */
+export class AgentMetrics {
+  readonly registry = new Registry();
+  private readonly reaction: Histogram;
+
+  constructor(source: AgentMetricsSource, bridge: string) {
+    const r = this.registry;
+    scrapedGauge(r, 'mvtep_agent_up', 'ready: OVSDB connected, monitor live, first pass done, sysfs readable', () => (source.healthy() ? 1 : 0));
+    new Gauge({
+      name: 'mvtep_agent_managed_interfaces', help: 'VF/SF representor VIFs with an iface-id on the bridge', labelNames: ['bridge'], registers: [r],
+      collect() {
+        this.set({ bridge }, source.stats.managed);
+      },
+    });
+    new Gauge({
+      name: 'mvtep_agent_problems', help: 'VIFs left alone and reported, by reason', labelNames: ['kind'], registers: [r],
+      collect() {
+        const byKind = new Map<string, number>([['not-listed', 0], ['unusable', 0], ['sriov', 0]]);
+        for (const p of source.stats.problems) byKind.set(p.kind, (byKind.get(p.kind) ?? 0) + 1);
+        for (const [kind, n] of byKind) this.set({ kind }, n);
+      },
+    });
+    scrapedGauge(r, 'mvtep_agent_config_errors', 'rejected entries in the node encap keys', () => source.stats.configErrors);
+    scrapedGauge(r, 'mvtep_agent_config_warnings', 'warnings about the node encap keys', () => source.stats.configWarnings);
+    mirroredCounter(r, 'mvtep_agent_passes_total', 'reconcile passes', () => source.stats.passes);
+    mirroredCounter(r, 'mvtep_agent_transactions_total', 'OVSDB write transactions', () => source.stats.transactions);
+    mirroredCounter(r, 'mvtep_agent_encap_ip_sets_total', 'encap-ip keys set or corrected', () => source.stats.sets);
+    mirroredCounter(r, 'mvtep_agent_encap_ip_removes_total', 'encap-ip keys removed (PF unmapped)', () => source.stats.removes);
+    mirroredCounter(r, 'mvtep_agent_write_errors_total', 'failed write transactions (retried)', () => source.stats.writeErrors);
+    this.reaction = new Histogram({
+      name: 'mvtep_agent_reaction_seconds', help: 'from the OVSDB change seen to the encap-ip write committed',
+      buckets: REACTION_BUCKETS, registers: [r],
+    });
   }
 
-  observe(v: number): void {
-    this.sum += v;
-    this.n++;
-    for (let i = 0; i < this.bounds.length; i++) if (v <= this.bounds[i]!) this.counts[i]!++;
+  observeReactionMs(ms: number): void {
+    this.reaction.observe(ms / 1000);
   }
 
-  get count(): number {
-    return this.n;
-  }
-
-  render(name: string, help: string): string[] {
-    const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} histogram`];
-    this.bounds.forEach((b, i) => lines.push(`${name}_bucket{le="${b}"} ${this.counts[i]}`));
-    lines.push(`${name}_bucket{le="+Inf"} ${this.n}`, `${name}_sum ${this.sum}`, `${name}_count ${this.n}`);
-    return lines;
+  text(): Promise<string> {
+    return this.registry.metrics();
   }
 }
 
-export function counter(name: string, help: string, value: number, labels = ''): string[] {
-  return [`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name}${labels} ${value}`];
+/**
+ * The daemon's own series, once per process: `mvtep_build_info` and
+ * prom-client's process and Node.js runtime metrics (CPU, memory, open fds,
+ * event-loop lag, heap, GC).
+ */
+export function processMetrics(version: string): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const info = new Gauge({ name: 'mvtep_build_info', help: 'mvtep build: version and the Node.js running it (always 1)', labelNames: ['version', 'nodejs'], registers: [registry] });
+  info.set({ version, nodejs: process.version }, 1);
+  return registry;
 }
 
-export function gauge(name: string, help: string, samples: ReadonlyArray<readonly [labels: string, value: number]>): string[] {
-  return [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...samples.map(([l, v]) => `${name}${l} ${v}`)];
-}
-
-/** Label value escaping per the Prometheus text format. */
-export function label(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-/** The agent's /metrics page (Prometheus text format 0.0.4). */
-export function renderAgentMetrics(s: AgentStats, healthy: boolean, bridge: string, latency: Histogram): string {
-  const byKind = new Map<string, number>([['not-listed', 0], ['unusable', 0], ['sriov', 0]]);
-  for (const p of s.problems) byKind.set(p.kind, (byKind.get(p.kind) ?? 0) + 1);
-  const br = label(bridge);
-  return [
-    ...gauge('mvtep_agent_up', 'OVSDB connected, monitor live and first pass done', [['', healthy ? 1 : 0]]),
-    ...gauge('mvtep_agent_managed_interfaces', 'VF/SF representor VIFs with an iface-id on the bridge', [[`{bridge="${br}"}`, s.managed]]),
-    ...gauge('mvtep_agent_problems', 'VIFs left alone and reported, by reason', [...byKind].map(([k, v]) => [`{kind="${label(k)}"}`, v] as const)),
-    ...gauge('mvtep_agent_config_errors', 'rejected entries in the node encap keys', [['', s.configErrors]]),
-    ...gauge('mvtep_agent_config_warnings', 'warnings about the node encap keys', [['', s.configWarnings]]),
-    ...counter('mvtep_agent_passes_total', 'reconcile passes', s.passes),
-    ...counter('mvtep_agent_transactions_total', 'OVSDB write transactions', s.transactions),
-    ...counter('mvtep_agent_encap_ip_sets_total', 'encap-ip keys set or corrected', s.sets),
-    ...counter('mvtep_agent_encap_ip_removes_total', 'encap-ip keys removed (PF unmapped)', s.removes),
-    ...counter('mvtep_agent_write_errors_total', 'failed write transactions (retried)', s.writeErrors),
-    ...latency.render('mvtep_agent_reaction_ms', 'from the OVSDB change seen to the encap-ip write committed'),
-    '',
-  ].join('\n');
-}
+/** Content type of the text the registries render (Prometheus text format 0.0.4). */
+export const METRICS_CONTENT_TYPE = new Registry().contentType;
