@@ -1,44 +1,24 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { OvsdbClient } from '../../src/ovsdb/index.ts';
 import { startOvs, type OvsHarness } from './agentHarness.ts';
 import { IfaceWatch, plug } from './agentTestKit.ts';
 import { AgentProcess } from './agentProcess.ts';
-import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 
 // The daemon as it runs in the DaemonSet: a separate process, JSON logs on
-// stderr, /livez + /readyz + /metrics on loopback, SIGHUP reload, SIGTERM exit 0.
-const BIN = fileURLToPath(new URL('../../bin/mvtep.js', import.meta.url));
+// stderr, /livez + /readyz + /metrics, SIGHUP reload, SIGTERM exit 0.
 let h: OvsHarness;
-let child: ChildProcess | undefined;
-const lines: Array<Record<string, unknown>> = [];
+const procs: AgentProcess[] = [];
 
 before(async () => {
   h = await startOvs();
 });
 after(async () => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
+  for (const p of procs) p.kill();
   await h?.down();
 });
-
-function waitLog(pred: (l: Record<string, unknown>) => boolean, what: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const found = lines.find(pred);
-    if (found) return resolve(found);
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for log: ${what}\n${lines.map((l) => JSON.stringify(l)).join('\n')}`)), timeoutMs);
-    const check = () => {
-      const f = lines.find(pred);
-      if (!f) return;
-      clearTimeout(timer);
-      child?.stderr?.off('data', check);
-      resolve(f);
-    };
-    child?.stderr?.on('data', check);
-  });
-}
 
 test('mvtep agent: logs JSON, serves /readyz, reloads on SIGHUP, exits 0 on SIGTERM', async () => {
   const c = await OvsdbClient.connect(h.remote);
@@ -46,42 +26,29 @@ test('mvtep agent: logs JSON, serves /readyz, reloads on SIGHUP, exits 0 on SIGT
   try {
     await w.cache.ready;
     await plug(c, 'enp2s0f0_2', { 'iface-id': 'pod-cli' });
-    child = spawn(process.execPath, [BIN, 'agent', '--ovsdb', h.remote, '--sysfs', h.sysfs.root, '--listen', '127.0.0.1:0'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let buf = '';
-    child.stderr!.on('data', (b: Buffer) => {
-      buf += b.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-    });
-    const serving = await waitLog((l) => l['msg'] === 'serving /livez, /readyz and /metrics', 'serving');
+    const agent = new AgentProcess(['--ovsdb', h.remote, '--sysfs', h.sysfs.root, '--listen', '127.0.0.1:0']);
+    procs.push(agent);
+    const serving = await agent.waitLog((l) => l['msg'] === 'serving /livez, /readyz and /metrics', 'serving');
     await w.until('pod mapped by the daemon', () => w.encap('enp2s0f0_2') === '192.0.2.2');
-    await waitLog((l) => l['msg'] === 'initial reconcile done', 'synced');
-    for (const l of lines) {
+    await agent.waitLog((l) => l['msg'] === 'initial reconcile done', 'synced');
+    for (const l of agent.lines) {
       assert.equal(typeof l['ts'], 'string');
       assert.equal(l['component'], 'mvtep-agent');
     }
     const hz = await fetch(`http://127.0.0.1:${String(serving['port'])}/readyz`);
     assert.equal(hz.status, 200);
-    child.kill('SIGHUP');
-    await waitLog((l) => l['msg'] === 'full re-evaluation requested' && l['reason'] === 'reload', 'reload');
-    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
-    assert.ok(lines.some((l) => l['msg'] === 'agent stopped'));
+    agent.child.kill('SIGHUP');
+    await agent.waitLog((l) => l['msg'] === 'full re-evaluation requested' && l['reason'] === 'reload', 'reload');
+    assert.equal(await agent.stop(), 0);
+    assert.ok(agent.lines.some((l) => l['msg'] === 'agent stopped'));
   } finally {
     c.close();
   }
 });
 
-test('/metrics follows Prometheus conventions (prom-client): base units, _total counters, mvtep_build_info, process and Node.js runtime series', async (t) => {
+test('/metrics follows Prometheus conventions (prom-client): base units, _total counters, mvtep_build_info, process and Node.js runtime series', async () => {
   const agent = new AgentProcess(['--ovsdb', h.remote, '--sysfs', h.sysfs.root, '--listen', '127.0.0.1:0', '--attach-socket', join(h.dir, 'attach.sock')]);
-  t.after(() => agent.kill());
+  procs.push(agent);
   const { port } = await agent.waitLog((l) => l['msg'] === 'serving /livez, /readyz and /metrics', 'serving');
   await agent.waitLog((l) => l['msg'] === 'serving attach requests', 'attach socket');
   const res = await fetch(`http://127.0.0.1:${String(port)}/metrics`);
