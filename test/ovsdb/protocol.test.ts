@@ -207,3 +207,32 @@ test('OvsdbClient.open returns at once, retries while nothing listens, and serve
   }
   assert.throws(() => OvsdbClient.open(`unix:${path}`, { reconnect: false }), /reconnect/);
 });
+
+test('opening a connection honours its deadline: a TLS server that accepts and never handshakes fails within connectTimeoutMs, naming the remote', async () => {
+  const sockets: Socket[] = [];
+  const server = createServer((s) => {
+    sockets.push(s);
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const remote = `ssl:127.0.0.1:${port}`;
+  try {
+    const started = Date.now();
+    await assert.rejects(OvsdbClient.connect(remote, { connectTimeoutMs: 300 }), (e: unknown) =>
+      e instanceof OvsdbConnectionError && e.message.includes(remote) && /no connection within 300 ms/.test(e.message));
+    assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
+    // The background session treats it as one failed attempt and backs off.
+    const client = OvsdbClient.open(remote, { connectTimeoutMs: 200, backoffMinMs: 50 });
+    try {
+      const [err, delay] = await new Promise<[Error, number]>((r) => client.once('retrying', (e, d) => r([e, d])));
+      assert.match(err.message, /no connection within 200 ms/);
+      assert.equal(delay, 50);
+    } finally {
+      client.close();
+    }
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+  }
+});
