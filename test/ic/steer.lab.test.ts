@@ -282,3 +282,20 @@ test('controller: follows an encap-ip change, a NIC move, a zone SB crash and a 
     c.close();
   }
 });
+
+test('ic features: northd of this release ignores requested-encap-ip, found by a probe that leaves every zone NB and SB as before', async () => {
+  const switches = async () => new Map(await Promise.all(zones.zones.map(async (z) => [z.name, (await lab.zoneNbctl(z.name, ['--format=csv', '--data=bare', '--no-headings', '--columns=name', 'list', 'Logical_Switch'])).trim().split('\n').sort().join(',')] as const)));
+  const nbBefore = await nbDump();
+  const sbBefore = await sbDump();
+  const lsBefore = await switches();
+  const file = (await lab.status()).zonesFile!;
+  const r = await runCli(['ic', 'features', '--zones', file, '--json']);
+  assert.equal(r.code, 0, r.err);
+  const found = JSON.parse(r.out) as { zone: string; requestedEncapIp: string; detail: string }[];
+  assert.deepEqual(found.map((f) => [f.zone, f.requestedEncapIp]), zones.zones.map((z) => [z.name, 'ignored']), JSON.stringify(found));
+  assert.match(found[0]!.detail, /left Port_Binding\.encap empty/);
+  assert.deepEqual(await switches(), lsBefore, 'the probe switch is gone');
+  assert.deepEqual(await nbDump(), nbBefore);
+  // northd removes the probe's Port_Binding with its switch: wait for that, then every SB is as before.
+  await pollUntil(async () => (JSON.stringify([...await sbDump()]) === JSON.stringify([...sbBefore]) ? ready(true) : notYet('probe Port_Binding still in an SB')), 10_000, { onTimeout: (why) => new Error(why) });
+});

@@ -3,7 +3,7 @@ import { parseCommandArgs, parseSeconds, requireOption } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
 import { untilStopSignal } from '../../web/signals.ts';
 import { loadZonesFile, parseL3Subnets } from '../../config/index.ts';
-import { SteerController, formatReport, steerOnce, type SteerReport } from '../../ic/index.ts';
+import { SteerController, formatReport, probeFeatures, steerOnce, type SteerReport } from '../../ic/index.ts';
 import { jsonLogger } from '../../node/agent/index.ts';
 
 const steer: Command = {
@@ -90,4 +90,41 @@ function exitCode(r: SteerReport): number {
   return r.totals.pending > 0 ? 1 : 0;
 }
 
-export const icCommands: Command[] = [steer];
+const features: Command = {
+  name: 'ic features',
+  summary: 'probe each zone\'s northd for the requested-encap-ip LSP option',
+  usage: `Usage: mvtep ic features --zones FILE [--timeout S] [--json]
+
+Whether each zone's ovn-northd honours the requested-encap-ip option of a
+logical switch port (OVN's main branch after 26.03; no schema column tells,
+so it is found by behaviour, never by version string): a throw-away switch
+mvtep-probe-* (external_ids:mvtep-ic-steer=probe) with one type=remote port
+asking for one Encap of a remote chassis is created in the zone's NB, the
+probe waits for northd to catch up (NB_Global.nb_cfg, as ovn-nbctl
+--wait=sb), reads what northd put in that port's Port_Binding.encap, and
+deletes the switch again. Verdicts: honoured, ignored, unknown (with why).
+ic steer writes Port_Binding.encap on every release (what ovn-controller
+follows either way). See docs/interconnect.md.
+
+Options:
+  --zones FILE   the zones file (name, nb, sb per zone)
+  --timeout S    deadline per zone (default 10)
+  --json         print [{zone, requestedEncapIp, detail}]
+
+Exit status: 0 every zone probed, 3 a zone could not be probed (unknown).
+
+Examples:
+  mvtep ic features --zones /tmp/mvtep-lab/seed-ic/zones.yaml
+  mvtep ic features --zones zones.yaml --json`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, { zones: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' } });
+    const zones = await loadZonesFile(requireOption(values.zones, 'zones'));
+    const timeoutMs = parseSeconds(values.timeout) ?? 10_000;
+    const found = await probeFeatures(zones.zones, { timeoutMs });
+    if (values.json) io.stdout.write(JSON.stringify(found) + '\n');
+    else for (const f of found) io.stdout.write(`${f.zone}: requested-encap-ip ${f.requestedEncapIp} (${f.detail})\n`);
+    return found.some((f) => f.requestedEncapIp === 'unknown') ? 3 : 0;
+  },
+};
+
+export const icCommands: Command[] = [steer, features];
