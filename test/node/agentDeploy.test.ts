@@ -40,11 +40,18 @@ const optionsOf = (c: Container) => new Map(c.args.slice(1).map((a) => {
   return [m[1]!, m[2]!] as const;
 }));
 
-/** A probe's port: a number, or the name of one of the pod's container ports. */
-function portOf(pod: PodSpec, p: number | string): number {
+/** A probe's port: a number, or the name of a port of the probed container (the kubelet looks nowhere else). */
+function probePort(c: Container, p: number | string): number {
   if (typeof p === 'number') return p;
-  const found = pod.containers.flatMap((c) => c.ports ?? []).find((x) => x.name === p);
-  assert.ok(found, `no container port named ${p}`);
+  const found = (c.ports ?? []).find((x) => x.name === p);
+  assert.ok(found, `${c.name}: no port named ${p} in this container`);
+  return found.containerPort;
+}
+
+/** A monitor's port: the name of a port of any container of the pod. */
+function podPort(pod: PodSpec, name: string): number {
+  const found = pod.containers.flatMap((c) => c.ports ?? []).find((x) => x.name === name);
+  assert.ok(found, `no container port named ${name}`);
   return found.containerPort;
 }
 
@@ -82,9 +89,9 @@ test('the agent listens on the pod IP (downward API) at the code\'s default port
     assert.deepEqual(agentListen(listen.replace('$(POD_IP)', ip)), { host: ip, port: AGENT_PORT }, ip);
   }
   assert.equal(AGENT_PORT, 9486);
-  assert.equal(portOf(pod, c.readinessProbe.httpGet.port), AGENT_PORT);
-  assert.equal(portOf(pod, c.livenessProbe.httpGet.port), AGENT_PORT);
-  assert.equal(portOf(pod, 'metrics'), AGENT_PORT);
+  assert.equal(probePort(c, c.readinessProbe.httpGet.port), AGENT_PORT);
+  assert.equal(probePort(c, c.livenessProbe.httpGet.port), AGENT_PORT);
+  assert.equal(podPort(pod, 'metrics'), AGENT_PORT);
 });
 
 test('no probe in deploy/ has a host: field, and nothing uses 9476 (ovnkube-node\'s OVN metrics port)', () => {
@@ -117,7 +124,7 @@ test('PodMonitor and ServiceMonitor scrape the agent pods\' metrics port', () =>
   const pm = find('agent-podmonitor.yaml', 'PodMonitor') as Doc & { spec: { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: Array<{ port: string; path: string }> } };
   assert.equal(pm.metadata!.namespace, ns);
   assert.ok(selects(pm.spec.selector.matchLabels, podLabels));
-  assert.equal(portOf(pod, pm.spec.podMetricsEndpoints[0]!.port), AGENT_PORT);
+  assert.equal(podPort(pod, pm.spec.podMetricsEndpoints[0]!.port), AGENT_PORT);
   assert.equal(pm.spec.podMetricsEndpoints[0]!.path, '/metrics');
 
   const svc = find('agent-servicemonitor.yaml', 'Service') as Doc & { spec: { clusterIP: string; selector: Record<string, string>; ports: Array<{ name: string; port: number; targetPort: string | number }> } };
@@ -129,7 +136,7 @@ test('PodMonitor and ServiceMonitor scrape the agent pods\' metrics port', () =>
   const sp = svc.spec.ports.find((p) => p.name === sm.spec.endpoints[0]!.port);
   assert.ok(sp);
   assert.equal(sp.port, AGENT_PORT);
-  assert.equal(portOf(pod, sp.targetPort), AGENT_PORT);
+  assert.equal(typeof sp.targetPort === 'number' ? sp.targetPort : podPort(pod, sp.targetPort), AGENT_PORT);
 });
 
 /** kubectl's strategic merge, for the shapes the patch uses: containers/volumes by name, ports by containerPort. */
@@ -173,7 +180,7 @@ test('kube-rbac-proxy option: the agent on loopback behind the proxy, probes thr
   const ignored = popts.get('ignore-paths')!.split(',');
   for (const probe of [agent.readinessProbe, agent.livenessProbe]) {
     assert.equal(probe.httpGet.scheme, 'HTTPS');
-    assert.equal(portOf(pod, probe.httpGet.port), secure);
+    assert.equal(probePort(agent, probe.httpGet.port), secure);
     assert.ok(ignored.includes(probe.httpGet.path), `${probe.httpGet.path} needs a token through the proxy`);
   }
   assert.equal(pod.automountServiceAccountToken, false);
@@ -187,7 +194,8 @@ test('kube-rbac-proxy option: the agent on loopback behind the proxy, probes thr
   assert.ok(selects(pm.spec.selector.matchLabels, podLabels));
   const ep = pm.spec.podMetricsEndpoints[0]!;
   assert.equal(ep.scheme, 'https');
-  assert.equal(portOf(pod, ep.port), secure);
+  assert.equal(podPort(pod, ep.port), secure);
+  assert.equal(podPort(pod, 'https-metrics'), secure);
   assert.ok(rbac.some((d) => d.kind === 'Secret' && d.metadata?.name === ep.authorization.credentials.name));
   const binding = rbac.find((d) => d.kind === 'ClusterRoleBinding' && d.metadata?.name === 'mvtep-agent-rbac-proxy') as Doc & { subjects: Array<{ name: string; namespace: string }> } | undefined;
   assert.deepEqual(binding?.subjects.map((s) => `${s.namespace}/${s.name}`), [`${daemonSet.metadata!.namespace}/mvtep-agent`]);
