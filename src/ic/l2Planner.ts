@@ -23,7 +23,10 @@ interface ZoneMemo {
   remote: Map<string, IcPortBinding>;
   /** One UUID per logical port almost always: a bare string then, an array only for the rare duplicate. */
   remoteByLport: Map<string, string | string[]>;
-  verdicts: Map<string, Verdict>;
+  /** The zone's plan, kept as it goes: a pass costs the ports it redid, not a walk over the zone's thousands. */
+  writes: Map<string, EncapWrite>;
+  pending: Map<string, PendingPort>;
+  steered: Set<string>;
   plan: ZonePlan | undefined;
 }
 
@@ -72,7 +75,9 @@ export class L2Planner {
     for (const z of readable) {
       const memo = this.#zones.get(z.name)!;
       if (whole.has(z.name)) {
-        memo.verdicts.clear();
+        memo.writes.clear();
+        memo.pending.clear();
+        memo.steered.clear();
         for (const pb of memo.remote.values()) this.#judge(memo, pb);
         memo.plan = undefined;
       } else {
@@ -84,16 +89,11 @@ export class L2Planner {
           for (const [lport, uuids] of memo.remoteByLport) if (moved.has(lport)) addUuids(redo, uuids);
         }
         for (const uuid of redo) {
-          const before = memo.verdicts.get(uuid);
           const pb = memo.remote.get(uuid);
-          // Set in place (not delete + set): a port keeps its place in the plan, as planning from scratch orders it.
-          const v = pb && this.#verdict(memo, pb);
-          if (v) memo.verdicts.set(uuid, v);
-          else memo.verdicts.delete(uuid);
-          if (before !== v) memo.plan = undefined;
+          if (record(memo, uuid, pb && this.#verdict(memo, pb))) memo.plan = undefined;
         }
       }
-      memo.plan ??= planOf(z.name, memo.verdicts);
+      memo.plan ??= { zone: z.name, writes: [...memo.writes.values()], pending: [...memo.pending.values()], steered: memo.steered.size };
       plans.push(memo.plan);
     }
     return plans;
@@ -121,8 +121,7 @@ export class L2Planner {
   }
 
   #judge(memo: ZoneMemo, pb: IcPortBinding): void {
-    const v = this.#verdict(memo, pb);
-    if (v) memo.verdicts.set(pb.uuid, v);
+    record(memo, pb.uuid, this.#verdict(memo, pb));
   }
 
   /** The verdict on one remote port; none: not a pod of a readable zone (a transit port, or its zone is down), not ours to judge. */
@@ -162,7 +161,7 @@ function memoOf(zone: string, sb: IcZoneSouthbound): ZoneMemo {
   for (const c of sb.chassis.values()) if (!c.remote) localChassis.set(c.name, { remote: false, ips: (encapsByChassis.get(c.name) ?? []).map((e) => e.ip) });
   const memo: ZoneMemo = {
     view: sb, encapsByChassis, localChassis, local: new Map(), bindings: undefined,
-    remote: new Map(), remoteByLport: new Map(), verdicts: new Map(), plan: undefined,
+    remote: new Map(), remoteByLport: new Map(), writes: new Map(), pending: new Map(), steered: new Set(), plan: undefined,
   };
   for (const pb of sb.portBindings) addPort(memo, pb);
   return memo;
@@ -216,14 +215,19 @@ function bindingsOf(zone: string, memo: ZoneMemo): ZoneBindings {
   return { zone, chassis: memo.localChassis, ports: [...memo.local.values()] };
 }
 
-function planOf(zone: string, verdicts: ReadonlyMap<string, Verdict>): ZonePlan {
-  const writes: EncapWrite[] = [];
-  const pending: PendingPort[] = [];
-  let steered = 0;
-  for (const v of verdicts.values()) {
-    if (v.kind === 'steered') steered++;
-    else if (v.kind === 'write') writes.push(v.write);
-    else pending.push(v.pending);
-  }
-  return { zone, writes, pending, steered };
+/**
+ * Files one port's verdict (none: not judged) in the zone's plan; true when
+ * the plan changed. A port keeps its place when its verdict keeps its kind,
+ * as planning from scratch orders it.
+ */
+function record(memo: ZoneMemo, uuid: string, v: Verdict | undefined): boolean {
+  if (v?.kind === 'steered') {
+    if (memo.steered.has(uuid)) return false;
+    memo.steered.add(uuid);
+  } else memo.steered.delete(uuid);
+  if (v?.kind === 'write') memo.writes.set(uuid, v.write);
+  else memo.writes.delete(uuid);
+  if (v?.kind === 'pending') memo.pending.set(uuid, v.pending);
+  else memo.pending.delete(uuid);
+  return true;
 }

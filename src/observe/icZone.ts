@@ -92,9 +92,12 @@ function portBindingOf(uuid: string, row: PortBindingRow, chassisByUuid: Readonl
   return {
     uuid, logicalPort: row.logical_port, type: row.type,
     chassis: ch === undefined ? undefined : chassisByUuid.get(ch),
-    encap: optionalOf(row.encap)?.value, mac: [...(row.mac ?? [])],
+    encap: optionalOf(row.encap)?.value, mac: row.mac && row.mac.length > 0 ? [...row.mac] : NO_MACS,
   };
 }
+
+/** Remote ports carry no MAC column in most zones: one shared empty list instead of 5,000. */
+const NO_MACS: readonly string[] = Object.freeze([]);
 
 const globalIdsOf = (src: SbRows): StringMap => recordOf(firstRow(src.rows('SB_Global'))?.external_ids);
 
@@ -162,7 +165,7 @@ export class IcZoneSouthboundTracker {
   #version = 0;
   #whole = true;
   #global = true;
-  readonly #changed = new Set<string>();
+  #changed = new Set<string>();
   #chassisByUuid = new Map<string, string>();
   #chassis = new Map<string, IcChassis>();
   #encaps = new Map<string, IcEncap>();
@@ -203,7 +206,8 @@ export class IcZoneSouthboundTracker {
         if (row) this.#pbs.set(uuid, portBindingOf(uuid, row, this.#chassisByUuid));
         else this.#pbs.delete(uuid);
       }
-      delta = { since, portBindings: new Set(this.#changed) };
+      delta = { since, portBindings: this.#changed };
+      this.#changed = new Set();
     }
     if (this.#global) this.#globalIds = globalIdsOf(this.#src);
     this.#whole = false;
