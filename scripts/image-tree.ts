@@ -17,7 +17,8 @@ import { basename, dirname, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CONTAINERFILE = 'deploy/Containerfile';
-export const IGNORE_FILE = '.containerignore';
+// .dockerignore, not .containerignore: podman and buildah read it too when there is no .containerignore, docker reads only it.
+export const IGNORE_FILE = '.dockerignore';
 
 /** End of life of the Node.js LTS lines (the release schedule); a base image must be on one still supported. */
 export const NODE_LTS_END: Readonly<Record<number, string>> = { 20: '2026-04-30', 22: '2027-04-30', 24: '2028-04-30' };

@@ -129,7 +129,7 @@ function imageTemps(): string[] {
 test('a step the script cannot carry out, a source the ignore file drops or a stale install is refused, leaving no tree', () => {
   const cases: [string, Record<string, string>, string, RegExp][] = [
     ['FROM node:24\nRUN curl -o x https://example.invalid/x\n', {}, 'containerfile-unsupported', /line 2: RUN step 'curl/],
-    ['FROM node:24\nCOPY node_modules ./node_modules\n', { '.containerignore': 'node_modules\n' }, 'image-source-ignored', /line 2: COPY node_modules/],
+    ['FROM node:24\nCOPY node_modules ./node_modules\n', { '.dockerignore': 'node_modules\n' }, 'image-source-ignored', /line 2: COPY node_modules/],
     ['FROM node:24\nCOPY nope ./\n', {}, 'image-source-missing', /COPY nope: no such file in the build context/],
     ['FROM node:24 AS b\nWORKDIR /src\nCOPY package-lock.json ./\nRUN npm ci --ignore-scripts && npm prune --omit=dev --ignore-scripts\n',
       { 'package-lock.json': JSON.stringify({ lockfileVersion: 3, packages: { '': {}, 'node_modules/yaml': { version: '0.0.1' } } }) },
