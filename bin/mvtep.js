@@ -4,25 +4,12 @@
 // src/; otherwise (a development checkout with edits, or no build yet) it
 // runs the TypeScript sources through tsx, so an edit is never hidden by a
 // stale build. MVTEP_FROM_SOURCE=1 forces the sources.
-import { readFileSync } from 'node:fs';
-import { sourceStamp, STAMP_FILE } from '../scripts/source-stamp.mjs';
+import { buildIsCurrent } from '../scripts/source-stamp.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
-function buildIsCurrent() {
-  if (process.env.MVTEP_FROM_SOURCE === '1') return false;
-  let built;
-  try {
-    built = JSON.parse(readFileSync(`${root}/${STAMP_FILE}`, 'utf8'));
-  } catch {
-    return false;
-  }
-  const now = sourceStamp(root);
-  return built.files === now.files && now.newestMs <= built.newestMs;
-}
-
 let main;
-if (buildIsCurrent()) {
+if (buildIsCurrent(root)) {
   ({ main } = await import('../dist/cli/main.js'));
 } else {
   const { register } = await import('tsx/esm/api');

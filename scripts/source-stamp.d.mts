@@ -5,3 +5,4 @@ export interface SourceStamp {
 }
 export function sourceStamp(root: string): SourceStamp;
 export const STAMP_FILE: string;
+export function buildIsCurrent(root: string, env?: NodeJS.ProcessEnv): boolean;
