@@ -201,8 +201,8 @@ async function runVsctl(n: number, shape: Shape): Promise<Run> {
   try {
     const pods = newPods(h, n);
     const cfg0 = Number(await h.vsctl(['get', 'Open_vSwitch', '.', 'next_cfg']));
-    // --timeout=300: the figure is when each pod is applied, not when ovnkube-node's timeout would fail it.
-    const r = await shape(pods.map((p, i) => vsctlAttachArgv(h, p, `pod-${i}`, { wait: true, type: TYPE, timeoutS: 300 })), { ...process.env, OVS_RUNDIR: h.dir });
+    // --timeout=1800: the figure is when each pod is applied, not when ovnkube-node's 30 s timeout would fail it.
+    const r = await shape(pods.map((p, i) => vsctlAttachArgv(h, p, `pod-${i}`, { wait: true, type: TYPE, timeoutS: 1800 })), { ...process.env, OVS_RUNDIR: h.dir });
     const next = await check(h, pods);
     return { allMs: r.allMs, perPod: r.perPod, reconfigs: next - cfg0 };
   } finally {
