@@ -51,6 +51,7 @@ export interface WireReport {
 export interface WireOptions {
   /** Echo requests per pair (default 3: the first may be lost while OVS resolves the tunnel's next hop). */
   readonly count?: number;
+  /** The whole batch (default 10 s: one tcpdump per PF and direction takes a while to start on a busy machine). */
   readonly timeoutMs?: number;
 }
 
@@ -125,7 +126,7 @@ export async function probeWire(lab: Lab, plan: DemoPlan, opts: WireOptions = {}
   const pairs = wirePairs(lab);
   const count = opts.count ?? 3;
   const t = Date.now();
-  const results = await runProbes({ pairs: pairs.map(([a, b]) => intendedPair(lab, plan, a, b)), count, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+  const results = await runProbes({ pairs: pairs.map(([a, b]) => intendedPair(lab, plan, a, b)), count, timeoutMs: opts.timeoutMs ?? 10_000 });
   const nodes = (side: 0 | 1) => new Set(pairs.map((p) => p[side].chassis));
   const pfsOf = (chassis: string) => lab.chassis[chassis]!.nics.length;
   const captures = [...nodes(0)].reduce((n, c) => n + pfsOf(c), 0) + [...nodes(1)].reduce((n, c) => n + pfsOf(c), 0);

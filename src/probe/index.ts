@@ -6,3 +6,5 @@ export {
   type ProbeBatchOptions, type ProbeEndpoint, type ProbeOptions, type ProbePair, type ProbeResult,
 } from './probe.ts';
 export { formatProbe } from './format.ts';
+export { echoRequestFrame, FrameError, hexOf, internetChecksum, type EchoRequest } from './frame.ts';
+export { packetOutArgv, planNodeProbe, PROBE_ICMP_ID, runNodeProbe, type NodeProbeOptions, type NodeProbeResult } from './nodeProbe.ts';

@@ -95,15 +95,17 @@ const vlanText = (v: number | null) => (v === null ? 'untagged' : `vlan ${v}`);
  * on the source node's PF of the expected local VTEP, with that VTEP as outer
  * source and the expected remote VTEP as outer destination (and the expected
  * VLAN tag), and arrive on the destination node's PF of that remote VTEP.
- * Nothing arrived (and nothing wrong left): unreachable.
+ * Nothing arrived (and nothing wrong left): unreachable. With `destination`
+ * null (not captured: a real node probes only its own PFs) only what left is
+ * judged, and nothing seen leaving is unreachable.
  */
-export function judge(expect: ProbeExpectation, source: ProbeNode, destination: ProbeNode,
+export function judge(expect: ProbeExpectation, source: ProbeNode, destination: ProbeNode | null,
   left: readonly WireObservation[], arrived: readonly WireObservation[]): Judgement {
   const sourcePf = expect.localIp ? source.pfs.find((p) => p.vtep === expect.localIp)?.pf ?? null : null;
-  const destinationPf = expect.remoteIp ? destination.pfs.find((p) => p.vtep === expect.remoteIp)?.pf ?? null : null;
+  const destinationPf = expect.remoteIp && destination ? destination.pfs.find((p) => p.vtep === expect.remoteIp)?.pf ?? null : null;
   const differences: string[] = [];
   if (expect.localIp && !sourcePf) differences.push(`expected local VTEP ${expect.localIp} is on no PF of ${source.name} (${source.pfs.map((p) => `${p.pf}=${p.vtep ?? '-'}`).join(', ')})`);
-  if (expect.remoteIp && !destinationPf) differences.push(`expected remote VTEP ${expect.remoteIp} is on no PF of ${destination.name} (${destination.pfs.map((p) => `${p.pf}=${p.vtep ?? '-'}`).join(', ')})`);
+  if (destination && expect.remoteIp && !destinationPf) differences.push(`expected remote VTEP ${expect.remoteIp} is on no PF of ${destination.name} (${destination.pfs.map((p) => `${p.pf}=${p.vtep ?? '-'}`).join(', ')})`);
   const allowed = (src: string, dst: string) => (expect.localIp === null || src === expect.localIp) && (expect.remoteIp === null || dst === expect.remoteIp)
     && (!expect.candidates || expect.candidates.length === 0 || expect.candidates.some((c) => c.localIp === src && c.remoteIp === dst));
   const check = (o: WireObservation, where: 'left' | 'arrived') => {
@@ -122,6 +124,8 @@ export function judge(expect: ProbeExpectation, source: ProbeNode, destination: 
   for (const o of left) check(o, 'left');
   for (const o of arrived) check(o, 'arrived');
   if (left.length === 0 && arrived.length > 0) differences.push(`no probe frame seen leaving ${source.name} on any PF (${source.pfs.map((p) => p.pf).join(', ')})`);
-  const verdict: ProbeVerdict = differences.length > 0 ? 'disagrees' : arrived.length === 0 ? 'unreachable' : 'agrees';
+  // Without a destination capture (a real node probing alone) the verdict rests on what left.
+  const seen = destination ? arrived.length > 0 : left.length > 0;
+  const verdict: ProbeVerdict = differences.length > 0 ? 'disagrees' : seen ? 'agrees' : 'unreachable';
   return { expected: { ...expect, sourcePf, destinationPf }, verdict, differences };
 }

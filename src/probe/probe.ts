@@ -71,11 +71,11 @@ const PING_INTERVAL_S = 0.2;
 const READY_MS = 3000;
 
 /** Capturing needs CAP_NET_RAW and entering namespaces CAP_SYS_ADMIN: root. */
-export function requireRoot(what = 'mvtep probe'): void {
+export function requireRoot(what = 'mvtep probe',
+  why = "it captures with tcpdump on the PF netdevs and sends from the pod's network namespace"): void {
   const uid = process.getuid?.();
   if (uid !== undefined && uid !== 0) {
-    throw new ProbeError('probe-needs-root', `${what} needs root: it captures with tcpdump on the PF netdevs and sends from the pod's `
-      + `network namespace (running as uid ${uid}); run it with sudo`, { uid });
+    throw new ProbeError('probe-needs-root', `${what} needs root: ${why} (running as uid ${uid}); run it with sudo`, { uid });
   }
 }
 
@@ -191,17 +191,23 @@ export async function runProbes(opts: ProbeBatchOptions): Promise<ProbeResult[]>
         ...(s.node.netns ? { netns: s.node.netns } : {}), device: s.pf.pf, direction: s.side === 'source' ? 'out' : 'in',
         filter, maxPackets, maxMs: timeoutMs + 2000, ...(opts.tcpdump ? { tcpdump: opts.tcpdump } : {}),
       };
-      const capture = await Capture.start(spec, Math.min(READY_MS, Math.max(1, end - Date.now())));
+      // A big batch starts many tcpdumps at once: give them up to half the budget to listen.
+      const capture = await Capture.start(spec, Math.min(Math.max(READY_MS, timeoutMs / 2), Math.max(1, end - Date.now())));
       captures.push({ ...s, capture });
     }));
     const failed = starts.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
 
-    // No -w: with a deadline ping keeps sending until `count` replies came. Bounded by the timer instead.
+    // No -w: with a deadline ping keeps sending until `count` replies came. Bounded by a timer instead, which
+    // leaves ping at least the time its requests need once the captures listen (starting many tcpdumps on a
+    // loaded machine can eat most of the budget).
+    const pingMs = (count - 1) * PING_INTERVAL_S * 1000 + 1000 + 500;
     const pings = await Promise.all(pairs.map(async ({ from, to }) => {
       const ping = await run(['ip', 'netns', 'exec', from.netns, 'ping', '-n', '-q', '-c', String(count), '-i', String(PING_INTERVAL_S),
-        '-W', '1', to.ip], { allowFailure: true, timeoutMs: Math.max(1, end - Date.now()) });
+        '-W', '1', to.ip], { allowFailure: true, timeoutMs: Math.max(pingMs, end - Date.now()) });
       const counts = pingCounts(ping.stdout);
+      // Killed by the timer (run() reports 128) before its summary: every request was sent by then, the replies are unknown.
+      if (counts.sent === 0 && ping.code === 128) return { sent: count, replies: 0 };
       if (counts.sent === 0 && ping.code !== 0 && ping.code !== 1) {
         throw new ProbeError('probe-send-failed', `ping from ${from.name} (netns ${from.netns}) failed: ${(ping.stderr || ping.stdout).trim() || `exit ${ping.code}`}`, from.netns);
       }

@@ -43,3 +43,30 @@ test('probe: not root is exit 2 and says it needs root', { skip: root ? false : 
   assert.equal(e.code, 'probe-needs-root');
   assert.match(e.message, /mvtep probe needs root: it captures with tcpdump on the PF netdevs .* \(running as uid \d+\); run it with sudo/);
 });
+
+test('probe --node: --spec and --sb required, lab options refused, node options need --node; exit 2 naming them', async () => {
+  let r = await runCli(['probe', '--node', '--from', 'a', '--to', 'b', '--sb', 'unix:/nonexistent']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--spec is required/);
+  r = await runCli(['probe', '--node', '--from', 'a', '--to', 'b', '--spec', 'n.yaml']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--sb is required/);
+  r = await runCli(['probe', '--node', '--name', 'seed', '--from', 'a', '--to', 'b']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--node probes this node, not a lab: --name\/--dir do not apply/);
+  r = await runCli(['probe', '--from', 'a', '--to', 'b', '--sb', 'unix:/x']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--sb belongs to the real-node mode: add --node/);
+  r = await runCli(['probe', '--node', '--spec', 'n.yaml', '--sb', 'unix:/x', '--from', 'a', '--to', 'b', '--count', '101']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--count: '101' is not a number from 1 to 100/);
+});
+
+test('probe --node: not root is exit 2 and says it needs root to capture and inject', { skip: root ? false : 'needs root to switch to an unprivileged user' }, () => {
+  const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, join(repo, 'bin/mvtep.js'), 'probe', '--node', '--spec', '/nonexistent.yaml',
+    '--sb', 'unix:/nonexistent', '--from', 'a', '--to', 'b', '--json'], { encoding: 'utf8', cwd: repo, timeout: 30_000 });
+  assert.equal(r.status, 2, r.stderr);
+  const e = JSON.parse(r.stdout);
+  assert.equal(e.code, 'probe-needs-root');
+  assert.match(e.message, /mvtep probe --node needs root: it captures with tcpdump on the PF netdevs and injects packets into br-int with ovs-ofctl \(running as uid \d+\)/);
+});

@@ -7,6 +7,7 @@ import { attachLab, defaultLabRoot, listLabs, type ChassisHandle, type Lab } fro
 import { isOvnRelease, parseVersion, requireRuntime, versionAtLeast } from '../../lab/runtime.ts';
 import { isNetdevLab, NETDEV_MIN_OVS } from '../../lab/podNetns.ts';
 import { traceLive, type TraceResult } from '../../trace/index.ts';
+import { DEFAULT_NODE_OVSDB, runNodeProbeCommand } from './probeNode.ts';
 import {
   DEFAULT_COUNT, formatProbe, ProbeError, requireRoot, runProbe, type ProbeExpectation, type ProbeNode, type ProbeResult,
 } from '../../probe/index.ts';
@@ -14,6 +15,8 @@ import {
 const DEFAULT_TIMEOUT_S = 10;
 
 const usage = `Usage: mvtep probe --from POD --to POD [--count N] [--timeout SECONDS] [--name NAME] [--dir ROOT] [--json]
+       mvtep probe --node --spec FILE --sb REMOTE --from LPORT --to LPORT [--ovsdb REMOTE] [--netns NAME]
+                   [--target SWITCH] [--appctl-target PATH] [--count N] [--timeout SECONDS] [--json]
 
 Sends real packets (ping) from pod POD's network namespace to the other pod's
 overlay IP in a running datapath: netdev lab, while tcpdump captures on every
@@ -36,11 +39,28 @@ Needs root (tcpdump, pod namespaces) and a lab with datapath: netdev
   --dir ROOT         lab root (default: $MVTEP_LAB_DIR or <tmpdir>/mvtep-lab)
   --json             one JSON object
 
+With --node, on a real node (kernel datapath, no pod namespace to enter):
+the echo requests are injected with 'ovs-ofctl packet-out' at the pod's own
+br-int port (through the flow table, as if the pod had sent them) while
+tcpdump captures outbound on this node's PFs (from the node spec, with
+their VTEPs); the pod's port, MAC and IP and the expected tunnel come from
+trace (--sb, --ovsdb, ofproto/trace). Only this node's side is seen.
+
+  --node             the real-node mode (needs root, tcpdump and ovs-ofctl)
+  --spec FILE        this node's spec (PFs, VTEPs, VLANs; docs/underlay.md)
+  --sb REMOTE        the OVN Southbound database
+  --ovsdb REMOTE     this node's Open_vSwitch database (default ${DEFAULT_NODE_OVSDB})
+  --netns NAME       the network namespace of the PF netdevs (default: this one)
+  --target SWITCH    where ovs-ofctl injects: br-int (default) or unix:PATH
+  --appctl-target P  ovs-vswitchd control socket (default: found next to --ovsdb)
+
 Exit status (docs/cli.md): 0 the wire agrees, 1 it disagrees, 2 bad usage
-(unknown pod, not root, no netdev lab), 3 no probe frame arrived in time.
+(unknown pod, not root, no netdev lab), 3 no probe frame arrived in time
+(--node: none left this node).
 
 Examples:
   mvtep probe --from stream-1 --to stream-2
+  mvtep probe --node --spec /etc/mvtep/node.yaml --sb tcp:192.0.2.10:6642 --from default_web-0 --to default_db-0
   mvtep probe --from storage-2 --to storage-1 --count 5 --json
   mvtep probe --name seed-netdev --from mgmt-1 --to mgmt-3 --timeout 5`;
 
@@ -103,7 +123,16 @@ export const probeCommand: Command = {
     const { values } = parseCommandArgs(argv, {
       from: { type: 'string' }, to: { type: 'string' }, count: { type: 'string' }, timeout: { type: 'string' },
       json: { type: 'boolean' }, name: { type: 'string' }, dir: { type: 'string' },
+      node: { type: 'boolean' }, spec: { type: 'string' }, sb: { type: 'string' }, ovsdb: { type: 'string' }, netns: { type: 'string' },
+      target: { type: 'string' }, 'appctl-target': { type: 'string' },
     });
+    if (values.node) {
+      if (values.name !== undefined || values.dir !== undefined) throw new UsageError('--node probes this node, not a lab: --name/--dir do not apply', '--node');
+      return runNodeProbeCommand(values, io);
+    }
+    for (const k of ['spec', 'sb', 'ovsdb', 'netns', 'target', 'appctl-target'] as const) {
+      if (values[k] !== undefined) throw new UsageError(`--${k} belongs to the real-node mode: add --node`, `--${k}`);
+    }
     const fromName = requireOption(values.from, 'from');
     const toName = requireOption(values.to, 'to');
     if (values.count !== undefined && (!/^\d+$/.test(values.count) || Number(values.count) < 1 || Number(values.count) > 1000)) {
