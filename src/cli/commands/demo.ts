@@ -105,8 +105,7 @@ injected check and trace (netdev: and the wire) showed the wrong NIC, 1 when not
 
 Examples:
   mvtep demo
-  mvtep demo --no-ui --break encap-ip-mismatch --json
-  mvtep demo --no-ui --datapath netdev --break rule-missing
+  mvtep demo --no-ui --datapath netdev --break rule-missing --json
   mvtep demo --ic --no-ui`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {

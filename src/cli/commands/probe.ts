@@ -61,8 +61,7 @@ Exit status (docs/cli.md): 0 the wire agrees, 1 it disagrees, 2 bad usage
 Examples:
   mvtep probe --from stream-1 --to stream-2
   mvtep probe --node --spec /etc/mvtep/node.yaml --sb tcp:192.0.2.10:6642 --from default_web-0 --to default_db-0
-  mvtep probe --from storage-2 --to storage-1 --count 5 --json
-  mvtep probe --name seed-netdev --from mgmt-1 --to mgmt-3 --timeout 5`;
+  mvtep probe --name seed-netdev --from storage-2 --to storage-1 --count 5 --json`;
 
 /** The nodes' PFs with the VTEP each one carries (the scenario's NICs). */
 function probeNode(c: ChassisHandle): ProbeNode {
