@@ -48,8 +48,12 @@ test('the tree holds the compiled build, its dashboard page and the production d
   assert.ok(existsSync(join(app, 'dist/web/page.html')), 'the dashboard page is missing: mvtep ui cannot start');
   const modules = readdirSync(join(app, 'node_modules'));
   for (const dep of Object.keys(pkg.dependencies)) assert.ok(modules.includes(dep.split('/')[0]!), `dependency ${dep} missing`);
-  for (const dev of ['typescript', 'tsx', 'eslint', 'playwright-core', '@types']) assert.ok(!modules.includes(dev), `dev dependency ${dev} in the image`);
+  for (const dev of ['typescript', 'tsx', 'eslint', 'playwright-core']) assert.ok(!modules.includes(dev), `dev dependency ${dev} in the image`);
   assert.ok(!existsSync(join(app, 'src')), 'sources in the image');
+  // The agent loads the Kubernetes client only with --kube-node: its whole dependency tree must be there all the same.
+  const kube = spawnSync(process.execPath, ['--input-type=module', '-e', "const m = await import('@kubernetes/client-node'); console.log(typeof m.CoreV1Api);"],
+    { cwd: app, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH } });
+  assert.equal(kube.stdout.trim(), 'function', kube.stderr);
 });
 
 test('mvtep --version, verify --help and ui --help run from the tree', () => {

@@ -8,6 +8,8 @@ import { requireSysfsRoot } from '../../sriov/index.ts';
 import { AGENT_PORT } from '../../node/agent/ports.ts';
 import { agentListen, jsonLogger, processMetrics, serveAgentHttp, startAgent, type AgentHandle, type LogLevel } from '../../node/agent/index.ts';
 import { startAttachSocket, type AttachSocketServer } from '../../node/agent/attachSocket.ts';
+import { CONDITION_TYPE, KubeReporter, nodeReport } from '../../node/agent/kube.ts';
+import type { AgentLog } from '../../node/agent/log.ts';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -18,6 +20,7 @@ const agent: Command = {
                    [--listen ADDRESS[:PORT]] [--log-level info] [--resync SECONDS]
                    [--timeout SECONDS] [--start-timeout SECONDS]
                    [--attach-socket PATH [--attach-queue N]]
+                   [--kube-node NAME [--kubeconfig FILE]]
 
 Monitors the local Open_vSwitch database. For every Interface on the bridge
 with an iface-id whose netdev is a VF or SF representor, keeps
@@ -57,6 +60,20 @@ retrying with backoff (1 s doubling to 8 s) and logging each attempt, with
   --attach-queue N    requests waiting for a batch at most (default 1024); more are
                       refused with agent-overloaded
 
+Kubernetes-visible state (opt-in; RBAC in deploy/agent-kube-state.yaml):
+  --kube-node NAME    report to the Kubernetes API as this Node (in a pod:
+                      $(NODE_NAME) from spec.nodeName): the node condition
+                      ${CONDITION_TYPE} (True when every managed VIF is on its PF's
+                      VTEP; False with the reason: AgentNotReady, VifsNotSteered,
+                      EncapConfigError), patched on change and every 60 s, and a
+                      Warning Event on the Node per problem (VifNotSteered,
+                      EncapConfigError, SysfsUnreadable, EncapWriteFailed,
+                      OvsdbDisconnected; the same one at most every 10 min), so
+                      \`kubectl describe node\` shows them. An API that cannot be
+                      reached or refuses is logged; steering goes on without it
+  --kubeconfig FILE   credentials for --kube-node (default: the pod's service
+                      account, else $KUBECONFIG or ~/.kube/config); unreadable: exit 2
+
 Logs are JSON lines on stderr. SIGTERM/SIGINT stop cleanly; SIGHUP re-reads
 sysfs and re-evaluates every VIF.
 
@@ -69,6 +86,7 @@ Examples:
       ovsdb: { type: 'string' }, sysfs: { type: 'string' }, bridge: { type: 'string' }, chassis: { type: 'string' },
       listen: { type: 'string' }, 'log-level': { type: 'string' }, resync: { type: 'string' }, timeout: { type: 'string' },
       'start-timeout': { type: 'string' }, 'attach-socket': { type: 'string' }, 'attach-queue': { type: 'string' },
+      'kube-node': { type: 'string' }, kubeconfig: { type: 'string' },
     });
     const remote = requireOption(values.ovsdb, 'ovsdb');
     const level = (values['log-level'] ?? 'info') as LogLevel;
@@ -81,11 +99,31 @@ Examples:
       throw new UsageError(`--attach-queue '${values['attach-queue']}' is not a positive number of requests`, values['attach-queue']);
     }
     if (attachQueue !== undefined && values['attach-socket'] === undefined) throw new UsageError('--attach-queue needs --attach-socket');
+    const kubeNode = values['kube-node'];
+    if (kubeNode !== undefined && !/^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(kubeNode)) {
+      throw new UsageError(`--kube-node '${kubeNode}' is not a Kubernetes node name (lower-case DNS subdomain)`, kubeNode);
+    }
+    if (values.kubeconfig !== undefined && kubeNode === undefined) throw new UsageError('--kubeconfig needs --kube-node');
     const timeoutMs = commandTimeout(values.timeout);
     const startTimeoutMs = parseSeconds(values['start-timeout'], 'start-timeout');
     // A sysfs that cannot be read would leave the agent managing nothing while looking healthy: exit 2.
     requireSysfsRoot(values.sysfs ?? '/sys');
-    const log = jsonLogger(io.stderr, level, { component: 'mvtep-agent' });
+    const jsonLog = jsonLogger(io.stderr, level, { component: 'mvtep-agent' });
+    const kube = kubeNode === undefined ? undefined
+      : await KubeReporter.create({ nodeName: kubeNode, kubeConfig: await KubeReporter.loadConfig(values.kubeconfig), log: jsonLog });
+    // Every log line may move the condition (connected, first pass done, a problem): one evaluation per turn of the loop.
+    let report: (() => void) | undefined;
+    let reportQueued = false;
+    const log: AgentLog = kube === undefined ? jsonLog : (lvl, msg, fields) => {
+      jsonLog(lvl, msg, fields);
+      kube.observe(lvl, msg, fields);
+      if (reportQueued || !report) return;
+      reportQueued = true;
+      setImmediate(() => {
+        reportQueued = false;
+        report?.();
+      });
+    };
     // Started before OVS (a node boot, an OVS upgrade): wait for it, unready, instead of exiting into CrashLoopBackOff.
     const handle = await startAgent({
       ovsdb: remote, sysfsRoot: values.sysfs ?? '/sys', bridge: values.bridge ?? 'br-int', log, resyncMs: resync * 1000, timeoutMs,
@@ -104,6 +142,14 @@ Examples:
       await handle.stop();
       throw e;
     });
+    let heartbeat: NodeJS.Timeout | undefined;
+    if (kube) {
+      report = () => kube.update(nodeReport(probes.notReady(), handle.stats));
+      report();
+      // The condition's heartbeat (and a state no log line announced).
+      heartbeat = setInterval(report, 30_000);
+      heartbeat.unref();
+    }
     // Handlers before the 'serving' line: a supervisor may signal as soon as it reads it.
     const onHup = () => handle.reload();
     process.on('SIGHUP', onHup);
@@ -133,6 +179,10 @@ Examples:
       await attach?.close();
       await http?.close();
       await handle.stop();
+      clearInterval(heartbeat);
+      report = undefined;
+      // What is on its way to the API still goes, within a bound: a stop must not hang on it.
+      if (kube) await withDeadline(kube.flush(), 2_000, 'kubernetes api').catch(() => {});
     }
     return 0;
   },
