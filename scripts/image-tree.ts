@@ -131,7 +131,7 @@ export interface ImageTree {
 }
 
 interface Lock {
-  readonly packages: Record<string, { version?: string; dev?: boolean; link?: boolean }>;
+  readonly packages: Record<string, { version?: string; dev?: boolean; optional?: boolean; link?: boolean }>;
 }
 
 function readJson<T>(file: string, what: string): T {
@@ -159,6 +159,8 @@ function pruneDev(workdir: string, installed: string): void {
     if (entry.link) throw new ImageTreeError('image-unsupported', `${key} is a linked package: not supported here`, key);
     const from = join(installed, '..', key);
     const have = existsSync(join(from, 'package.json')) ? readJson<{ version?: string }>(join(from, 'package.json'), 'package').version : undefined;
+    // An optional package for another platform (os/cpu) is not installed here, nor by npm in the image's build.
+    if (have === undefined && entry.optional) continue;
     if (have !== entry.version) {
       throw new ImageTreeError('image-stale-install',
         `${key}: installed ${have ?? 'nothing'}, package-lock.json pins ${entry.version ?? '?'} (run npm ci)`, key);
