@@ -95,6 +95,15 @@ async function main(): Promise<void> {
   const servers: SbServer[] = [];
   const clients: OvsdbClient[] = [];
   let controller: ReturnType<typeof spawn> | undefined;
+  const cleanup = async () => {
+    controller?.kill('SIGTERM');
+    for (const c of clients) c.close();
+    await Promise.all(servers.map((s) => s.stop()));
+    await rm(dir, { recursive: true, force: true });
+  };
+  // Ctrl-C or a kill must not leave 50 ovsdb-servers and their files behind.
+  const onSignal = (sig: NodeJS.Signals) => void cleanup().finally(() => process.kill(process.pid, sig));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, onSignal);
   try {
     for (let z = 0; z < ZONES; z++) servers.push(await startSb(rt, dir, `z${z}`));
     // A few zones at a time: 50 loads of 5,500 rows at once outlast the client's deadline on a busy 2-core machine.
@@ -141,7 +150,10 @@ async function main(): Promise<void> {
     const pbByLport = caches.map((c) => new Map([...c.rows('Port_Binding')].map(([u, r]) => [r.logical_port, u] as const)));
 
     // 2. The controller.
+    const serverCpu = async () => (await Promise.all(servers.map((s) => (s.pid ? cpuSeconds(s.pid) : 0)))).reduce((a, b) => a + b, 0);
+    const cpu0 = { servers: await serverCpu(), bench: process.cpuUsage() };
     const t0 = performance.now();
+    const startedAt = Date.now();
     const prof = process.env.MVTEP_BENCH_CPU_PROF;
     controller = spawn(process.execPath, [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), 'bin/mvtep.js', 'ic', 'steer', '--zones', file, '--timeout', '60'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
@@ -149,7 +161,8 @@ async function main(): Promise<void> {
     await waitZones('the controller to steer every zone', zoneSteered, allZones, caches, 120_000);
     const convergeS = (performance.now() - t0) / 1000;
     const convergeCpu = await cpuSeconds(controller.pid!);
-    console.error(`controller converged in ${convergeS.toFixed(2)} s (${convergeCpu.toFixed(1)} s CPU)`);
+    const benchCpu = process.cpuUsage(cpu0.bench);
+    console.error(`controller converged in ${convergeS.toFixed(2)} s; CPU until then: controller ${convergeCpu.toFixed(1)} s, the 50 ovsdb-servers ${(await serverCpu() - cpu0.servers).toFixed(1)} s, this bench's monitors ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s`);
 
     const lat: number[] = [];
     for (let i = 0; i < CHANGES; i++) {
@@ -179,6 +192,13 @@ async function main(): Promise<void> {
     controller.kill('SIGTERM');
     await new Promise((r) => controller!.once('exit', r));
     controller = undefined;
+    // Where the controller's time went, from its own log (read after it exited: a pipe lags).
+    const logged = log.split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l) as { ts?: string; msg?: string; writes?: number; ms?: number }; } catch { return {}; } });
+    const writes = logged.filter((l) => l.msg === 'steered' && (l.writes ?? 0) > 1);
+    const at = (l: { ts?: string }) => (Date.parse(l.ts ?? '') - startedAt) / 1000;
+    if (writes.length > 0) {
+      console.error(`controller: ${writes.length} zone writes of more than one port, ${writes.reduce((n, l) => n + l.writes!, 0)} ports; first done at ${at(writes[0]!).toFixed(1)} s, last at ${at(writes.at(-1)!).toFixed(1)} s; slowest write ${Math.max(...writes.map((l) => l.ms ?? 0))} ms; ${logged.filter((l) => l.msg === 'write failed, retrying').length} failed`);
+    }
     if (!allSteered()) throw new Error('not every zone steered after the changes');
     console.error(`propagation p50 ${quantile(lat, 0.5).toFixed(0)} ms, p99 ${quantile(lat, 0.99).toFixed(0)} ms (${(changesCpu * 1000 / CHANGES).toFixed(0)} ms CPU per change); controller peak RSS ${hwmMiB.toFixed(0)} MiB`);
 
@@ -214,10 +234,8 @@ async function main(): Promise<void> {
     console.log(`| ${ZONES} | ${(ZONES - 1) * PODS} | ${remotePorts} | ${once.seconds.toFixed(2)} | ${(once.maxRssKb / 1024).toFixed(0)} | ${convergeS.toFixed(2)} | ${quantile(lat, 0.5).toFixed(0)} / ${quantile(lat, 0.99).toFixed(0)} | ${hwmMiB.toFixed(0)} | ${baseS.toFixed(1)} | ${extrapolated.toFixed(0)} | ${(extrapolated / once.seconds).toFixed(0)}x |`);
     if (!/watching zones/.test(log)) console.error(`controller log: ${log.slice(0, 2000)}`);
   } finally {
-    controller?.kill('SIGTERM');
-    for (const c of clients) c.close();
-    await Promise.all(servers.map((s) => s.stop()));
-    await rm(dir, { recursive: true, force: true });
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.off(sig, onSignal);
+    await cleanup();
   }
 }
 

@@ -8,6 +8,7 @@ export interface SbServer {
   readonly remote: string;
   /** Connected, for loading rows; the caller closes it. */
   readonly client: OvsdbClient;
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -33,7 +34,7 @@ export async function startSb(rt: OvnRuntime, dir: string, name = 'sb'): Promise
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    return { remote: `unix:${sock}`, client, stop };
+    return { remote: `unix:${sock}`, client, pid: server.pid, stop };
   } catch (err) {
     await stop();
     throw err;
