@@ -32,6 +32,7 @@
 // The compiled build must be current (`npm run build`), as installed.
 //
 //   node --import tsx bench/attach-burst.ts [BURSTS=10,100,500] [SEQ=300] [EXISTING=1000]
+// BURSTS=0 runs the sequential part only, SEQ=0 the bursts only.
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,13 +45,17 @@ import { buildIsCurrent } from '../scripts/source-stamp.mjs';
 import { startOvs, type OvsHarness } from '../test/node/agentHarness.ts';
 import { attachIds, attachNics, MAX_VFS, mean, PFS, pct, podsOf, runProcess, vsctlAttachArgv, vtepOf, type Pod } from './attachFixture.ts';
 
-const BURSTS = (process.argv[2] ?? '10,100,500').split(',').map(Number);
+const BURSTS = (process.argv[2] ?? '10,100,500').split(',').map(Number).filter((n) => n > 0);
 const SEQ = Number(process.argv[3] ?? 300);
 const EXISTING = Number(process.argv[4] ?? 1000);
 const TYPE = 'internal';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(root, 'bin/mvtep.js');
-if (!buildIsCurrent(root, {})) throw new Error('dist/ is missing or older than src/: run `npm run build` first');
+/** bin/mvtep.js runs the sources through tsx when dist/ is stale: that is not the installed command. */
+function requireBuild(): void {
+  if (!buildIsCurrent(root, {})) throw new Error('dist/ is missing or older than src/: run `npm run build` first (and do not edit src/ during the run)');
+}
+requireBuild();
 
 const VFS_NEEDED = EXISTING + Math.max(...BURSTS, SEQ);
 const PF_COUNT = Math.max(PFS, Math.ceil(VFS_NEEDED / MAX_VFS));
@@ -181,6 +186,8 @@ async function runMvtep(n: number, shape: Shape): Promise<Run> {
         if (res.encapIp !== vtepOf(pods[i]!.pf) || res.appliedCfg === undefined) throw new Error(`pod ${i}: ${o}`);
       });
       const next = await check(h, pods);
+      // A src/ edit during the run would have made the pods run from source.
+      requireBuild();
       return { allMs: r.allMs, perPod: r.perPod, reconfigs: next - cfg0 };
     } finally {
       await stopDaemons([agent.rec]);
