@@ -1,17 +1,29 @@
-import { MvtepError, UsageError, errorMessage } from '../util/errors.ts';
-import { DeadlineError } from '../util/deadline.ts';
-import { WriteFilesError } from '../util/atomicFiles.ts';
-import { OvsdbConnectionError, OvsdbRemoteError, OvsdbTimeoutError } from '../ovsdb/index.ts';
-import { ConfigError, ZonesFileError } from '../config/index.ts';
-import { NodeSpecError } from '../config/nodeSpecErrors.ts';
-import { SnapshotError } from '../observe/snapshot.ts';
-import { ScenarioError } from '../lab/scenarioReader.ts';
-import { ListenError } from '../node/agent/http.ts';
-import { DashboardError } from '../web/listen.ts';
-import { UnixctlError } from '../trace/unixctl.ts';
-import { TraceError } from '../trace/explain.ts';
-import { ProbeError } from '../probe/probe.ts';
-import { AgentSocketError } from '../node/attachWire.ts';
+import { MvtepError, errorMessage } from '../util/errors.ts';
+
+/**
+ * Error classes are known here by name, not imported: importing them
+ * loaded nearly every layer (about 170 modules) on the error path of any
+ * command, so a failing CNI call (`attach --agent` overloaded in a burst)
+ * started several times slower than a successful one.
+ * test/cli/exitCodes.test.ts checks each name against its real class.
+ */
+export const ERROR_CLASSES = {
+  unreachable: ['OvsdbTimeoutError', 'OvsdbConnectionError', 'DeadlineError'],
+  usage: ['UsageError', 'ConfigError', 'NodeSpecError', 'ZonesFileError', 'ScenarioError', 'SnapshotError', 'ListenError', 'DashboardError', 'WriteFilesError', 'OvsdbRemoteError'],
+  special: ['UnixctlError', 'AgentSocketError', 'TraceError', 'ProbeError'],
+} as const;
+
+type ErrorClassName = (typeof ERROR_CLASSES)[keyof typeof ERROR_CLASSES][number];
+
+/** `err instanceof <the class called name>`, by the names along its prototype chain. */
+function isA(err: unknown, ...names: readonly ErrorClassName[]): err is MvtepError {
+  if (!(err instanceof MvtepError)) return false;
+  for (let p: unknown = Object.getPrototypeOf(err); p !== null && p !== undefined; p = Object.getPrototypeOf(p)) {
+    const name = (p as { constructor?: { name?: string } }).constructor?.name;
+    if (name !== undefined && (names as readonly string[]).includes(name)) return true;
+  }
+  return false;
+}
 
 /**
  * The one exit-code contract of every command (docs/cli.md). Commands
@@ -41,27 +53,25 @@ function nodeErrorCode(err: unknown): string | undefined {
 const AGENT_UNREACHABLE = new Set(['agent-unreachable', 'agent-timeout', 'agent-closed', 'agent-overloaded']);
 
 function unreachable(err: unknown): boolean {
-  return err instanceof OvsdbTimeoutError || err instanceof OvsdbConnectionError || err instanceof DeadlineError
-    || (err instanceof UnixctlError && err.code === 'unixctl-timeout')
-    || (err instanceof AgentSocketError && AGENT_UNREACHABLE.has(err.code));
+  return isA(err, ...ERROR_CLASSES.unreachable)
+    || (isA(err, 'UnixctlError') && err.code === 'unixctl-timeout')
+    || (isA(err, 'AgentSocketError') && AGENT_UNREACHABLE.has(err.code));
 }
 
 /** The exit code a thrown error means. */
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof OvsdbRemoteError) return EXIT.USAGE;
+  if (isA(err, 'OvsdbRemoteError')) return EXIT.USAGE;
   // A wrapped cause counts ("reading bridges: get_schema got no reply"): the server was the problem.
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     if (unreachable(e)) return EXIT.UNREACHABLE;
   }
-  if (err instanceof UsageError || err instanceof ConfigError || err instanceof NodeSpecError || err instanceof ZonesFileError
-    || err instanceof ScenarioError || err instanceof SnapshotError || err instanceof ListenError || err instanceof DashboardError
-    || err instanceof WriteFilesError || (err instanceof AgentSocketError && err.code === 'agent-socket-in-use')) {
+  if (isA(err, ...ERROR_CLASSES.usage) || (isA(err, 'AgentSocketError') && err.code === 'agent-socket-in-use')) {
     return EXIT.USAGE;
   }
   // A trace that --confirm contradicts is a finding; any other trace error is about its input (unknown port, ...).
-  if (err instanceof TraceError) return err.code === 'trace-confirm-failed' ? EXIT.FINDINGS : EXIT.USAGE;
+  if (isA(err, 'TraceError')) return err.code === 'trace-confirm-failed' ? EXIT.FINDINGS : EXIT.USAGE;
   // Not root, no netdev lab, a bad pod pair: the probe cannot be run as asked (a send that failed is a finding).
-  if (err instanceof ProbeError) return err.code === 'probe-send-failed' ? EXIT.FINDINGS : EXIT.USAGE;
+  if (isA(err, 'ProbeError')) return err.code === 'probe-send-failed' ? EXIT.FINDINGS : EXIT.USAGE;
   // snapshot-unreadable, sriov-sysfs-unreadable, ...: a source that was asked for and cannot be read.
   if (err instanceof MvtepError && err.code.endsWith('-unreadable')) return EXIT.USAGE;
   const sys = nodeErrorCode(err);
