@@ -57,7 +57,12 @@ export async function probeZoneFeatures(zone: { readonly name: string; readonly 
   let sb: OvsdbClient | undefined;
   let probeSwitch: Uuid | undefined;
   try {
-    [nb, sb] = await Promise.all([zone.nb, zone.sb].map((r) => OvsdbClient.connect(r, { connectTimeoutMs: deadline.remainingMs(), requestTimeoutMs: deadline.remainingMs(), reconnect: false })));
+    // Both connects settle before either failure is thrown, so the one that worked is closed below.
+    const [n, s] = await Promise.allSettled([zone.nb, zone.sb].map((r) => OvsdbClient.connect(r, { connectTimeoutMs: deadline.remainingMs(), requestTimeoutMs: deadline.remainingMs(), reconnect: false })));
+    nb = n!.status === 'fulfilled' ? n!.value : undefined;
+    sb = s!.status === 'fulfilled' ? s!.value : undefined;
+    if (n!.status === 'rejected') throw n!.reason;
+    if (s!.status === 'rejected') throw s!.reason;
     const target = await pickTarget(sb!, deadline.remainingMs());
     if (!target) return unknown('no remote chassis with an Encap in this zone to ask for');
     const name = `mvtep-probe-${process.pid}-${Date.now().toString(36)}`;

@@ -61,7 +61,7 @@ export class L2Planner {
       if (memo && memo.view === z.sb) continue;
       const delta = z.sb.delta;
       if (!memo || !delta || delta.since !== memo.view.version) {
-        this.#zones.set(z.name, memoOf(z.name, z.sb));
+        this.#zones.set(z.name, memoOf(z.sb));
         whole.add(z.name);
       } else {
         applyDelta(memo, z.sb, delta.portBindings);
@@ -75,11 +75,8 @@ export class L2Planner {
     for (const z of readable) {
       const memo = this.#zones.get(z.name)!;
       if (whole.has(z.name)) {
-        memo.writes.clear();
-        memo.pending.clear();
-        memo.steered.clear();
-        for (const pb of memo.remote.values()) this.#judge(memo, pb);
-        memo.plan = undefined;
+        // A fresh memo (memoOf): every remote port judged, in the zone's order.
+        for (const pb of memo.remote.values()) record(memo, pb.uuid, this.#verdict(memo, pb));
       } else {
         const redo = new Set<string>();
         for (const uuid of changed.get(z.name) ?? []) redo.add(uuid);
@@ -120,10 +117,6 @@ export class L2Planner {
     return moved;
   }
 
-  #judge(memo: ZoneMemo, pb: IcPortBinding): void {
-    record(memo, pb.uuid, this.#verdict(memo, pb));
-  }
-
   /** The verdict on one remote port; none: not a pod of a readable zone (a transit port, or its zone is down), not ours to judge. */
   #verdict(memo: ZoneMemo, pb: IcPortBinding): Verdict | undefined {
     const pending = (reason: string): Verdict => ({ kind: 'pending', pending: { lport: pb.logicalPort, reason } });
@@ -147,7 +140,7 @@ function addUuids(to: Set<string>, uuids: string | readonly string[] | undefined
   else for (const u of uuids ?? []) to.add(u);
 }
 
-function memoOf(zone: string, sb: IcZoneSouthbound): ZoneMemo {
+function memoOf(sb: IcZoneSouthbound): ZoneMemo {
   const encapsByChassis = new Map<string, IcEncap[]>();
   for (const c of sb.chassis.values()) {
     const list: IcEncap[] = [];

@@ -101,10 +101,15 @@ const NO_MACS: readonly string[] = Object.freeze([]);
 
 const globalIdsOf = (src: SbRows): StringMap => recordOf(firstRow(src.rows('SB_Global'))?.external_ids);
 
+function portBindingsOf(src: SbRows, chassisByUuid: ReadonlyMap<string, string>): Map<string, IcPortBinding> {
+  const out = new Map<string, IcPortBinding>();
+  for (const [uuid, row] of src.rows('Port_Binding')) out.set(uuid, portBindingOf(uuid, row, chassisByUuid));
+  return out;
+}
+
 export function icZoneFromRows(src: SbRows): IcZoneSouthbound {
   const { byUuid, chassis } = chassisOf(src);
-  const portBindingByUuid = new Map<string, IcPortBinding>();
-  for (const [uuid, row] of src.rows('Port_Binding')) portBindingByUuid.set(uuid, portBindingOf(uuid, row, byUuid));
+  const portBindingByUuid = portBindingsOf(src, byUuid);
   return { chassis, encaps: encapsOf(src), portBindings: [...portBindingByUuid.values()], portBindingByUuid, globalExternalIds: globalIdsOf(src) };
 }
 
@@ -196,8 +201,8 @@ export class IcZoneSouthboundTracker {
     if (this.#whole || !this.#view) {
       ({ byUuid: this.#chassisByUuid, chassis: this.#chassis } = chassisOf(this.#src));
       this.#encaps = encapsOf(this.#src);
-      this.#pbs = new Map();
-      for (const [uuid, row] of this.#src.rows('Port_Binding')) this.#pbs.set(uuid, portBindingOf(uuid, row, this.#chassisByUuid));
+      this.#pbs = portBindingsOf(this.#src, this.#chassisByUuid);
+      this.#changed.clear();
       this.#global = true;
     } else {
       const rows = this.#src.rows('Port_Binding');
@@ -212,7 +217,6 @@ export class IcZoneSouthboundTracker {
     if (this.#global) this.#globalIds = globalIdsOf(this.#src);
     this.#whole = false;
     this.#global = false;
-    this.#changed.clear();
     this.#version++;
     this.#view = new LiveZoneView(this, this.#version, this.#chassis, this.#encaps, this.#pbs, this.#globalIds, delta);
     return this.#view;

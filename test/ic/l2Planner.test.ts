@@ -13,21 +13,10 @@ import { L2Planner } from '../../src/ic/l2Planner.ts';
 import { planL2, type ZonePlan } from '../../src/ic/index.ts';
 import { loadZone, node } from '../../bench/icZones.ts';
 import { startServer, waitFor, type TestServer } from '../ovsdb/server.ts';
+import { Rng } from '../ovn/helpers/random.ts';
 
 const ZONES = 4;
 const PODS = 6;
-
-/** A small seeded PRNG: a failure replays with the same seed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Cache = MonitorCache<OvnSouthboundTables>;
 
@@ -79,9 +68,11 @@ test('incremental L2 planning equals planning from scratch, over random changes 
   const trackers = caches.map((c) => new IcZoneSouthboundTracker(c));
   const planner = new L2Planner();
   const seed = Number(process.env.MVTEP_TEST_SEED ?? 1307);
-  const rnd = prng(seed);
-  // Which batches get a pass depends on timing: its own generator keeps the changes themselves replayable by seed.
-  const passes = prng(seed + 1);
+  // A failure replays with the same seed. Which batches get a pass depends on timing: its own generator keeps the changes themselves replayable.
+  const changesRng = new Rng(seed);
+  const passesRng = new Rng(seed + 1);
+  const rnd = () => changesRng.next();
+  const passes = () => passesRng.next();
   const stats = { checks: 0, deltaViews: 0, writes: 0, pending: 0, steered: 0 };
   const failures: string[] = [];
   const check = () => {

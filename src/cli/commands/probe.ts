@@ -6,10 +6,10 @@ import { Deadline } from '../../util/deadline.ts';
 import { attachLab, defaultLabRoot, listLabs, type ChassisHandle, type Lab } from '../../lab/index.ts';
 import { isOvnRelease, parseVersion, requireRuntime, versionAtLeast } from '../../lab/runtime.ts';
 import { isNetdevLab, NETDEV_MIN_OVS } from '../../lab/podNetns.ts';
-import { traceLive, type TraceResult } from '../../trace/index.ts';
-import { DEFAULT_NODE_OVSDB, runNodeProbeCommand } from './probeNode.ts';
+import { traceLive } from '../../trace/index.ts';
+import { DEFAULT_NODE_OVSDB, expectationOf, runNodeProbeCommand } from './probeNode.ts';
 import {
-  DEFAULT_COUNT, formatProbe, ProbeError, requireRoot, runProbe, type ProbeExpectation, type ProbeNode, type ProbeResult,
+  DEFAULT_COUNT, formatProbe, ProbeError, requireRoot, runProbe, type ProbeNode, type ProbeResult,
 } from '../../probe/index.ts';
 
 const DEFAULT_TIMEOUT_S = 10;
@@ -68,17 +68,6 @@ function probeNode(c: ChassisHandle): ProbeNode {
   return { name: c.name, netns: c.netns, pfs: c.nics.map((n) => ({ pf: n.pf, vtep: n.vtep ?? null })) };
 }
 
-/** What the probe is judged against: the tunnel ofproto/trace took, within the model's candidates. */
-export function expectationOf(trace: TraceResult, vlan: number | null): ProbeExpectation {
-  const observed = trace.confirm?.observed ?? null;
-  return {
-    source: observed ? `ofproto/trace ${observed.tunnel}` : 'model',
-    localIp: observed?.local_ip ?? trace.local_ip,
-    remoteIp: observed?.remote_ip ?? trace.remote_ip,
-    vlan,
-    candidates: trace.candidates.map((c) => ({ localIp: c.local_ip, remoteIp: c.remote_ip })),
-  };
-}
 
 async function findLab(io: Parameters<Command['run']>[1], name: string | undefined, dir: string | undefined): Promise<Lab> {
   const root = dir ?? defaultLabRoot(io.env);

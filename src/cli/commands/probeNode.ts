@@ -26,7 +26,8 @@ export interface NodeProbeValues {
 const INJECT_WHY = 'it captures with tcpdump on the PF netdevs and injects packets into br-int with ovs-ofctl';
 const MAX_COUNT = 100;
 
-function expectation(trace: TraceResult, vlan: number | null): ProbeExpectation {
+/** What a probe is judged against: the tunnel ofproto/trace took, within the model's candidates (lab and node probes alike). */
+export function expectationOf(trace: TraceResult, vlan: number | null): ProbeExpectation {
   const observed = trace.confirm?.observed ?? null;
   return {
     source: observed ? `ofproto/trace ${observed.tunnel}` : 'model',
@@ -85,7 +86,7 @@ export async function runNodeProbeCommand(values: NodeProbeValues, io: CliIo): P
     from: { name: fromName, ofport: src.ofport, mac: src.mac, ip: src.ip },
     to: { name: toName, mac: dst.mac, ip: dst.ip },
     node: { name: trace.source_chassis, ...(values.netns ? { netns: values.netns } : {}), pfs: spec.nics.map((n) => ({ pf: n.pf, vtep: n.ip.address })) },
-    expect: expectation(trace, nic?.vlan ?? null),
+    expect: expectationOf(trace, nic?.vlan ?? null),
     count, timeoutMs: deadline.remainingMs(),
   });
   if (values.json) io.stdout.write(JSON.stringify(result) + '\n');
