@@ -18,7 +18,10 @@ import { DemoError, type DemoPlan } from './plan.ts';
  */
 export type WireVerdict = 'wire' | 'wrong-nic' | 'differs' | 'unreachable';
 
-export interface WirePath {
+/** The probe's own figures, carried as they are (names, types and meaning from ProbeResult). */
+type ProbeFigures = Pick<ProbeResult, 'sent' | 'replies' | 'left' | 'arrived' | 'flooded' | 'differences'>;
+
+export interface WirePath extends ProbeFigures {
   /** Logical ports (the steering table's POD and peer). */
   readonly from: string;
   readonly to: string;
@@ -27,16 +30,10 @@ export interface WirePath {
   readonly verdict: WireVerdict;
   /** What the steering table's CONFIRMED column says for this path. */
   readonly text: string;
-  readonly expected: {
-    readonly localIp: string | null; readonly remoteIp: string | null; readonly vlan: number | null;
-    readonly sourcePf: string | null; readonly destinationPf: string | null;
+  readonly expected: Pick<ProbeResult['expected'], 'localIp' | 'remoteIp' | 'sourcePf' | 'destinationPf'> & {
+    /** null also for "not checked": the JSON output has no undefined. */
+    readonly vlan: number | null;
   };
-  readonly sent: number;
-  readonly replies: number;
-  readonly left: readonly WireObservation[];
-  readonly arrived: readonly WireObservation[];
-  readonly flooded: number;
-  readonly differences: readonly string[];
 }
 
 export interface WireReport {
@@ -113,11 +110,11 @@ type PodEnd = Pick<PodHandle, 'lport' | 'chassis'>;
 
 /** One pair's probe result as the demo reports it. */
 export function wirePath(a: PodEnd, b: PodEnd, r: ProbeResult): WirePath {
-  const e = r.expected;
+  const { expected: e, sent, replies, left, arrived, flooded, differences } = r;
   return {
     from: a.lport, to: b.lport, fromNode: a.chassis, toNode: b.chassis, verdict: wireVerdict(r), text: wireText(r),
     expected: { localIp: e.localIp, remoteIp: e.remoteIp, vlan: e.vlan ?? null, sourcePf: e.sourcePf, destinationPf: e.destinationPf },
-    sent: r.sent, replies: r.replies, left: r.left, arrived: r.arrived, flooded: r.flooded, differences: r.differences,
+    sent, replies, left, arrived, flooded, differences,
   };
 }
 

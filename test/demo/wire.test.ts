@@ -65,6 +65,20 @@ test('wire verdicts: right NICs at both ends is wire; another PF at either end i
   assert.equal(wireVerdict(result(1, 1, 2, { left: [tagged] })), 'differs');
 });
 
+test('a wire path carries the probe\'s figures as they are and its expectation without undefined', () => {
+  const tagged = { ...obs(1, 1, '198.51.100.1', '198.51.100.2'), vlan: 7 };
+  const r = { ...result(1, 1, 2, { left: [tagged] }), replies: 2, flooded: 1 };
+  const p = wirePath(end(1, 1), end(1, 2), r);
+  assert.deepEqual(p, {
+    from: 'streaming-hv1', to: 'streaming-hv2', fromNode: 'hv1', toNode: 'hv2', verdict: 'differs', text: wireText(r),
+    expected: { localIp: '198.51.100.1', remoteIp: '198.51.100.2', vlan: 25, sourcePf: 'enp2s0f0', destinationPf: 'enp2s0f0' },
+    sent: 3, replies: 2, left: [tagged], arrived: r.arrived, flooded: 1, differences: r.differences,
+  });
+  assert.ok(p.differences.length > 0 && p.arrived.length > 0);
+  const untagged = { ...r, expected: { ...r.expected, vlan: undefined } };
+  assert.equal(wirePath(end(1, 1), end(1, 2), untagged).expected.vlan, null);
+});
+
 test('the steering table with wire evidence: CONFIRMED per path, wire or what was seen, trace added when it disagrees', () => {
   const healthy = buildDashboardView(seedInputs(3));
   const lines = formatSteeringTable(healthy, report()).trimEnd().split('\n');
