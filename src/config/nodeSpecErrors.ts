@@ -27,18 +27,25 @@ export function formatIssue(i: NodeSpecIssue): string {
 }
 
 /** One issue as its own line; several as "N problems in <what>:" and one indented line each. */
-export function issuesMessage(issues: readonly NodeSpecIssue[], what: string): string {
+function issuesMessage(issues: readonly NodeSpecIssue[], what: string): string {
   const lines = issues.map(formatIssue);
   return issues.length === 1 ? lines[0]! : `${issues.length} problems in ${what}:\n  ${lines.join('\n  ')}`;
 }
 
-/** A node spec that cannot be used; lists every problem found, not only the first. */
-export class NodeSpecError extends MvtepError {
+/** An input file that cannot be used; lists every problem found, not only the first. */
+export abstract class SpecIssuesError extends MvtepError {
   readonly issues: readonly NodeSpecIssue[];
   declare readonly input: readonly NodeSpecIssue[];
 
-  constructor(issues: readonly NodeSpecIssue[]) {
-    super('node-spec-invalid', issuesMessage(issues, 'node spec'), issues);
+  /** `what` names the file's kind in the message ("3 problems in node spec"). */
+  protected constructor(code: string, what: string, issues: readonly NodeSpecIssue[]) {
+    super(code, issuesMessage(issues, what), issues);
     this.issues = issues;
+  }
+}
+
+export class NodeSpecError extends SpecIssuesError {
+  constructor(issues: readonly NodeSpecIssue[]) {
+    super('node-spec-invalid', 'node spec', issues);
   }
 }

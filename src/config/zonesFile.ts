@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
-import { MvtepError } from '../util/errors.ts';
-import { issuesMessage, type NodeSpecIssue, type SpecPath } from './nodeSpecErrors.ts';
+import { SpecIssuesError, type NodeSpecIssue, type SpecPath } from './nodeSpecErrors.ts';
 import { IssueSink } from './nodeSpec.ts';
 import { ZONES_SCHEMA } from './schemas.ts';
 
@@ -33,13 +32,9 @@ export interface ZonesFile {
   readonly zones: readonly ZoneSpec[];
 }
 
-export class ZonesFileError extends MvtepError {
-  readonly issues: readonly NodeSpecIssue[];
-  declare readonly input: readonly NodeSpecIssue[];
-
+export class ZonesFileError extends SpecIssuesError {
   constructor(issues: readonly NodeSpecIssue[]) {
-    super('zones-file-invalid', issuesMessage(issues, 'zones file'), issues);
-    this.issues = issues;
+    super('zones-file-invalid', 'zones file', issues);
   }
 }
 

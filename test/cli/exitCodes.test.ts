@@ -48,6 +48,10 @@ test('exit codes by class, code and cause', () => {
   impostor.name = 'UsageError';
   assert.equal(exitCodeFor(impostor), EXIT.FINDINGS);
   assert.equal(exitCodeFor(new MvtepError('sriov-sysfs-unreadable', 'gone', '/x')), EXIT.USAGE);
+  // Both file errors share a base class the map does not name: each is still found by its own name.
+  const issue = { file: 'f.yaml', path: 'x', token: '', reason: 'missing' };
+  assert.equal(exitCodeFor(new NodeSpecError([issue])), EXIT.USAGE);
+  assert.equal(exitCodeFor(new ZonesFileError([issue])), EXIT.USAGE);
 });
 
 test('the exit-code module imports nothing beyond src/util (the error path of a command stays light)', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseZonesFile, ZonesFileError } from '../../src/config/zonesFile.ts';
-import { NodeSpecError } from '../../src/config/nodeSpecErrors.ts';
+import { NodeSpecError, SpecIssuesError } from '../../src/config/nodeSpecErrors.ts';
 
 test('a zones file with chassis parses', () => {
   const z = parseZonesFile(`icSb: unix:/run/ic/sb.sock
@@ -49,4 +49,10 @@ test('zones file and node spec errors: one issue is its line, several a counted 
   assert.equal(new NodeSpecError([a, b]).message, '2 problems in node spec:\n  z.yaml:3:9: zones[0].sb "/x": not a remote\n  z.yaml: zones[1].name: missing');
   assert.equal(new NodeSpecError([b]).code, 'node-spec-invalid');
   assert.equal(new ZonesFileError([b]).code, 'zones-file-invalid');
+  // One base for both: the issues are kept as given and are the error's input (its --json form).
+  for (const e of [new ZonesFileError([a, b]), new NodeSpecError([a, b])]) {
+    assert.ok(e instanceof SpecIssuesError);
+    assert.deepEqual(e.issues, [a, b]);
+    assert.deepEqual(e.toJSON().input, [a, b]);
+  }
 });
