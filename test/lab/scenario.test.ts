@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadScenario, parseScenario, ScenarioError } from '../../src/lab/scenario.ts';
+import { chassisEntry, TWO_NODES_UNSORTED_VTEPS } from './helpers/scenarioText.ts';
 
 const examples = new URL('../../examples/', import.meta.url).pathname;
 
@@ -71,4 +72,18 @@ test('bad scenarios name the file, the key path, the line and the reason', async
     'chassis[2].encapIps[0]', /already an encap IP of chassis b/);
   fails('name: [oops\n', '', /not valid YAML/);
   await assert.rejects(loadScenario('/nonexistent/x.yaml'), (e: unknown) => e instanceof ScenarioError && /cannot read/.test(e.message));
+});
+
+test('the lab tests\' shared scenario text: one NIC per VTEP in written order, mapping written, VF counts as given', () => {
+  const s = parseScenario(`name: t\n${TWO_NODES_UNSORTED_VTEPS}pods: []\n`, 'shared.yaml');
+  assert.deepEqual(s.switches.map((w) => w.name), ['ls-a']);
+  const [hv1, hv2] = s.chassis;
+  assert.deepEqual(hv1!.encapIps, ['192.0.2.11', '192.0.2.100', '192.0.2.2']);
+  assert.deepEqual(hv1!.nics.map((n) => [n.pf, n.vtep, n.totalVfs, n.numVfs]),
+    [['enp1s0f0', '192.0.2.11', 4, 2], ['enp2s0f0', '192.0.2.100', 4, 2], ['enp3s0f0', '192.0.2.2', 4, 2]]);
+  assert.deepEqual(hv2!.nics.map((n) => [n.pf, n.vtep]), [['enp1s0f0', '198.51.100.1'], ['enp2s0f0', '198.51.100.2']]);
+  assert.ok(s.chassis.every((c) => c.writePfMapping));
+  const bare = parseScenario(`name: t\nchassis:\n${chassisEntry('hv9', ['192.0.2.9'], { numVfs: 1 })}\n`, 'bare.yaml');
+  assert.deepEqual(bare.chassis[0]!.nics.map((n) => [n.pf, n.vtep, n.numVfs]), [['enp1s0f0', '192.0.2.9', 1]]);
+  assert.equal(bare.chassis[0]!.nics[0]!.totalVfs, 8, 'totalVfs not written: the scenario default');
 });

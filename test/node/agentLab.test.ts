@@ -1,14 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseScenario, startLab, type Lab } from '../../src/lab/index.ts';
+import type { Lab } from '../../src/lab/index.ts';
 import { OvsdbClient, type MonitorCache } from '../../src/ovsdb/index.ts';
 import { startAgent, type AgentHandle } from '../../src/node/agent/index.ts';
 import { mapOf } from '../../src/observe/index.ts';
 import { IfaceWatch, setIfaceKeys, setOvsKeys } from './agentTestKit.ts';
 import { waitFor, ready, notYet } from '../../src/lab/wait.ts';
+import { startTestLab } from '../lab/helpers/labLifecycle.ts';
+import { chassisEntry } from '../lab/helpers/scenarioText.ts';
 
 // The seed's shape in the real lab: two chassis, three PFs and three VTEPs
 // each, the mapping written by the lab, one pod per PF WITHOUT encap-ip.
@@ -19,20 +18,8 @@ switches:
   - name: ls-a
     subnet: 203.0.113.0/26
 chassis:
-  - name: hv1
-    encapIps: [192.0.2.11, 192.0.2.12, 192.0.2.13]
-    writePfMapping: true
-    nics:
-      - { pf: enp1s0f0, vtep: 192.0.2.11, numVfs: 2 }
-      - { pf: enp2s0f0, vtep: 192.0.2.12, numVfs: 2 }
-      - { pf: enp3s0f0, vtep: 192.0.2.13, numVfs: 2 }
-  - name: hv2
-    encapIps: [192.0.2.21, 192.0.2.22, 192.0.2.23]
-    writePfMapping: true
-    nics:
-      - { pf: enp1s0f0, vtep: 192.0.2.21, numVfs: 2 }
-      - { pf: enp2s0f0, vtep: 192.0.2.22, numVfs: 2 }
-      - { pf: enp3s0f0, vtep: 192.0.2.23, numVfs: 2 }
+${chassisEntry('hv1', ['192.0.2.11', '192.0.2.12', '192.0.2.13'], { numVfs: 2 })}
+${chassisEntry('hv2', ['192.0.2.21', '192.0.2.22', '192.0.2.23'], { numVfs: 2 })}
 pods:
   - { name: a1, chassis: hv1, pf: enp1s0f0, vf: 0, switch: ls-a, ip: 203.0.113.11 }
   - { name: a2, chassis: hv1, pf: enp2s0f0, vf: 0, switch: ls-a, ip: 203.0.113.12 }
@@ -42,8 +29,8 @@ pods:
   - { name: b3, chassis: hv2, pf: enp3s0f0, vf: 0, switch: ls-a, ip: 203.0.113.23 }
 `;
 
-let root: string;
 let lab: Lab;
+let down = async (): Promise<void> => {};
 let sb: OvsdbClient;
 let sbCache: MonitorCache;
 const agents = new Map<string, AgentHandle>();
@@ -51,8 +38,7 @@ const clients = new Map<string, OvsdbClient>();
 const watches = new Map<string, IfaceWatch>();
 
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'mvtep-agentlab-'));
-  lab = await startLab(parseScenario(SCENARIO, 'agent-lab'), { workRoot: root, handleSignals: false });
+  ({ lab, down } = await startTestLab(SCENARIO, 'agent-lab', 'mvtep-agentlab-'));
   sb = await OvsdbClient.connect(lab.sb.remote);
   sbCache = sb.monitor('OVN_Southbound', { Port_Binding: ['logical_port', 'encap'], Encap: ['ip'] });
   await sbCache.ready;
@@ -68,8 +54,7 @@ after(async () => {
   for (const a of agents.values()) await a.stop();
   for (const c of clients.values()) c.close();
   sb?.close();
-  await lab?.down();
-  await rm(root, { recursive: true, force: true });
+  await down();
 });
 
 async function startAgents(): Promise<void> {

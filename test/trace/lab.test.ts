@@ -5,49 +5,27 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { captureIo, type CapturedIo } from '../helpers/cliIo.ts';
-import { parseScenario, startLab, type Lab } from '../../src/lab/index.ts';
-import { requireRuntime } from '../../src/lab/runtime.ts';
+import type { Lab } from '../../src/lab/index.ts';
 import type { TraceResult } from '../../src/trace/index.ts';
-import { leftovers } from '../lab/helpers/leftovers.ts';
+import { startTestLab } from '../lab/helpers/labLifecycle.ts';
+import { TWO_NODES_UNSORTED_VTEPS } from '../lab/helpers/scenarioText.ts';
 
 const SCENARIO = `name: tlab
 encapType: geneve
-switches:
-  - name: ls-a
-    subnet: 203.0.113.0/26
-chassis:
-  - name: hv1
-    encapIps: [192.0.2.11, 192.0.2.100, 192.0.2.2]
-    writePfMapping: true
-    nics:
-      - { pf: enp1s0f0, vtep: 192.0.2.11, totalVfs: 4, numVfs: 2 }
-      - { pf: enp2s0f0, vtep: 192.0.2.100, totalVfs: 4, numVfs: 2 }
-      - { pf: enp3s0f0, vtep: 192.0.2.2, totalVfs: 4, numVfs: 2 }
-  - name: hv2
-    encapIps: [198.51.100.1, 198.51.100.2]
-    writePfMapping: true
-    nics:
-      - { pf: enp1s0f0, vtep: 198.51.100.1, totalVfs: 4, numVfs: 2 }
-      - { pf: enp2s0f0, vtep: 198.51.100.2, totalVfs: 4, numVfs: 2 }
-pods:
+${TWO_NODES_UNSORTED_VTEPS}pods:
   - { name: a2, chassis: hv1, pf: enp2s0f0, vf: 0, switch: ls-a, ip: 203.0.113.11, encapIp: 192.0.2.100 }
   - { name: a3, chassis: hv1, pf: enp3s0f0, vf: 0, switch: ls-a, ip: 203.0.113.12 }
   - { name: b2, chassis: hv2, pf: enp2s0f0, vf: 1, switch: ls-a, ip: 203.0.113.21, encapIp: 198.51.100.2 }
   - { name: b9, chassis: hv2, pf: enp1s0f0, vf: 0, switch: ls-a, ip: 203.0.113.22 }
 `;
 
-let root: string;
 let lab: Lab | undefined;
+let down = async (): Promise<void> => {};
 
 before(async () => {
-  const runtime = await requireRuntime();
-  root = await mkdtemp(join(tmpdir(), 'mvt-'));
-  lab = await startLab(parseScenario(SCENARIO, 'tlab.yaml'), { runtime, workRoot: root, handleSignals: false });
+  ({ lab, down } = await startTestLab(SCENARIO, 'tlab.yaml', 'mvt-'));
   const ns = lab.chassis['hv1']!.netns;
   const ip = (...a: string[]) => execFileSync('ip', ['-n', ns, ...a], { stdio: ['ignore', 'pipe', 'pipe'] });
   for (const [pf, addr, table] of [['enp1s0f0', '192.0.2.11', '6081'], ['enp2s0f0', '192.0.2.100', '6082'], ['enp3s0f0', '192.0.2.2', '6083']] as const) {
@@ -60,12 +38,7 @@ before(async () => {
   ip('route', 'add', '198.51.100.0/24', 'via', '192.0.2.254', 'dev', 'enp1s0f0');
 }, { timeout: 300_000 });
 
-after(async () => {
-  const id = lab?.id;
-  await lab?.down();
-  await rm(root, { recursive: true, force: true });
-  if (id) assert.deepEqual(await leftovers(root, id), { pids: [], netns: [] });
-});
+after(() => down());
 
 const io = (): CapturedIo => captureIo();
 

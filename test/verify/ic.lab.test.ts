@@ -5,26 +5,18 @@
 // clears both; a snapshot gives the same findings; a dead zone exits 3.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { requireRuntime } from '../../src/lab/runtime.ts';
-import { parseScenario, startLab, type Lab } from '../../src/lab/index.ts';
+import type { Lab } from '../../src/lab/index.ts';
 import { loadZonesFile, type ZonesFile } from '../../src/config/index.ts';
 import { gatherState } from '../../src/observe/index.ts';
 import { runChecks, type Finding, type VerifyReport } from '../../src/verify/index.ts';
 import type { DashboardView } from '../../src/web/index.ts';
 import { main } from '../../src/cli/main.ts';
 import { captureIo } from '../helpers/cliIo.ts';
-import { downAndCheck } from '../lab/helpers/labLifecycle.ts';
-
-/** A node with one NIC per VTEP (enp1s0f0, enp2s0f0, ...), the agent's PF mapping written. */
-const chassis = (name: string, ...vteps: string[]) => `  - name: ${name}
-    encapIps: [${vteps.join(', ')}]
-    writePfMapping: true
-    nics:
-${vteps.map((ip, i) => `      - { pf: enp${i + 1}s0f0, vtep: ${ip}, totalVfs: 4, numVfs: 2 }`).join('\n')}`;
+import { startTestLab } from '../lab/helpers/labLifecycle.ts';
+import { chassisEntry } from '../lab/helpers/scenarioText.ts';
 
 const SCENARIO = `
 name: icv
@@ -37,8 +29,8 @@ switches:
   - { name: ls-hv1, subnet: 203.0.113.64/28, node: hv1 }
   - { name: ls-hv2, subnet: 203.0.113.80/28, node: hv2 }
 chassis:
-${chassis('hv1', '192.0.2.11', '192.0.2.12')}
-${chassis('hv2', '192.0.2.21', '192.0.2.22')}
+${chassisEntry('hv1', ['192.0.2.11', '192.0.2.12'])}
+${chassisEntry('hv2', ['192.0.2.21', '192.0.2.22'])}
 pods:
   - { name: a1, chassis: hv1, pf: enp1s0f0, vf: 0, switch: ls-l2, ip: 203.0.113.11, encapIp: 192.0.2.11 }
   - { name: a2, chassis: hv1, pf: enp2s0f0, vf: 0, switch: ls-l2, ip: 203.0.113.12, encapIp: 192.0.2.12 }
@@ -50,15 +42,15 @@ pods:
 
 let root: string;
 let lab: Lab | undefined;
+let down = async (): Promise<void> => {};
 let zones: ZonesFile;
 
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'mvtep-icverify-'));
-  lab = await startLab(parseScenario(SCENARIO, 'icv.yaml'), { runtime: await requireRuntime(), workRoot: root, handleSignals: false });
+  ({ lab, root, down } = await startTestLab(SCENARIO, 'icv.yaml', 'mvtep-icverify-'));
   zones = await loadZonesFile((await lab.status()).zonesFile!);
 });
 
-after(() => downAndCheck(lab, root));
+after(() => down());
 
 const l2Pods = () => Object.values(lab!.pods).filter((p) => p.switch === 'ls-l2');
 const other = (zone: string) => (zone === 'hv1' ? 'hv2' : 'hv1');

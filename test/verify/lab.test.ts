@@ -3,38 +3,20 @@
 // its check id. Runs the real `mvtep verify` command in-process.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { captureIo, type CapturedIo } from '../helpers/cliIo.ts';
-import { parseScenario, startLab, type Lab } from '../../src/lab/index.ts';
-import { requireRuntime } from '../../src/lab/runtime.ts';
+import type { Lab } from '../../src/lab/index.ts';
+import type { OvnRuntime } from '../../src/lab/runtime.ts';
 import { OvsdbClient } from '../../src/ovsdb/index.ts';
 import { ovnFeatures, parseOvnVersion } from '../../src/ovn/index.ts';
 import type { VerifyReport } from '../../src/verify/index.ts';
-import { leftovers } from '../lab/helpers/leftovers.ts';
+import { startTestLab } from '../lab/helpers/labLifecycle.ts';
+import { TWO_NODES_UNSORTED_VTEPS } from '../lab/helpers/scenarioText.ts';
 
 const SCENARIO = `name: vlab
 encapType: geneve
-switches:
-  - name: ls-a
-    subnet: 203.0.113.0/26
-chassis:
-  - name: hv1
-    encapIps: [192.0.2.11, 192.0.2.100, 192.0.2.2]
-    writePfMapping: true
-    nics:
-      - { pf: enp1s0f0, vtep: 192.0.2.11, totalVfs: 4, numVfs: 2 }
-      - { pf: enp2s0f0, vtep: 192.0.2.100, totalVfs: 4, numVfs: 2 }
-      - { pf: enp3s0f0, vtep: 192.0.2.2, totalVfs: 4, numVfs: 2 }
-  - name: hv2
-    encapIps: [198.51.100.1, 198.51.100.2]
-    writePfMapping: true
-    nics:
-      - { pf: enp1s0f0, vtep: 198.51.100.1, totalVfs: 4, numVfs: 2 }
-      - { pf: enp2s0f0, vtep: 198.51.100.2, totalVfs: 4, numVfs: 2 }
-pods:
+${TWO_NODES_UNSORTED_VTEPS}pods:
   - { name: a1, chassis: hv1, pf: enp1s0f0, vf: 0, switch: ls-a, ip: 203.0.113.10, encapIp: 192.0.2.11 }
   - { name: a2, chassis: hv1, pf: enp2s0f0, vf: 0, switch: ls-a, ip: 203.0.113.11, encapIp: 192.0.2.100 }
   - { name: a3, chassis: hv1, pf: enp3s0f0, vf: 1, switch: ls-a, ip: 203.0.113.12, encapIp: 192.0.2.2 }
@@ -44,23 +26,20 @@ pods:
 
 let root: string;
 let lab: Lab | undefined;
+let down = async (): Promise<void> => {};
 let ovnVersion = '';
 const clients = new Map<string, OvsdbClient>();
 
 before(async () => {
-  const runtime = await requireRuntime();
+  let runtime: OvnRuntime;
+  ({ lab, root, runtime, down } = await startTestLab(SCENARIO, 'vlab.yaml', 'mvv-'));
   ovnVersion = runtime.manifest.ovnVersion;
-  root = await mkdtemp(join(tmpdir(), 'mvv-'));
-  lab = await startLab(parseScenario(SCENARIO, 'vlab.yaml'), { runtime, workRoot: root, handleSignals: false });
   for (const c of ['hv1', 'hv2']) clients.set(c, await OvsdbClient.connect(lab.chassis[c]!.ovsdbRemote));
 }, { timeout: 300_000 });
 
 after(async () => {
   for (const c of clients.values()) c.close();
-  const id = lab?.id;
-  await lab?.down();
-  await rm(root, { recursive: true, force: true });
-  if (id) assert.deepEqual(await leftovers(root, id), { pids: [], netns: [] });
+  await down();
 });
 
 const io = (): CapturedIo => captureIo();
