@@ -25,11 +25,15 @@ export function isNetdevLab(scenario: Pick<Scenario, 'datapath'> | undefined): b
   return scenario?.datapath === 'netdev';
 }
 
+/** Whether this runtime's OVS can run a `datapath: netdev` lab (routes userspace tunnels by source). */
+export function runsNetdev(runtime: { readonly manifest: Pick<OvnRuntime['manifest'], 'ovsVersion'> }): boolean {
+  const ovs = parseVersion(runtime.manifest.ovsVersion);
+  return ovs !== undefined && versionAtLeast(ovs, NETDEV_MIN_OVS);
+}
+
 /** Refuses `datapath: netdev` on an OVS that would route every VTEP's tunnels by destination only. */
 export function checkNetdevRuntime(scenario: Scenario, runtime: OvnRuntime): void {
-  if (!isNetdevLab(scenario)) return;
-  const ovs = parseVersion(runtime.manifest.ovsVersion);
-  if (ovs && versionAtLeast(ovs, NETDEV_MIN_OVS)) return;
+  if (!isNetdevLab(scenario) || runsNetdev(runtime)) return;
   throw new LabDatapathError('lab-datapath-unsupported',
     `${scenario.file}: datapath: netdev needs OVS >= ${NETDEV_MIN_OVS.join('.')} (this runtime, OVN release ${runtime.release}, has OVS `
     + `${runtime.manifest.ovsVersion || 'unknown'}): older userspace datapaths route tunnels by destination only, ignoring the `

@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { requireRuntime } from '../../src/lab/runtime.ts';
 import { setupDemo } from '../../src/demo/session.ts';
 import { cli, labRoot, repo } from './helpers/labCli.ts';
+import { netdevRuntime } from './helpers/netdevRuntime.ts';
 
 test('lab exec: usage errors, no lab, unknown pod, and a dummy-datapath lab refused with the reason', async () => {
   const root = await labRoot('mvtep-labexec-');
@@ -35,11 +35,7 @@ test('lab exec: usage errors, no lab, unknown pod, and a dummy-datapath lab refu
 });
 
 test('lab exec on a netdev lab: ping crosses geneve, exit codes and --help after -- are the command\'s', async (t) => {
-  const runtime = await requireRuntime();
-  if (runtime.release !== '26.03') {
-    t.skip(`release ${runtime.release} (OVS ${runtime.manifest.ovsVersion}): datapath: netdev needs OVS >= 3.7, i.e. 26.03`);
-    return;
-  }
+  if (!await netdevRuntime(t)) return;
   const dir = await labRoot('mvtep-labexec-');
   const seed = (await readFile(join(repo, 'examples/seed-netdev.yaml'), 'utf8'));
   const file = join(dir, 'seed-netdev.yaml');

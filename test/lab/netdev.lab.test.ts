@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireRuntime } from '../../src/lab/runtime.ts';
 import { parseScenario, startLab } from '../../src/lab/index.ts';
-import { checkNetdevRuntime, nextPodNetns } from '../../src/lab/podNetns.ts';
+import { checkNetdevRuntime, nextPodNetns, runsNetdev } from '../../src/lab/podNetns.ts';
 import { setupDemo } from '../../src/demo/session.ts';
 import { run } from '../../src/util/exec.ts';
 
@@ -27,10 +27,15 @@ test('pod netns names never reuse a listed one', () => {
   assert.equal(nextPodNetns({ id: 'abcde', netns: ['mvlabcde-p1', 'mvlabcde-p7'] }, ['mvlabcde-p9']), 'mvlabcde-p10');
 });
 
+test('the netdev rule by OVS version, not release name: 3.7.0 and later run it, older or unreadable do not', () => {
+  const on = (ovsVersion: string) => runsNetdev({ manifest: { ovsVersion } });
+  assert.deepEqual(['3.5.0', '3.6.9', '3.7.0', '3.7.1', '4.0.0', '10.0', ''].map(on), [false, false, true, true, true, true, false]);
+});
+
 test('netdev lab: refused on OVS < 3.7 with the reason, real packets on 26.03', async (t) => {
   const runtime = await requireRuntime();
   const scenario = parseScenario(await netdevText(), 'seed-netdev.yaml');
-  if (runtime.release !== '26.03') {
+  if (!runsNetdev(runtime)) {
     assert.throws(() => checkNetdevRuntime(scenario, runtime), /needs OVS >= 3\.7.*route tunnels by destination only/);
     await assert.rejects(startLab(scenario, { runtime, handleSignals: false }), /datapath: netdev needs OVS >= 3\.7/);
     t.diagnostic(`release ${runtime.release}: netdev lab refused as designed; the packet half runs on 26.03`);

@@ -2,10 +2,10 @@
 // demo's underlay; every pod pings every pod of its traffic class on the other nodes (18 pairs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireRuntime } from '../../src/lab/runtime.ts';
 import { setupDemo } from '../../src/demo/session.ts';
 import type { Lab, PodHandle } from '../../src/lab/index.ts';
 import { run } from '../../src/util/exec.ts';
+import { netdevRuntime } from './helpers/netdevRuntime.ts';
 
 const seedNetdev = new URL('../../examples/seed-netdev.yaml', import.meta.url).pathname;
 
@@ -27,11 +27,7 @@ async function vtepMacs(lab: Lab): Promise<Map<string, string>> {
 }
 
 test('netdev seed, 3 nodes: every cross-node pod pair of the same class exchanges packets', async (t) => {
-  const runtime = await requireRuntime();
-  if (runtime.release !== '26.03') {
-    t.skip(`release ${runtime.release} (OVS ${runtime.manifest.ovsVersion}): datapath: netdev needs OVS >= 3.7, i.e. 26.03`);
-    return;
-  }
+  if (!await netdevRuntime(t)) return;
   const session = await setupDemo({ seedFile: seedNetdev, nodes: 3, log: () => {} });
   try {
     const pairs = crossNodePairs(Object.values(session.lab.pods));

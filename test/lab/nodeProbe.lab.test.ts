@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { captureIo } from '../helpers/cliIo.ts';
-import { requireRuntime } from '../../src/lab/runtime.ts';
 import { setupDemo } from '../../src/demo/session.ts';
 import { runNodeProbe, type NodeProbeOptions, type ProbeNode } from '../../src/probe/index.ts';
+import { netdevRuntime } from './helpers/netdevRuntime.ts';
 
 const seedNetdev = new URL('../../examples/seed-netdev.yaml', import.meta.url).pathname;
 
@@ -26,11 +26,8 @@ async function tcpdumpsIn(netns: string): Promise<number[]> {
 }
 
 test('node probe: a packet-out at stream-1\'s br-int port leaves on its own PF with its VTEPs and VLAN', async (t) => {
-  const runtime = await requireRuntime();
-  if (runtime.release !== '26.03') {
-    t.skip(`release ${runtime.release} (OVS ${runtime.manifest.ovsVersion}): the netdev lab needs OVS >= 3.7, i.e. 26.03`);
-    return;
-  }
+  const runtime = await netdevRuntime(t);
+  if (!runtime) return;
   const session = await setupDemo({ seedFile: seedNetdev, nodes: 2, log: () => {} });
   const lab = session.lab;
   const hv1 = lab.chassis['hv1']!;

@@ -13,6 +13,7 @@ import { runProbe, type ProbeNode } from '../../src/probe/index.ts';
 import { run } from '../../src/util/exec.ts';
 import { notYet, pollUntil, ready } from '../../src/util/wait.ts';
 import { cli, labRoot, repo } from './helpers/labCli.ts';
+import { netdevRuntime } from './helpers/netdevRuntime.ts';
 
 const seedNetdev = new URL('../../examples/seed-netdev.yaml', import.meta.url).pathname;
 
@@ -40,11 +41,7 @@ const nodeOf = (lab: Lab, chassis: string): ProbeNode => ({
 interface Wire { pf: string; outerSrc: string; outerDst: string; vlan: number | null; vni: number; frames: number }
 
 test('probe on the netdev seed: each NIC\'s pair is seen on its own PFs and VTEPs; wrong ones disagree', async (t) => {
-  const runtime = await requireRuntime();
-  if (runtime.release !== '26.03') {
-    t.skip(`release ${runtime.release} (OVS ${runtime.manifest.ovsVersion}): datapath: netdev needs OVS >= 3.7, i.e. 26.03`);
-    return;
-  }
+  if (!await netdevRuntime(t)) return;
   const session = await setupDemo({ seedFile: seedNetdev, nodes: 2, log: () => {} });
   const lab = session.lab;
   const where = ['--dir', dirname(lab.workDir), '--name', basename(lab.workDir)];
