@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireRuntime } from '../../src/lab/runtime.ts';
 import { parseScenario, startLab, type Lab } from '../../src/lab/index.ts';
-import { notYet, ready, waitFor } from '../../src/lab/wait.ts';
-import { arpFor, reap } from './helpers/leftovers.ts';
+import { learntMac, reap } from './helpers/leftovers.ts';
 
 const scenario = parseScenario(`
 name: fabric
@@ -69,11 +68,7 @@ test('a VTEP tagged 25 on a PF bridge reaches the fabric gateway on VLAN 25', as
   assert.equal(l.fabric.kind, 'ovs');
   const gwMac = JSON.parse(ip('-j', '-n', l.fabric.netns, 'link', 'show', l.fabric.gatewayDevice))[0].address as string;
   // Any datagram to the gateway makes the kernel ARP for it; a reply proves the path.
-  const learnt = await waitFor('ARP reply from the fabric gateway', async () => {
-    const mac = arpFor(ns, '198.51.100.254');
-    return mac ? ready(mac) : notYet('no neighbour entry yet');
-  }, 20_000);
-  assert.equal(learnt, gwMac);
+  assert.equal(await learntMac(ns, '198.51.100.254'), gwMac);
 });
 
 test('encapIpDefault is written, and a VIF without encap-ip gets the default Encap', async () => {

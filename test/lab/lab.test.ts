@@ -9,7 +9,7 @@ import { requireRuntime, type OvnRuntime } from '../../src/lab/runtime.ts';
 import { loadScenario, startLab, type Lab, type Scenario } from '../../src/lab/index.ts';
 import { isAlive } from '../../src/lab/process.ts';
 import { notYet, ready, waitFor } from '../../src/lab/wait.ts';
-import { arpFor, exists, leftovers } from './helpers/leftovers.ts';
+import { learntMac, exists, leftovers } from './helpers/leftovers.ts';
 
 const scenarioFile = new URL('../../examples/two-node.yaml', import.meta.url).pathname;
 let runtime: OvnRuntime;
@@ -156,11 +156,7 @@ test('the untagged fabric carries frames from a PF to the gateway bridge', async
   const { spawnSync } = await import('node:child_process');
   spawnSync('ip', ['-n', ns, 'addr', 'add', '192.0.2.29/24', 'dev', 'enp2s0f0']);
   const gwMac = JSON.parse(spawnSync('ip', ['-j', '-n', l.fabric.netns, 'link', 'show', 'br-fabric'], { encoding: 'utf8' }).stdout)[0].address;
-  const learnt = await waitFor('ARP reply from 192.0.2.254', async () => {
-    const mac = arpFor(ns, '192.0.2.254');
-    return mac ? ready(mac) : notYet('no neighbour entry yet');
-  }, 20_000);
-  assert.equal(learnt, gwMac);
+  assert.equal(await learntMac(ns, '192.0.2.254'), gwMac);
 });
 
 test('down() leaves no process, netns or directory behind, and is safe twice', async () => {

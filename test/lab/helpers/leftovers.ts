@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
+import { notYet, ready, waitFor } from '../../../src/lab/wait.ts';
 
 /** PIDs of live processes whose command line mentions `needle` (zombies have an empty cmdline). */
 export async function processesMentioning(needle: string): Promise<number[]> {
@@ -44,10 +45,18 @@ export async function reap(root: string, labId?: string): Promise<void> {
 }
 
 /** MAC the chassis netns `ns` learnt for `ip` after sending it a datagram (ARP), or undefined. */
-export function arpFor(ns: string, ip: string): string | undefined {
+function arpFor(ns: string, ip: string): string | undefined {
   spawnSync('ip', ['netns', 'exec', ns, process.execPath, '-e',
     `const s=require('node:dgram').createSocket('udp4');s.send('x',9,'${ip}',()=>s.close())`]);
   const out = spawnSync('ip', ['-j', '-n', ns, 'neigh', 'show', ip], { encoding: 'utf8' }).stdout;
   const neigh = JSON.parse(out || '[]') as { lladdr?: string }[];
   return neigh[0]?.lladdr;
+}
+
+/** The MAC of `ip` once netns `ns` has learnt it (an ARP reply proves the path to it); fails after 20 s. */
+export async function learntMac(ns: string, ip: string): Promise<string> {
+  return waitFor(`ARP reply from ${ip}`, async () => {
+    const mac = arpFor(ns, ip);
+    return mac ? ready(mac) : notYet('no neighbour entry yet');
+  }, 20_000);
 }
