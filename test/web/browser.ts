@@ -1,8 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
+import type { TestContext } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { ViewHub } from '../../src/web/hub.ts';
+import { startDashboardServer } from '../../src/web/server.ts';
 
 /** Debian's chromium, never a downloaded browser (CI installs the `chromium` package). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -48,4 +51,37 @@ export async function openBrowser(): Promise<Browser> {
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+export interface OpenDashboard {
+  readonly page: Page;
+  readonly url: string;
+  /** The page's script errors and console errors (CSP violations among them), as they come. */
+  readonly errors: string[];
+}
+
+/** `hub`'s dashboard served on loopback and loaded in headless Chromium; both are closed after `t`. */
+export async function openDashboard(t: TestContext, hub: ViewHub): Promise<OpenDashboard> {
+  const server = await startDashboardServer({ hub, listen: { host: '127.0.0.1', port: 0 } });
+  t.after(() => server.close());
+  const browser = await openBrowser();
+  t.after(() => browser.close());
+  const { page } = browser;
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(server.url);
+  return { page, url: server.url, errors };
+}
+
+/** Where a test's screenshots go: $MVTEP_SCREENSHOT_DIR (docs/img for the README), else a temp dir removed after `t`. */
+export async function screenshotDir(t: TestContext): Promise<string> {
+  const asked = process.env['MVTEP_SCREENSHOT_DIR'];
+  if (asked) {
+    await mkdir(resolve(asked), { recursive: true });
+    return resolve(asked);
+  }
+  const tmp = await mkdtemp(join(tmpdir(), 'mvtep-shot-'));
+  t.after(() => rm(tmp, { recursive: true, force: true }));
+  return tmp;
 }

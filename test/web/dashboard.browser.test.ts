@@ -2,29 +2,18 @@
 // steering rows, filters, and a live SSE update that adds a finding.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startDashboardServer } from '../../src/web/server.ts';
 import { ViewHub } from '../../src/web/hub.ts';
 import { buildDashboardView } from '../../src/web/buildView.ts';
 import { seedInputs } from './fixture.ts';
-import { chromiumAvailable, openBrowser, CHROMIUM } from './browser.ts';
+import { chromiumAvailable, openDashboard, screenshotDir, CHROMIUM } from './browser.ts';
 
 test('dashboard renders the fixture and follows live updates', { skip: chromiumAvailable() ? false : `${CHROMIUM} missing` }, async (t) => {
   const hub = new ViewHub(buildDashboardView(seedInputs(3)));
-  const server = await startDashboardServer({ hub, listen: { host: '127.0.0.1', port: 0 } });
-  t.after(() => server.close());
-  const browser = await openBrowser();
-  t.after(() => browser.close());
-  const shots = await mkdtemp(join(tmpdir(), 'mvtep-shot-'));
-  t.after(() => rm(shots, { recursive: true, force: true }));
-  const { page } = browser;
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  const { page, errors } = await openDashboard(t, hub);
+  const shots = await screenshotDir(t);
 
-  await page.goto(server.url);
   const id = (x: string) => page.getByTestId(x);
   await id('live-status').and(page.locator('[data-state="live"]')).waitFor({ timeout: 20_000 });
   await id('steering-row').first().waitFor();
@@ -74,8 +63,13 @@ test('dashboard renders the fixture and follows live updates', { skip: chromiumA
   await id('filter-status').selectOption('problem');
   assert.equal(await id('steering-row').count(), 1);
 
-  const shot = join(process.env['MVTEP_SHOT_DIR'] ?? shots, 'fixture.png');
+  const shot = join(shots, 'fixture.png');
   await page.screenshot({ path: shot, fullPage: true });
   assert.ok((await stat(shot)).size > 10_000);
   assert.deepEqual(errors, [], 'no script errors or CSP violations in the page');
+  // The collector behind that assertion is live: an error the page logs shows up in it.
+  const logged = page.waitForEvent('console');
+  await page.evaluate(() => console.error('collector check'));
+  await logged;
+  assert.deepEqual(errors, ['collector check']);
 });

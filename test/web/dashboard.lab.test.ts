@@ -5,16 +5,14 @@
 // (docs/img for the README: MVTEP_SCREENSHOT_DIR=docs/img).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setupDemo } from '../../src/demo/session.ts';
 import { ViewHub } from '../../src/web/hub.ts';
 import { LiveView } from '../../src/web/live.ts';
-import { startDashboardServer } from '../../src/web/server.ts';
 import { findRuntime } from '../../src/lab/runtime.ts';
-import { chromiumAvailable, openBrowser, CHROMIUM } from './browser.ts';
+import { chromiumAvailable, openDashboard, screenshotDir, CHROMIUM } from './browser.ts';
 
 const seedFile = fileURLToPath(new URL('../../examples/seed.yaml', import.meta.url));
 
@@ -32,19 +30,8 @@ test('dashboard on the real demo lab: counts, rows, live finding', {
   const hub = new ViewHub();
   const live = await LiveView.start({ ...session.viewOptions, hub, pollMs: 0, debounceMs: 100 });
   t.after(() => live.close());
-  const server = await startDashboardServer({ hub, listen: { host: '127.0.0.1', port: 0 } });
-  t.after(() => server.close());
-  const browser = await openBrowser();
-  t.after(() => browser.close());
-  const tmp = await mkdtemp(join(tmpdir(), 'mvtep-shot-'));
-  t.after(() => rm(tmp, { recursive: true, force: true }));
-  const shots = process.env['MVTEP_SCREENSHOT_DIR'] ? resolve(process.env['MVTEP_SCREENSHOT_DIR']) : tmp;
-  await mkdir(shots, { recursive: true });
-
-  const { page } = browser;
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(server.url);
+  const { page, errors } = await openDashboard(t, hub);
+  const shots = await screenshotDir(t);
   const id = (x: string) => page.getByTestId(x);
   await page.locator('[data-testid="live-status"][data-state="live"]').waitFor({ timeout: 30_000 });
   await id('steering-row').first().waitFor();

@@ -2,11 +2,10 @@
 // zone x zone matrix, and a live update once every remote pod port is steered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDashboardServer } from '../../src/web/server.ts';
 import { ViewHub } from '../../src/web/hub.ts';
 import { zonesDashboardView } from '../../src/web/index.ts';
 import { buildIcState, zone } from '../verify/icFixture.ts';
-import { chromiumAvailable, openBrowser, CHROMIUM } from './browser.ts';
+import { chromiumAvailable, openDashboard, CHROMIUM } from './browser.ts';
 
 test('zones panel: rows, matrix, live update to all steered', { skip: chromiumAvailable() ? false : `${CHROMIUM} missing` }, async (t) => {
   const before = buildIcState(undefined, undefined, { steered: false });
@@ -14,14 +13,7 @@ test('zones panel: rows, matrix, live update to all steered', { skip: chromiumAv
   delete z3.southbound;
   z3.error = 'unix:/run/hv3/sb.sock: connect ENOENT';
   const hub = new ViewHub(zonesDashboardView(before, 'zones.yaml'));
-  const server = await startDashboardServer({ hub, listen: { host: '127.0.0.1', port: 0 } });
-  t.after(() => server.close());
-  const browser = await openBrowser();
-  t.after(() => browser.close());
-  const { page } = browser;
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(server.url);
+  const { page, errors } = await openDashboard(t, hub);
   const id = (x: string) => page.getByTestId(x);
   await id('zone-row').first().waitFor({ timeout: 20_000 });
 
@@ -50,11 +42,8 @@ test('without zones the panel stays hidden', { skip: chromiumAvailable() ? false
   const s = buildIcState();
   const { zones: _z, crossZone: _c, ...plain } = zonesDashboardView(s, 'x');
   const hub = new ViewHub(plain);
-  const server = await startDashboardServer({ hub, listen: { host: '127.0.0.1', port: 0 } });
-  t.after(() => server.close());
-  const browser = await openBrowser();
-  t.after(() => browser.close());
-  await browser.page.goto(server.url);
-  await browser.page.getByTestId('steering-row').first().waitFor({ timeout: 20_000 });
-  assert.equal(await browser.page.getByTestId('zones-panel').isVisible(), false);
+  const { page, errors } = await openDashboard(t, hub);
+  await page.getByTestId('steering-row').first().waitFor({ timeout: 20_000 });
+  assert.equal(await page.getByTestId('zones-panel').isVisible(), false);
+  assert.deepEqual(errors, []);
 });
