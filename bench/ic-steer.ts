@@ -14,7 +14,7 @@
 //
 //   node --import tsx bench/ic-steer.ts [ZONES=50] [CHANGES=30] [BASELINE_SAMPLE=400]
 import { spawn } from 'node:child_process';
-import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -155,7 +155,11 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const startedAt = Date.now();
     const prof = process.env.MVTEP_BENCH_CPU_PROF;
-    controller = spawn(process.execPath, [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), 'bin/mvtep.js', 'ic', 'steer', '--zones', file, '--timeout', '60'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // MVTEP_BENCH_GC_LOG=FILE: the controller's --trace-gc lines, to line its pauses up with slow changes.
+    const gcLog = process.env.MVTEP_BENCH_GC_LOG;
+    controller = spawn(process.execPath, [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...(gcLog ? ['--trace-gc'] : []), 'bin/mvtep.js', 'ic', 'steer', '--zones', file, '--timeout', '60'],
+      { stdio: ['ignore', gcLog ? 'pipe' : 'ignore', 'pipe'] });
+    if (gcLog) controller.stdout!.on('data', (b: Buffer) => void appendFile(gcLog, `${((performance.now() - t0) / 1000).toFixed(3)} ${b.toString()}`));
     let log = '';
     controller.stderr!.on('data', (b: Buffer) => (log += b.toString()));
     await waitZones('the controller to steer every zone', zoneSteered, allZones, caches, 120_000);
@@ -185,6 +189,7 @@ async function main(): Promise<void> {
       await tx.commit({ timeoutMs: 10_000 });
       await waitZones(`${lport} -> ${ip} in ${ZONES - 1} zones`, done, others, caches, 10_000);
       lat.push(performance.now() - t1);
+      if (gcLog) await appendFile(gcLog, `${((performance.now() - t0) / 1000).toFixed(3)} change ${i} took ${lat.at(-1)!.toFixed(0)} ms\n`);
     }
     const changesCpu = await cpuSeconds(controller.pid!) - convergeCpu;
     const status = await readFile(`/proc/${controller.pid}/status`, 'utf8');

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ZonesFile } from '../config/index.ts';
 import type { IpPrefix } from '../config/nodeSpecIp.ts';
-import type { IcZoneNorthbound, IcZoneSouthbound } from '../observe/index.ts';
+import type { IcZoneNorthbound, IcZoneSouthbound, IcZoneSouthboundTracker } from '../observe/index.ts';
 import type { OvnNorthboundTables, OvnSouthboundTables } from '../schema/index.ts';
 import type { EncapWrite, PendingPort, ZonePlan } from './l2Plan.ts';
 import { nbChangeCount, type L3Zone, type NbZonePlan } from './l3Plan.ts';
@@ -16,7 +16,7 @@ import { NB_LINK, SB_LINK, ZoneLink } from './zoneLink.ts';
 /** Minimum time between two planning passes. */
 const PASS_SPACING_MS = 15;
 
-type SbLink = ZoneLink<OvnSouthboundTables, IcZoneSouthbound>;
+type SbLink = ZoneLink<OvnSouthboundTables, IcZoneSouthbound, IcZoneSouthboundTracker>;
 type NbLink = ZoneLink<OvnNorthboundTables, IcZoneNorthbound>;
 
 export interface SteerControllerOptions {
@@ -26,6 +26,13 @@ export interface SteerControllerOptions {
   readonly retryMs?: number;
   /** Enables L3 steering (also monitors every zone's NB): one subnet per VTEP index. */
   readonly l3Subnets?: readonly IpPrefix[];
+  /**
+   * How often every zone's remote-port encaps are read again (default 60 s;
+   * 0: never). Steering's own writes are not echoed back (IC_ZONE_SB_LIVE),
+   * so a remote port's encap changed by another writer is seen, and put
+   * back, at the next resync.
+   */
+  readonly resyncMs?: number;
 }
 
 export type SteerEvent =
@@ -66,6 +73,8 @@ export class SteerController extends EventEmitter<ControllerEvents> {
   readonly #l2Planner = new L2Planner();
   #lastWrites = new Map<string, EncapWrite[]>();
   #retryTimer: NodeJS.Timeout | undefined;
+  #resyncTimer: NodeJS.Timeout | undefined;
+  readonly #resyncMs: number;
   #waiters: { check: () => boolean; resolve: () => void }[] = [];
 
   constructor(zones: ZonesFile, opts: SteerControllerOptions = {}) {
@@ -73,6 +82,7 @@ export class SteerController extends EventEmitter<ControllerEvents> {
     this.#zones = zones;
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
     this.#retryMs = opts.retryMs ?? 500;
+    this.#resyncMs = opts.resyncMs ?? 60_000;
     this.#l3Subnets = opts.l3Subnets && opts.l3Subnets.length > 0 ? opts.l3Subnets : undefined;
     const linkOpts = { connectTimeoutMs: this.#timeoutMs, onChange: () => this.schedule() };
     this.#links = zones.zones.map((z) => new ZoneLink(z.name, z.sb, SB_LINK, linkOpts));
@@ -81,7 +91,16 @@ export class SteerController extends EventEmitter<ControllerEvents> {
 
   start(): this {
     for (const l of [...this.#links, ...this.#nbLinks.values()]) l.open();
+    if (this.#resyncMs > 0) {
+      this.#resyncTimer = setInterval(() => this.resync(), this.#resyncMs);
+      this.#resyncTimer.unref();
+    }
     return this;
+  }
+
+  /** Reads every reachable zone's remote-port encaps again (see SteerControllerOptions.resyncMs); resolves once each has been swapped in. */
+  async resync(): Promise<void> {
+    await Promise.all(this.#links.map((l) => l.reopen('remote')));
   }
 
   /**
@@ -166,20 +185,25 @@ export class SteerController extends EventEmitter<ControllerEvents> {
     const client = link.client;
     if (!client) return;
     link.writing = true;
+    const tracker = link.tracker;
     const t0 = performance.now();
     writeRemoteEncaps(client, writes, { timeoutMs: this.#timeoutMs, marker: SB_MODE_MARKER })
-      .then(() => {
+      .then((missed) => {
+        // The server does not echo these back (IC_ZONE_SB_LIVE): the view learns them from here.
+        tracker?.wrote(writes.filter((w) => !missed.has(w.row)));
+        tracker?.forget(missed);
         this.#lastWrites.set(link.name, [...writes]);
         this.emit('event', { kind: 'wrote', zone: link.name, writes, ms: performance.now() - t0 });
       })
       .catch((err: Error) => {
+        // Perhaps committed (a timeout), perhaps not: written again.
+        tracker?.forget(writes.map((w) => w.row));
         this.emit('event', { kind: 'write-failed', zone: link.name, error: err.message });
         // A referenced Encap row may have gone between plan and commit: replan a little later.
         this.#retryTimer ??= setTimeout(() => { this.#retryTimer = undefined; this.schedule(); }, this.#retryMs);
       })
       .finally(() => {
         link.writing = false;
-        // The cache update for our own write also replans; this covers a write that changed nothing.
         this.schedule();
       });
   }
@@ -243,6 +267,7 @@ export class SteerController extends EventEmitter<ControllerEvents> {
   close(): void {
     this.#closed = true;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    if (this.#resyncTimer) clearInterval(this.#resyncTimer);
     if (this.#passTimer) clearTimeout(this.#passTimer);
     for (const l of [...this.#links, ...this.#nbLinks.values()]) l.close();
     this.removeAllListeners();

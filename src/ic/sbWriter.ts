@@ -19,15 +19,16 @@ export interface SbWriteOptions {
 
 /**
  * Writes Port_Binding.encap of every port in `writes` in one transaction (all
- * or nothing). Returns the rows that no longer existed (the update matched
- * nothing: the port went away between the read and the write).
+ * or nothing). Returns the rows the update matched nothing in: the port
+ * went away, or is no longer a remote port, between the read and the write.
  */
 export async function writeRemoteEncaps(client: OvsdbClient, writes: readonly EncapWrite[], opts: SbWriteOptions): Promise<Set<string>> {
   const tx = client.transaction<OvnSouthboundTables>('OVN_Southbound');
   // The UUIDs came from the server's own rows: no need to check their syntax 5,000 times.
   for (const w of writes) {
     // By row UUID: an update selecting by logical_port makes ovsdb-server scan the table once per port (58 s at 50 zones).
-    tx.update('Port_Binding', [['_uuid', '==', Uuid.trusted(w.row)]], { encap: w.encap === undefined ? [] : [Uuid.trusted(w.encap)] });
+    // Only while it is a remote port: one that became a local VIF since the read is ovn-controller's to write.
+    tx.update('Port_Binding', [['_uuid', '==', Uuid.trusted(w.row)], ['type', '==', 'remote']], { encap: w.encap === undefined ? [] : [Uuid.trusted(w.encap)] });
   }
   if (typeof opts.marker === 'string') tx.setMapKeys('SB_Global', [], 'external_ids', { [STEER_MARKER_KEY]: opts.marker });
   else if (opts.marker === null) tx.deleteMapKeys('SB_Global', [], 'external_ids', [STEER_MARKER_KEY]);

@@ -15,5 +15,6 @@ export { lookupRoute, readRouting, type RoutingReadOptions } from './routing.ts'
 export { readSriov } from './sriov.ts';
 export { readSpec, specState } from './nodeSpec.ts';
 export { gatherState, remoteVteps, withRouting, type GatherOptions } from './gather.ts';
-export { IC_ZONE_SB_COLUMNS, IcZoneSouthboundTracker, icZoneFromRows, type IcZoneDelta, type IcZoneSouthbound, type IcChassis, type IcEncap, type IcPortBinding } from './icZone.ts';
+export { IC_ZONE_SB_COLUMNS, icZoneFromRows, type IcZoneDelta, type IcZoneSouthbound, type IcChassis, type IcEncap, type IcPortBinding } from './icZone.ts';
+export { IC_ZONE_SB_LIVE, IcZoneSouthboundTracker, type IcZoneMonitor, type IcZoneMonitorName, type IcZoneSources } from './icZoneLive.ts';
 export { IC_ZONE_NB_COLUMNS, INTERCONN_TS_KEY, icZoneNbFromRows, type IcZoneNorthbound, type NbSwitch, type NbSwitchPort, type NbRouter, type NbRouterPort, type NbStaticRoute } from './icZoneNb.ts';

@@ -1,16 +1,22 @@
-// The incremental L2 planner and the live SB view it plans on, against real
-// ovsdb-servers: random changes (a pod's VTEP, a move between zones, drift
-// in a remote port, a VTEP added to a remote chassis, ports added, removed,
-// unbound) arrive as monitor batches; after each batch (or several: a pass
-// may come only after a few) the live views must equal views read from
-// scratch, and the incremental plan must equal planning from scratch.
+// The incremental L2 planner and the live SB view it plans on (the
+// controller's ZoneLinks), against real ovsdb-servers: random changes (a
+// pod's VTEP, a move between zones, steering's own writes, drift in a remote
+// port, a VTEP added to a remote chassis, ports added, removed, unbound)
+// arrive as monitor batches. After each batch (or several: a pass may come
+// only after a few) the incremental plan must equal planning from scratch on
+// the same views; once a change has settled, each live view must equal a
+// fresh read of its zone. Steering's writes are not echoed to the live view
+// (it learns them from the commit), and another writer's change to a remote
+// port's encap is seen only when the link reopens that monitor (a resync).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OvsdbClient, type MonitorCache } from '../../src/ovsdb/index.ts';
 import type { OvnSouthboundTables } from '../../src/schema/index.ts';
-import { IC_ZONE_SB_COLUMNS, IcZoneSouthboundTracker, icZoneFromRows, type IcZoneSouthbound } from '../../src/observe/index.ts';
+import { IC_ZONE_SB_COLUMNS, icZoneFromRows, type IcZoneSouthbound } from '../../src/observe/index.ts';
 import { L2Planner } from '../../src/ic/l2Planner.ts';
 import { planL2, type ZonePlan } from '../../src/ic/index.ts';
+import { writeRemoteEncaps } from '../../src/ic/sbWriter.ts';
+import { SB_LINK, ZoneLink } from '../../src/ic/zoneLink.ts';
 import { loadZone, node } from '../../bench/icZones.ts';
 import { startServer, waitFor, type TestServer } from '../ovsdb/server.ts';
 import { Rng } from '../ovn/helpers/random.ts';
@@ -39,6 +45,11 @@ function viewShape(v: IcZoneSouthbound): unknown {
   };
 }
 
+/** A live view's content as a plain one-shot view (what planning from scratch gets). */
+function copyOf(v: IcZoneSouthbound): IcZoneSouthbound {
+  return { chassis: v.chassis, encaps: v.encaps, portBindings: [...v.portBindings], portBindingByUuid: new Map(v.portBindingByUuid), globalExternalIds: v.globalExternalIds };
+}
+
 const ref = (u: string) => ['uuid', u];
 const none = ['set', []];
 
@@ -65,7 +76,6 @@ test('incremental L2 planning equals planning from scratch, over random changes 
     const [res] = await c.transact('OVN_Southbound', [{ op: 'select', table: 'Datapath_Binding', where: [], columns: ['_uuid'] }] as never) as unknown as [{ rows: { _uuid: [string, string] }[] }];
     datapaths.push(res.rows[0]!._uuid[1]);
   }
-  const trackers = caches.map((c) => new IcZoneSouthboundTracker(c));
   const planner = new L2Planner();
   const seed = Number(process.env.MVTEP_TEST_SEED ?? 1307);
   // A failure replays with the same seed. Which batches get a pass depends on timing: its own generator keeps the changes themselves replayable.
@@ -73,22 +83,18 @@ test('incremental L2 planning equals planning from scratch, over random changes 
   const passesRng = new Rng(seed + 1);
   const rnd = () => changesRng.next();
   const passes = () => passesRng.next();
-  const stats = { checks: 0, deltaViews: 0, writes: 0, pending: 0, steered: 0 };
+  const stats = { passes: 0, settled: 0, deltaViews: 0, writes: 0, pending: 0, steered: 0, steeringWrites: 0, driftUnseen: 0 };
   const failures: string[] = [];
-  const check = () => {
-    stats.checks++;
-    const live = trackers.map((tr) => tr.view());
-    const fresh = caches.map((c) => icZoneFromRows(c));
-    live.forEach((v, z) => {
-      if (v.delta) stats.deltaViews++;
-      try {
-        assert.deepEqual(viewShape(v), viewShape(fresh[z]!));
-      } catch (err) {
-        failures.push(`zone ${z} view (check ${stats.checks}): ${(err as Error).message.slice(0, 1500)}`);
-      }
-    });
-    const got = planner.plan(live.map((sb, z) => ({ name: node(z), sb })));
-    const want = planL2(fresh.map((sb, z) => ({ name: node(z), sb })));
+  /** A zone with steering's write in flight: its view lags the server until the commit returns, as the controller's does. */
+  const writing = new Set<number>();
+  const pass = () => {
+    const live = links.map((l) => l.view());
+    if (live.some((v) => v === undefined)) return;
+    stats.passes++;
+    const views = live as IcZoneSouthbound[];
+    for (const v of views) if (v.delta) stats.deltaViews++;
+    const got = planner.plan(views.map((sb, z) => ({ name: node(z), sb })));
+    const want = planL2(views.map((sb, z) => ({ name: node(z), sb: copyOf(sb) })));
     for (const p of want) {
       stats.writes += p.writes.length;
       stats.pending += p.pending.length;
@@ -97,15 +103,42 @@ test('incremental L2 planning equals planning from scratch, over random changes 
     try {
       assert.deepEqual(normal(got), normal(want));
     } catch (err) {
-      failures.push(`plan (check ${stats.checks}): ${(err as Error).message.slice(0, 1500)}`);
+      failures.push(`plan (pass ${stats.passes}): ${(err as Error).message.slice(0, 1500)}`);
     }
   };
-  caches.forEach((c, z) => c.on('change', (changes, info) => {
-    trackers[z]!.apply(changes, info);
+  const links = servers.map((s, z) => new ZoneLink(node(z), s.remote, SB_LINK, {
+    connectTimeoutMs: 10_000,
     // Not every batch gets a pass: deltas must also add up over several batches.
-    if (passes() < 0.6) check();
+    onChange: () => { if (writing.size === 0 && passes() < 0.6) pass(); },
   }));
-  check();
+  t.after(() => links.forEach((l) => l.close()));
+  links.forEach((l) => l.open());
+  await waitFor('every zone link to load', () => links.every((l) => l.view() !== undefined) || undefined, 10_000);
+  /** Once a change has settled: every live view equals a fresh read of its zone. */
+  const settled = async (what: string) => {
+    stats.settled++;
+    const fresh = caches.map((c) => viewShape(icZoneFromRows(c)));
+    try {
+      await waitFor(`live views to match the servers after ${what}`, () => links.every((l, z) => {
+        const v = l.view();
+        if (!v) return false;
+        try {
+          assert.deepEqual(viewShape(v), fresh[z]);
+          return true;
+        } catch {
+          return false;
+        }
+      }) || undefined, 3_000);
+    } catch (err) {
+      const z = links.findIndex((l, i) => { try { assert.deepEqual(viewShape(l.view()!), fresh[i]); return false; } catch { return true; } });
+      let diff = '';
+      try { assert.deepEqual(viewShape(links[z]!.view()!), fresh[z]); } catch (e) { diff = (e as Error).message.slice(0, 1500); }
+      // The first state that does not settle ends the run: later steps build on it.
+      throw new Error(`${(err as Error).message} (zone ${z}): ${diff}`);
+    }
+    pass();
+  };
+  await settled('the first load');
 
   const encapsOf = (z: number, chassis: string) => [...caches[z]!.rows('Encap')].filter(([, e]) => e.chassis_name === chassis).map(([u]) => u);
   const chassisUuid = (z: number, name: string) => [...caches[z]!.rows('Chassis')].find(([, c]) => c.name === name)![0];
@@ -116,7 +149,9 @@ test('incremental L2 planning equals planning from scratch, over random changes 
   const transact = async (z: number, ops: unknown[]) => {
     seq++;
     await clients[z]!.transact('OVN_Southbound', [...ops, { op: 'mutate', table: 'SB_Global', where: [], mutations: [['external_ids', 'insert', ['map', [[`seq${seq}`, '1']]]]] }] as never);
-    await waitFor(`zone ${z} to see change ${seq}`, () => [...caches[z]!.rows('SB_Global').values()][0]?.external_ids?.get(`seq${seq}`) === '1' || undefined, 10_000);
+    const key = `seq${seq}`;
+    await waitFor(`zone ${z} to see change ${seq}`, () => ([...caches[z]!.rows('SB_Global').values()][0]?.external_ids?.get(key) === '1'
+      && links[z]!.view()?.globalExternalIds[key] === '1') || undefined, 10_000);
   };
   const lports = Array.from({ length: ZONES * PODS }, (_, k) => ({ home: Math.floor(k / PODS), lport: `pod-${Math.floor(k / PODS)}-${k % PODS}` }));
   let extra = 0;
@@ -125,21 +160,35 @@ test('incremental L2 planning equals planning from scratch, over random changes 
     const pod = pick(lports);
     const h = pod.home;
     if (r < 0.15) {
-      // Steering writes one zone's plan, as the controller would (and its echo comes back as a delta).
+      // Steering writes one zone's plan, as the controller does: the view learns it from the commit, not from an echo.
       const z = pick([...Array(ZONES).keys()]);
       const [plan] = planL2(caches.map((c, i) => ({ name: node(i), sb: icZoneFromRows(c) }))).filter((p) => p.zone === node(z));
       const writes = plan?.writes ?? [];
-      if (writes.length > 0) await transact(z, writes.map((w) => ({ op: 'update', table: 'Port_Binding', where: [['_uuid', '==', ref(w.row)]], row: { encap: w.encap ? ref(w.encap) : none } })));
+      if (writes.length > 0) {
+        writing.add(z);
+        const missed = await writeRemoteEncaps(links[z]!.client!, writes, { timeoutMs: 10_000 });
+        links[z]!.tracker!.wrote(writes.filter((w) => !missed.has(w.row)));
+        writing.delete(z);
+        stats.steeringWrites += writes.length;
+        await transact(z, []);
+      }
     } else if (r < 0.35) {
       // The pod's VTEP changes in its home zone (ovn-controller rewrites its Port_Binding.encap).
       const u = pbUuid(h, pod.lport);
       if (u) await transact(h, [{ op: 'update', table: 'Port_Binding', where: [['_uuid', '==', ref(u)]], row: { encap: ref(pick(encapsOf(h, node(h)))) } }]);
     } else if (r < 0.45) {
-      // Drift: someone else points a remote port anywhere (or nowhere).
+      // Drift: someone else points a remote port anywhere (or nowhere). The live view hears of it only when its remote monitor is reopened.
       const z = pick([...Array(ZONES).keys()].filter((x) => x !== h));
       const u = pbUuid(z, pod.lport);
       const to = pick([...encapsOf(z, node(h)), ...encapsOf(z, node((h + 1) % ZONES)), undefined]);
+      const before = u === undefined ? undefined : links[z]!.view()!.portBindingByUuid.get(u);
       if (u) await transact(z, [{ op: 'update', table: 'Port_Binding', where: [['_uuid', '==', ref(u)]], row: { encap: to ? ref(to) : none } }]);
+      if (u && before?.type === 'remote' && before.encap !== to) {
+        stats.driftUnseen++;
+        const after = links[z]!.view()!.portBindingByUuid.get(u);
+        if (after?.encap !== before.encap) failures.push(`step ${step}: drift of ${pod.lport} in zone ${z} reached the live view without a resync (${String(before.encap)} -> ${String(after?.encap)})`);
+      }
+      await links[z]!.reopen('remote');
     } else if (r < 0.6) {
       // A move to another zone: bound there first (both bind it for a moment), then remote here; the other zones follow later, one by one.
       const to = (h + 1 + Math.floor(rnd() * (ZONES - 1))) % ZONES;
@@ -179,18 +228,19 @@ test('incremental L2 planning equals planning from scratch, over random changes 
       const u = pbUuid(h, pod.lport);
       if (u) await transact(h, [{ op: 'update', table: 'Port_Binding', where: [['_uuid', '==', ref(u)]], row: { chassis: none } }]);
     }
+    await settled(`step ${step}`);
   }
-  check();
   // A live view's Port_Bindings are the tracker's own: once a newer view is out, reading an older one throws.
-  const older = trackers[0]!.view();
+  const older = links[0]!.view()!;
   await transact(0, []);
-  const newer = trackers[0]!.view();
+  const newer = links[0]!.view()!;
   assert.notEqual(newer.version, older.version);
   assert.throws(() => older.portBindings, /stale zone view/);
   assert.ok(newer.portBindings.length > 0);
   assert.deepEqual(failures, [], failures[0]);
-  // The run must have exercised the incremental path and plans with every kind of verdict.
-  assert.ok(stats.checks > 30, `only ${stats.checks} checks`);
+  // The run must have exercised the incremental path, steering's unechoed writes, unseen drift and plans with every kind of verdict.
+  assert.ok(stats.passes > 30, `only ${stats.passes} passes`);
   assert.ok(stats.deltaViews > 20, `only ${stats.deltaViews} views came with a delta`);
+  assert.ok(stats.steeringWrites > 0 && stats.driftUnseen > 0, JSON.stringify(stats));
   assert.ok(stats.writes > 0 && stats.pending > 0 && stats.steered > 0, JSON.stringify(stats));
 });

@@ -9,7 +9,7 @@ import { jsonLogger } from '../../node/agent/index.ts';
 const steer: Command = {
   name: 'ic steer',
   summary: 'pin every cross-zone pod port to its pod\'s own VTEP (OVN interconnect)',
-  usage: `Usage: mvtep ic steer --zones FILE [--once] [--l3-subnets LIST] [--dry-run] [--uninstall] [--timeout S] [--json]
+  usage: `Usage: mvtep ic steer --zones FILE [--once] [--l3-subnets LIST] [--dry-run] [--uninstall] [--timeout S] [--resync S] [--json]
 
 In OVN interconnect mode (one zone per node, as OVN-Kubernetes runs), a pod
 port seen from another zone is a type=remote Port_Binding with no encap, so
@@ -31,7 +31,9 @@ Without --once it runs as a controller: it monitors every zone's SB and
 re-converges after any change (pod moved, encap-ip changed, zone restarted,
 remote chassis' encaps synced). Logs are JSON lines on stderr; SIGTERM and
 SIGINT stop it. Zones that cannot be reached are retried, and ports whose
-home zone is unreachable are left as they are.
+home zone is unreachable are left as they are. The controller's own writes
+are not echoed back to it; a remote port's encap changed by another writer
+is put back at the next resync (--resync).
 
   --zones FILE   the zones file (YAML; mvtep lab up writes one for IC labs)
   --once         one run: steer, re-read until nothing is left to write, exit
@@ -42,6 +44,8 @@ home zone is unreachable are left as they are.
   --dry-run      with --once: print what would be written, write nothing
   --uninstall    clear every encap steering wrote and the marker key, exit
   --timeout S    connect and per-transaction deadline in seconds (default 10)
+  --resync S     controller: re-read every zone's remote-port encaps every S
+                 seconds (default 60)
   --json         print the report as JSON (with --once / --uninstall)
 
 Exit codes: 0 converged; 1 ports left pending; 3 a zone (its SB, or its NB
@@ -54,7 +58,7 @@ Examples:
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       zones: { type: 'string' }, once: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, uninstall: { type: 'boolean' },
-      timeout: { type: 'string' }, json: { type: 'boolean' }, 'l3-subnets': { type: 'string' },
+      timeout: { type: 'string' }, json: { type: 'boolean' }, 'l3-subnets': { type: 'string' }, resync: { type: 'string' },
     });
     const zones = await loadZonesFile(requireOption(values.zones, 'zones'));
     const timeoutMs = parseSeconds(values.timeout) ?? 10_000;
@@ -63,13 +67,15 @@ Examples:
     const l3Subnets = values['l3-subnets'] === undefined ? undefined : parseL3Subnets(values['l3-subnets'], zones.zones.length);
     if (l3Subnets && values.uninstall) throw new UsageError('--l3-subnets is not used by --uninstall (it removes every row it finds marked)', '--l3-subnets');
     if (values.json && !once) throw new UsageError('--json needs --once or --uninstall (the controller logs JSON lines on stderr)', '--json');
+    const resyncMs = parseSeconds(values.resync, 'resync');
+    if (resyncMs !== undefined && once) throw new UsageError('--resync is for the controller (without --once or --uninstall)', '--resync');
     if (once) {
       const report = await steerOnce(zones, { timeoutMs, dryRun: values['dry-run'] ?? false, uninstall: values.uninstall ?? false, ...(l3Subnets ? { l3Subnets } : {}) });
       io.stdout.write((values.json ? JSON.stringify(report) : formatReport(report)) + '\n');
       return exitCode(report);
     }
     const log = jsonLogger(io.stderr, 'info', { component: 'mvtep-ic-steer' });
-    const controller = new SteerController(zones, { timeoutMs, ...(l3Subnets ? { l3Subnets } : {}) });
+    const controller = new SteerController(zones, { timeoutMs, ...(l3Subnets ? { l3Subnets } : {}), ...(resyncMs === undefined ? {} : { resyncMs }) });
     controller.on('event', (e) => {
       if (e.kind === 'wrote') log('info', 'steered', { zone: e.zone, writes: e.writes.length, ms: Math.round(e.ms) });
       else if (e.kind === 'wrote-nb') log('info', 'l3 steering rows changed', { zone: e.zone, changes: e.changes, ms: Math.round(e.ms) });
