@@ -50,8 +50,11 @@ for (const [value, entry, reason] of [
   });
 }
 
-test('ic steer: --json and --dry-run need --once; --l3-subnets is not for --uninstall', async () => {
-  for (const [args, flag] of [[['--json'], '--json'], [['--dry-run'], '--dry-run'], [['--uninstall', '--l3-subnets', '203.0.113.128/28'], '--l3-subnets']] as const) {
+test('ic steer: --json and --dry-run need --once; --l3-subnets is not for --uninstall; --resync is the controller\'s and takes positive seconds', async () => {
+  for (const [args, flag] of [
+    [['--json'], '--json'], [['--dry-run'], '--dry-run'], [['--uninstall', '--l3-subnets', '203.0.113.128/28'], '--l3-subnets'],
+    [['--once', '--resync', '30'], '--resync'], [['--resync', '0'], '--resync: \'0\''], [['--resync', 'soon'], '--resync: \'soon\''],
+  ] as const) {
     const r = await runCli(['ic', 'steer', '--zones', zonesFile, ...args]);
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.out + r.err, new RegExp(flag), "--json errors go to stdout as JSON, others to stderr");
