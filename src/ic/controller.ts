@@ -39,7 +39,9 @@ export type SteerEvent =
   | { readonly kind: 'wrote'; readonly zone: string; readonly writes: readonly EncapWrite[]; readonly ms: number }
   | { readonly kind: 'wrote-nb'; readonly zone: string; readonly changes: number; readonly ms: number }
   | { readonly kind: 'write-failed'; readonly zone: string; readonly error: string }
-  | { readonly kind: 'pass'; readonly writes: number; readonly pending: number; readonly unreachable: number };
+  | { readonly kind: 'pass'; readonly writes: number; readonly pending: number; readonly unreachable: number }
+  /** Every zone reachable and steered as planned, every write committed: once each time that becomes true. */
+  | { readonly kind: 'converged'; readonly steered: number; readonly pending: number };
 
 interface ControllerEvents {
   event: [SteerEvent];
@@ -75,6 +77,8 @@ export class SteerController extends EventEmitter<ControllerEvents> {
   #retryTimer: NodeJS.Timeout | undefined;
   #resyncTimer: NodeJS.Timeout | undefined;
   readonly #resyncMs: number;
+  /** The last pass found everything steered (a 'converged' event is sent when this turns true). */
+  #converged = false;
   #waiters: { check: () => boolean; resolve: () => void }[] = [];
 
   constructor(zones: ZonesFile, opts: SteerControllerOptions = {}) {
@@ -158,6 +162,9 @@ export class SteerController extends EventEmitter<ControllerEvents> {
     const unreachable = observed.filter((o) => !o.sb).length;
     const pending = [...plan.sb.values()].reduce((n, p) => n + p.pending.length, 0) + [...plan.awaiting.values()].reduce((n, a) => n + a.length, 0);
     this.emit('event', { kind: 'pass', writes, pending, unreachable });
+    const converged = this.#isConverged(true);
+    if (converged && !this.#converged) this.emit('event', { kind: 'converged', steered: [...plan.sb.values()].reduce((n, p) => n + p.steered, 0), pending });
+    this.#converged = converged;
     this.#settle();
   }
 

@@ -10,7 +10,7 @@ import type { Lab, PodHandle } from '../../src/lab/index.ts';
 import { parseL3Subnets, type ZonesFile } from '../../src/config/index.ts';
 import { IC_ZONE_SB_COLUMNS, icZoneFromRows, readRows, type IcZoneSouthbound } from '../../src/observe/index.ts';
 import type { OvnSouthboundTables } from '../../src/schema/index.ts';
-import { SteerController, steerOnce } from '../../src/ic/index.ts';
+import { SteerController, steerOnce, type SteerEvent } from '../../src/ic/index.ts';
 import { notYet, pollUntil, ready } from '../../src/util/wait.ts';
 import { runCli } from '../helpers/cliIo.ts';
 import { traceAcrossZones } from '../../src/trace/index.ts';
@@ -237,10 +237,16 @@ async function assertNothingStale(): Promise<void> {
 }
 
 test('controller: follows an encap-ip change, a NIC move, a zone SB crash, a new remote VTEP and (at a resync) another writer, each within 2 s', async () => {
-  const c = new SteerController(zones, { timeoutMs: 5000 }).start();
+  const c = new SteerController(zones, { timeoutMs: 5000 });
+  const said: SteerEvent[] = [];
+  c.on('event', (e) => { if (e.kind === 'converged') said.push(e); });
+  c.start();
   try {
     await c.converged(20_000);
     assert.deepEqual((await l2Pairs()).wrong, []);
+    // It says so once, when it happens: 18 remote pod ports steered (each L2 pod seen from the 2 other zones).
+    assert.equal(said.length, 1);
+    assert.deepEqual(said[0], { kind: 'converged', steered: 18, pending: 0 });
     const took: Record<string, number> = {};
 
     // 1. encap-ip of a pod changes (its VF re-labelled to the management VTEP).

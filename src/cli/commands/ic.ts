@@ -80,6 +80,7 @@ Examples:
       if (e.kind === 'wrote') log('info', 'steered', { zone: e.zone, writes: e.writes.length, ms: Math.round(e.ms) });
       else if (e.kind === 'wrote-nb') log('info', 'l3 steering rows changed', { zone: e.zone, changes: e.changes, ms: Math.round(e.ms) });
       else if (e.kind === 'write-failed') log('warn', 'write failed, retrying', { zone: e.zone, error: e.error });
+      else if (e.kind === 'converged') log('info', 'converged', { steered: e.steered, pending: e.pending });
     });
     controller.start();
     // Handlers first: a supervisor may signal as soon as it reads this line.
