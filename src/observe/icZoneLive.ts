@@ -23,8 +23,9 @@ export type IcZoneMonitorName = 'main' | 'local' | 'remote';
  * the write and the controller a backlog of updates that told it nothing.
  * - main: everything steering reads except Port_Binding.encap;
  * - local: `encap` of the other Port_Bindings (ovn-controller writes it: a pod's home VTEP);
- * - remote: `encap` of remote ports as the server has them, sent whole at
- *   every (re)connect and for rows that appear, never for modifications.
+ * - remote: `encap` of the ports that have one, as the server has them, sent
+ *   whole at every (re)connect and then only for rows that lose it (a remote
+ *   port absent from it has no encap as far as steering knows, and is written).
  *   Steering's commits are applied on top (IcZoneSouthboundTracker.wrote), and
  *   a writer other than steering is seen when this monitor is opened again
  *   (the controller's periodic resync).
@@ -40,7 +41,10 @@ export const IC_ZONE_SB_LIVE: Readonly<Record<IcZoneMonitorName, IcZoneMonitor>>
   },
   local: { spec: { Port_Binding: { columns: ['encap'], where: [['type', '!=', 'remote']] } } },
   remote: {
-    spec: { Port_Binding: { columns: ['encap'], where: [['type', '==', 'remote']], select: { initial: true, insert: true, delete: true, modify: false } } },
+    // Only rows with an encap (a zone nobody steered yet sends nothing; local ones come too: a monitor's clauses are
+    // or'ed, and they are few). A row gaining one later is not sent (insert: false covers a row entering the condition
+    // by a modification, i.e. steering's own writes); one losing it is (a delete).
+    spec: { Port_Binding: { columns: ['encap'], where: [['encap', '!=', []]], select: { initial: true, insert: false, delete: true, modify: false } } },
     // Never resumed from a transaction id: a resumed monitor would keep the values it had, and it hears of no modification.
     options: { method: 'monitor_cond' },
   },
