@@ -8,7 +8,9 @@
 //     its home zone propagated to the 49 other zones, repeated: p50/p99 from
 //     the home zone's commit until every other zone's remote port points at
 //     the new VTEP (seen by monitors of this process);
-//  3. baseline in the same run: one `ovn-sbctl set Port_Binding` per remote
+//  3. the floor in the same run: the same writes alone (nothing read or
+//     planned), one ready-made transaction per zone, all sent at once;
+//  4. baseline in the same run: one `ovn-sbctl set Port_Binding` per remote
 //     port (what a script would do), two at a time (the machine's cores), on
 //     a sample, extrapolated to all remote ports.
 //
@@ -233,7 +235,27 @@ async function main(): Promise<void> {
       console.log(`zones ${ZONES}: controller converged ${convergeS.toFixed(2)} s (${convergeCpu.toFixed(1)} s CPU), p50/p99 ${quantile(lat, 0.5).toFixed(0)}/${quantile(lat, 0.99).toFixed(0)} ms, peak RSS ${hwmMiB.toFixed(0)} MiB (baseline and --once skipped: MVTEP_BENCH_SKIP)`);
       return;
     }
-    // 3. Baseline: one ovn-sbctl set per remote port, two at a time, on a sample (after a full uninstall).
+    // 3. The floor: the same 269,500 encap writes with nothing read or planned, one ready-made transaction per zone
+    //    (as steering writes them: by row UUID, while type=remote), all 50 sent at once; timed until every one committed.
+    await steerOnce(zones, { uninstall: true, timeoutMs: 60_000 });
+    // Unwatched, as --once runs (a closed cache keeps its rows for the lookups below).
+    for (const c of caches) c.close();
+    const floorTx = caches.map((cache, z) => {
+      const byIp = new Map([...cache.rows('Encap')].map(([u, e]) => [e.ip, u] as const));
+      const tx = clients[z]!.transaction<OvnSouthboundTables>('OVN_Southbound');
+      for (const [u, pb] of cache.rows('Port_Binding')) {
+        if (pb.type !== 'remote') continue;
+        tx.update('Port_Binding', [['_uuid', '==', Uuid.trusted(u)], ['type', '==', 'remote']], { encap: [Uuid.trusted(byIp.get(home.get(pb.logical_port)!)!)] });
+      }
+      return tx;
+    });
+    const floorCpu0 = await serverCpu();
+    const tf = performance.now();
+    await Promise.all(floorTx.map((tx) => tx.commit({ timeoutMs: 120_000 })));
+    const floorS = (performance.now() - tf) / 1000;
+    console.error(`floor: the ${remotePorts} writes alone, 50 transactions at once: ${floorS.toFixed(2)} s, the servers' CPU ${(await serverCpu() - floorCpu0).toFixed(1)} s`);
+
+    // 4. Baseline: one ovn-sbctl set per remote port, two at a time, on a sample (after a full uninstall).
     await steerOnce(zones, { uninstall: true, timeoutMs: 60_000 });
     const jobs: string[][] = [];
     for (let j = 0; j < SAMPLE; j++) {
@@ -256,9 +278,9 @@ async function main(): Promise<void> {
     const baseS = (performance.now() - tb) / 1000;
     const perSet = baseS / SAMPLE;
     const extrapolated = perSet * remotePorts;
-    console.log(`| zones | remote ports per zone | all remote ports | \`ic steer --once\` (s) | its peak RSS (MiB) | controller: start to all steered (s) | one pod change to all ${ZONES - 1} other zones p50 / p99 (ms, ${CHANGES} changes) | controller peak RSS (MiB) | baseline \`ovn-sbctl set\` per port, 2 at a time: ${SAMPLE} sets (s) | baseline extrapolated to all ports (s) | baseline / --once |`);
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
-    console.log(`| ${ZONES} | ${(ZONES - 1) * PODS} | ${remotePorts} | ${once.seconds.toFixed(2)} | ${(once.maxRssKb / 1024).toFixed(0)} | ${convergeS.toFixed(2)} | ${quantile(lat, 0.5).toFixed(0)} / ${quantile(lat, 0.99).toFixed(0)} | ${hwmMiB.toFixed(0)} | ${baseS.toFixed(1)} | ${extrapolated.toFixed(0)} | ${(extrapolated / once.seconds).toFixed(0)}x |`);
+    console.log(`| zones | remote ports per zone | all remote ports | \`ic steer --once\` (s) | its peak RSS (MiB) | controller: start to all steered (s) | one pod change to all ${ZONES - 1} other zones p50 / p99 (ms, ${CHANGES} changes) | controller peak RSS (MiB) | floor: the writes alone, 50 zones at once (s) | baseline \`ovn-sbctl set\` per port, 2 at a time: ${SAMPLE} sets (s) | baseline extrapolated to all ports (s) | baseline / --once |`);
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log(`| ${ZONES} | ${(ZONES - 1) * PODS} | ${remotePorts} | ${once.seconds.toFixed(2)} | ${(once.maxRssKb / 1024).toFixed(0)} | ${convergeS.toFixed(2)} | ${quantile(lat, 0.5).toFixed(0)} / ${quantile(lat, 0.99).toFixed(0)} | ${hwmMiB.toFixed(0)} | ${floorS.toFixed(2)} | ${baseS.toFixed(1)} | ${extrapolated.toFixed(0)} | ${(extrapolated / once.seconds).toFixed(0)}x |`);
     if (!/watching zones/.test(log)) console.error(`controller log: ${log.slice(0, 2000)}`);
   } finally {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.off(sig, onSignal);
