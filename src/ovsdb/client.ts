@@ -3,6 +3,7 @@ import {
   OvsdbCancelledError, OvsdbConnectionError, OvsdbError, OvsdbProtocolError, OvsdbTimeoutError,
 } from './errors.ts';
 import { JsonRpcConnection, type RequestOptions } from './rpc.ts';
+import type { RowSink } from './replySplitter.ts';
 import { openSocket, parseRemotes, type Remote, type TlsOptions } from './remote.ts';
 import { parseDatabaseSchema, tableOf, type DatabaseSchema } from './schema.ts';
 import { checkResults, Transaction, type Transactor } from './transaction.ts';
@@ -143,6 +144,13 @@ export class OvsdbClient extends EventEmitter<ClientEvents> implements Transacto
     const o = this.withDefaults(opts);
     const conn = await this.connection(o);
     return conn.request(method, params, o);
+  }
+
+  /** A monitor-style request with its rows streamed to `sink` (JsonRpcConnection.requestRows). */
+  async requestRows(method: string, params: unknown[], sink: RowSink, opts: RequestOptions = {}): Promise<unknown> {
+    const o = this.withDefaults(opts);
+    const conn = await this.connection(o);
+    return conn.requestRows(method, params, sink, o);
   }
 
   listDbs(opts?: RequestOptions): Promise<string[]> {

@@ -1,4 +1,5 @@
 import { OvsdbProtocolError } from './errors.ts';
+import type { ReplySplitter } from './replySplitter.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -27,6 +28,10 @@ export class JsonStreamParser {
   private inString = false;
   private escape = false;
   private readonly maxMessageBytes: number;
+  /** While set, messages are framed by it (rows split out as they arrive); see divert(). */
+  private splitter: ReplySplitter | undefined;
+  /** The splitter in the middle of a message (kept even if divert() changes meanwhile). */
+  private active: ReplySplitter | undefined;
 
   constructor(maxMessageBytes = 1 << 30) {
     this.maxMessageBytes = maxMessageBytes;
@@ -34,7 +39,16 @@ export class JsonStreamParser {
 
   /** True while a message is partially received (a truncated stream at EOF). */
   get pending(): boolean {
-    return this.depth > 0 || this.partsBytes > 0;
+    return this.depth > 0 || this.partsBytes > 0 || this.active !== undefined;
+  }
+
+  /**
+   * From the next message on (never in the middle of one), frames messages
+   * with `splitter` until divert(undefined). A message it is already
+   * reading is finished by it.
+   */
+  divert(splitter: ReplySplitter | undefined): void {
+    this.splitter = splitter;
   }
 
   /** Feeds a chunk; calls `onMessage` for every complete object. Throws OvsdbProtocolError on garbage. */
@@ -45,6 +59,11 @@ export class JsonStreamParser {
     let escape = this.escape;
     let start = 0;
     let i = 0;
+    if (this.active) {
+      const end = this.finishDiverted(chunk, 0, onMessage);
+      if (end < 0) return;
+      i = start = end;
+    }
     while (i < n) {
       if (inString) {
         // A plain byte loop: Buffer.indexOf is a native call per string,
@@ -66,6 +85,12 @@ export class JsonStreamParser {
         if (isSpace(c)) {
           i++;
           start = i;
+          continue;
+        }
+        if (c === OPEN_BRACE && this.splitter) {
+          const end = this.finishDiverted(chunk, i, onMessage);
+          if (end < 0) return;
+          i = start = end;
           continue;
         }
         if (c !== OPEN_BRACE) {
@@ -135,7 +160,23 @@ export class JsonStreamParser {
     }
   }
 
+  /** Lets the splitter read from `from`; -1 while its message goes on past this chunk. */
+  private finishDiverted(chunk: Buffer, from: number, onMessage: (value: unknown) => void): number {
+    const splitter = this.active ?? this.splitter!;
+    let end: number;
+    try {
+      end = splitter.feed(chunk, from);
+    } catch (err) {
+      this.reset();
+      throw err;
+    }
+    this.active = end < 0 ? splitter : undefined;
+    if (end >= 0) onMessage(splitter.take());
+    return end;
+  }
+
   reset(): void {
+    this.active = undefined;
     this.parts = [];
     this.partsBytes = 0;
     this.depth = 0;

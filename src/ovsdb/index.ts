@@ -27,6 +27,8 @@ export type { RequestOptions } from './rpc.ts';
 export { JsonStreamParser } from './framing.ts';
 export { bumpNextCfgAndWait, waitForCurCfg, type VswitchWaitOptions, type VswitchWaitResult } from './vswitch.ts';
 export { dumpDatabase, defaultDatabase, dumpToJson, dumpToText, valueText, valueJson, type Dump, type DumpTable } from './dump.ts';
+export { writeJsonDump } from './jsonDump.ts';
+export type { RowSink } from './replySplitter.ts';
 export type { MonitorSpecFor } from './monitor.ts';
 export type {
   TableMap, TableName, RowOf, ColumnName, InputOf, RowInput, RowInputFor, ConditionFor, MutationFor,

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { JsonStreamParser } from './framing.ts';
+import { ReplySplitter, type RowSink } from './replySplitter.ts';
 import {
   OvsdbCancelledError, OvsdbConnectionError, OvsdbError, OvsdbProtocolError, OvsdbRpcError, OvsdbTimeoutError,
 } from './errors.ts';
@@ -99,6 +100,22 @@ export class JsonRpcConnection {
       this.pending.set(id, p);
       this.write({ method, params, id });
     });
+  }
+
+  /**
+   * A request whose reply is a `<table-updates>` (monitor, monitor_cond):
+   * its rows go to `sink` while they arrive; resolves with the rest of the
+   * result (tables present, rows left out). It must be the only request in
+   * flight: another reply with an object of objects as result would be split too.
+   */
+  requestRows(method: string, params: unknown[], sink: RowSink, opts: RequestOptions = {}): Promise<unknown> {
+    if (this.pending.size > 0) {
+      return Promise.reject(new OvsdbError('ovsdb-busy', `${method} with streamed rows needs an idle connection (${this.pending.size} requests in flight)`, method));
+    }
+    const splitter = new ReplySplitter(sink);
+    this.parser.divert(splitter);
+    const undivert = () => this.parser.divert(undefined);
+    return this.request(method, params, opts).finally(undivert);
   }
 
   notify(method: string, params: unknown[]): void {

@@ -2,7 +2,7 @@ import type { CliIo, Command } from '../command.ts';
 import { bounded, commandTimeout, parseCommandArgs, requireOption, TIMEOUT_HELP } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
 import {
-  defaultDatabase, dumpDatabase, dumpToJson, dumpToText, OvsdbClient, OvsdbRemoteError, parseRemotes,
+  defaultDatabase, dumpDatabase, dumpToText, OvsdbClient, OvsdbRemoteError, parseRemotes, writeJsonDump,
 } from '../../ovsdb/index.ts';
 
 const dump: Command = {
@@ -10,9 +10,9 @@ const dump: Command = {
   summary: 'print the contents of an OVSDB database (like ovsdb-client dump)',
   usage: `Usage: mvtep ovsdb dump --db REMOTE [DATABASE] [TABLE...] [--timeout SECONDS] [--json]
 
-Reads the named tables (default: all) of DATABASE in one transaction and
-prints them as tables, or as JSON with --json (UUIDs as strings, maps as
-objects). DATABASE defaults to the server's only database (besides _Server),
+Reads the named tables (default: all) of DATABASE as one consistent
+snapshot and prints them as tables, or as JSON with --json (UUIDs as
+strings, maps as objects; streamed, rows sorted by _uuid). DATABASE defaults to the server's only database (besides _Server),
 or Open_vSwitch.
 
   --db REMOTE        unix:PATH, tcp:HOST:PORT, ssl:HOST:PORT, or a comma list
@@ -69,8 +69,11 @@ async function dumpOnce(remote: string, positionals: string[], json: boolean, ti
         throw new UsageError(`database ${db} has no table '${t}' (tables: ${[...schema.tables.keys()].sort().join(', ')})`, t);
       }
     }
-    const d = await dumpDatabase(client, db, tables);
-    io.stdout.write(json ? JSON.stringify(dumpToJson(d), null, 2) + '\n' : dumpToText(d));
+    if (json) {
+      await writeJsonDump(client, schema, tables.length > 0 ? tables : [...schema.tables.keys()].sort(), io.stdout);
+    } else {
+      io.stdout.write(dumpToText(await dumpDatabase(client, db, tables)));
+    }
     return 0;
   } finally {
     client.close();
