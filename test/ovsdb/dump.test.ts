@@ -113,3 +113,79 @@ test('bad input names the table or database, exits non-zero and prints no dump',
   await assert.rejects(writeJsonDump(client, fake, ['Port_Binding', 'Encap'], c.out), /Encap\.ip: expected integer, got "(192\.0\.2\.7|2001:db8::7)"/);
   assert.equal(c.text(), '');
 });
+
+/** The bytes ovsdb-server sends for `req` on a fresh connection (one reply). */
+function rawReply(req: unknown): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ path: srv.sock });
+    const parts: Buffer[] = [];
+    const parser = new JsonStreamParser();
+    s.once('connect', () => s.write(JSON.stringify(req)));
+    s.on('data', (b: Buffer) => {
+      parts.push(b);
+      parser.push(b, () => {
+        s.destroy();
+        resolve(Buffer.concat(parts));
+      });
+    });
+    s.once('error', reject);
+  });
+}
+
+const MONITOR = (id: number) => ({
+  method: 'monitor_cond', id,
+  params: [DB, 'm', { Encap: [{ columns: ['ip', 'options', 'type'] }], Chassis: [{ columns: ['name', 'external_ids'] }] }],
+});
+
+test('ReplySplitter: the same rows and message at every split of a real reply between an echo request and a notification', async () => {
+  const reply = await rawReply(MONITOR(5));
+  const whole = JSON.parse(reply.toString()) as { result: Record<string, Record<string, unknown>> };
+  const expectRows = Object.entries(whole.result).flatMap(([t, rows]) => Object.entries(rows).map(([u, r]) => `${t} ${u} ${JSON.stringify(r)}`)).sort();
+  assert.equal(expectRows.length, 3);
+  const stream = Buffer.concat([Buffer.from('{"id":"echo","method":"echo","params":[]}'), reply, Buffer.from(' {"id":null,"method":"update2","params":["x",{"Encap":{}}]}')]);
+  const { ReplySplitter } = await import('../../src/ovsdb/replySplitter.ts');
+  for (let cut = 1; cut < stream.length; cut++) {
+    const rows: string[] = [];
+    const messages: unknown[] = [];
+    const parser = new JsonStreamParser();
+    parser.divert(new ReplySplitter({ row: (t, u, json) => rows.push(`${t} ${u} ${JSON.stringify(JSON.parse(json))}`) }));
+    parser.push(stream.subarray(0, cut), (m) => messages.push(m));
+    parser.push(stream.subarray(cut), (m) => messages.push(m));
+    assert.deepEqual(rows.sort(), expectRows, `cut at ${cut}`);
+    assert.deepEqual(messages, [
+      { id: 'echo', method: 'echo', params: [] },
+      { id: 5, result: { Encap: {}, Chassis: {} }, error: null },
+      { id: null, method: 'update2', params: ['x', { Encap: {} }] },
+    ], `cut at ${cut}`);
+    assert.equal(parser.pending, false);
+  }
+});
+
+test('rows are decoded while the reply is still arriving (a server that sends half and waits)', async (t) => {
+  const ports = { method: 'monitor_cond', id: 1, params: [DB, 'm', { Port_Binding: [{ columns: ['logical_port'] }] }] };
+  const reply = await rawReply(ports);
+  const sock = join(srv.dir, 'paced.sock');
+  let seen = 0;
+  let peer: Socket | undefined;
+  const server: Server = createServer((s) => {
+    peer = s;
+    s.once('data', () => {
+      s.write(reply.subarray(0, reply.length >> 1));
+      // The rest only once the client has shown it decodes rows of the first half.
+      void waitFor('rows from the first half of the reply', () => seen > 0, 10_000).then(() => s.write(reply.subarray(reply.length >> 1)), () => s.destroy());
+    });
+  });
+  await new Promise<void>((r) => server.listen(sock, r));
+  t.after(() => {
+    peer?.destroy();
+    server.close();
+  });
+  const c = await OvsdbClient.connect(`unix:${sock}`, { reconnect: false });
+  try {
+    const result = await c.requestRows('monitor_cond', ports.params, { row: () => void ++seen });
+    assert.deepEqual(result, { Port_Binding: {} });
+    assert.equal(seen, PORTS);
+  } finally {
+    c.close();
+  }
+});
