@@ -108,7 +108,7 @@ test('bad input names the table or database, exits non-zero and prints no dump',
   const c = collect();
   const encap = schema.tables.get('Encap')!;
   const ip = encap.columns.get('ip')!;
-  const intIp = { ...ip, type: { ...ip.type, key: { ...ip.type.key, type: 'integer' } } };
+  const intIp = { ...ip, type: { ...ip.type, key: { ...ip.type.key, type: 'integer' as const } } };
   const fake = { ...schema, tables: new Map([...schema.tables, ['Encap', { ...encap, columns: new Map([...encap.columns, ['ip', intIp]]) }]]) } as DatabaseSchema;
   await assert.rejects(writeJsonDump(client, fake, ['Port_Binding', 'Encap'], c.out), /Encap\.ip: expected integer, got "(192\.0\.2\.7|2001:db8::7)"/);
   assert.equal(c.text(), '');
