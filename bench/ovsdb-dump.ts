@@ -84,7 +84,7 @@ try {
   const base = median(results['ovsdb-client dump -f json (C)']!.map((s) => s.wallMs));
   const baseRss = median(results['ovsdb-client dump -f json (C)']!.map((s) => s.maxRssKb));
   console.log(`\n${ROWS} ${TABLE} rows, ${ROUNDS} rounds interleaved, medians; 1-min load average ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)} during the run:`);
-  console.log('| client | wall time (process start to exit) | min-max | peak RSS (VmHWM) | output | time vs C | memory vs C |');
+  console.log('| client | wall time (process start to exit) | min-max | peak RSS (maxrss) | output | time vs C | memory vs C |');
   console.log('|---|---|---|---|---|---|---|');
   for (const [name, samples] of Object.entries(results)) {
     const wall = median(samples.map((s) => s.wallMs));
