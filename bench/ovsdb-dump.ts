@@ -13,9 +13,7 @@ import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OvsdbClient } from '../src/ovsdb/index.ts';
-import { startServer } from '../test/ovsdb/server.ts';
-import { loadPortBindings } from '../test/ovsdb/fixtures.ts';
+import { startPortBindingServer } from './portBindingServer.ts';
 import { buildIsCurrent } from '../scripts/source-stamp.mjs';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
@@ -53,13 +51,8 @@ function median(xs: number[]): number {
 
 if (!buildIsCurrent(root)) throw new Error('dist/ is stale or missing: npm run build first');
 const dir = await mkdtemp(join(tmpdir(), 'mvtep-bench-dump-'));
-const srv = await startServer({ schemas: ['sb'] });
+const srv = await startPortBindingServer(ROWS);
 try {
-  const loader = await OvsdbClient.connect(srv.remote);
-  const tLoad = performance.now();
-  await loadPortBindings(loader, ROWS, { batch: 10_000 });
-  loader.close();
-  console.error(`loaded ${ROWS} ${TABLE} rows in ${((performance.now() - tLoad) / 1000).toFixed(1)} s`);
   const runs: Record<string, string[]> = {
     'mvtep ovsdb dump --json': [process.execPath, join(root, 'bin/mvtep.js'), 'ovsdb', 'dump', '--db', srv.remote, DB, TABLE, '--json'],
     'ovsdb-client dump -f json (C)': [...srv.rt.argv('ovsdb-client'), 'dump', '-f', 'json', srv.remote, DB, TABLE],

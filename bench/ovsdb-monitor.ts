@@ -10,9 +10,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OvsdbClient } from '../src/ovsdb/index.ts';
-import { startServer } from '../test/ovsdb/server.ts';
-import { loadPortBindings } from '../test/ovsdb/fixtures.ts';
+import { startPortBindingServer } from './portBindingServer.ts';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -88,13 +86,8 @@ async function hasPythonIdl(): Promise<boolean> {
   });
 }
 
-const srv = await startServer({ schemas: ['sb'] });
+const srv = await startPortBindingServer(ROWS);
 try {
-  const loader = await OvsdbClient.connect(srv.remote);
-  const tLoad = performance.now();
-  await loadPortBindings(loader, ROWS, { batch: 10_000 });
-  loader.close();
-  console.error(`loaded ${ROWS} ${TABLE} rows in ${((performance.now() - tLoad) / 1000).toFixed(1)} s`);
   const py = await hasPythonIdl();
   if (!py) console.error('python3-openvswitch not installed: Python IDL skipped');
 

@@ -1,12 +1,43 @@
 import { OvsdbProtocolError } from './errors.ts';
 import type { ReplySplitter } from './replySplitter.ts';
 
-const QUOTE = 0x22;
+export const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
+export const OPEN_BRACE = 0x7b;
+export const CLOSE_BRACE = 0x7d;
+export const OPEN_BRACKET = 0x5b;
+export const CLOSE_BRACKET = 0x5d;
+
+/**
+ * Index of the quote closing a string that goes on at `from` (`escaped`: the
+ * previous chunk ended on a backslash); -1 when it runs past the chunk, -2
+ * when it does so on a backslash. A plain byte loop: Buffer.indexOf is a
+ * native call per string, which costs more than scanning the few bytes of a
+ * typical string.
+ */
+export function stringEnd(chunk: Buffer, from: number, escaped: boolean): number {
+  let escape = escaped;
+  for (let i = from; i < chunk.length; i++) {
+    const b = chunk[i]!;
+    if (escape) escape = false;
+    else if (b === BACKSLASH) escape = true;
+    else if (b === QUOTE) return i;
+  }
+  return escape ? -2 : -1;
+}
+
+/** `stack` with room for a bracket opened at `depth` (doubled when full). */
+export function roomFor(stack: Uint8Array<ArrayBuffer>, depth: number): Uint8Array<ArrayBuffer> {
+  if (depth < stack.length) return stack;
+  const bigger = new Uint8Array(stack.length * 2);
+  bigger.set(stack);
+  return bigger;
+}
+
+/** Whether the closing bracket `c` matches the one opened at `depth`. */
+export function closes(stack: Uint8Array, depth: number, c: number): boolean {
+  return stack[depth] === (c === CLOSE_BRACE ? OPEN_BRACE : OPEN_BRACKET);
+}
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -66,18 +97,10 @@ export class JsonStreamParser {
     }
     while (i < n) {
       if (inString) {
-        // A plain byte loop: Buffer.indexOf is a native call per string,
-        // which costs more than scanning the few bytes of a typical string.
-        for (; i < n; i++) {
-          const b = chunk[i]!;
-          if (escape) escape = false;
-          else if (b === BACKSLASH) escape = true;
-          else if (b === QUOTE) {
-            inString = false;
-            break;
-          }
-        }
-        i++;
+        const q = stringEnd(chunk, i, escape);
+        escape = q === -2;
+        inString = q < 0;
+        i = q < 0 ? n : q + 1;
         continue;
       }
       const c = chunk[i]!;
@@ -106,15 +129,11 @@ export class JsonStreamParser {
       }
       if (c === QUOTE) inString = true;
       else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-        if (depth === this.stack.length) {
-          const bigger = new Uint8Array(this.stack.length * 2);
-          bigger.set(this.stack);
-          this.stack = bigger;
-        }
+        this.stack = roomFor(this.stack, depth);
         this.stack[depth++] = c;
       } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         depth--;
-        if (this.stack[depth] !== (c === CLOSE_BRACE ? OPEN_BRACE : OPEN_BRACKET)) {
+        if (!closes(this.stack, depth, c)) {
           const bad = String.fromCharCode(c);
           this.reset();
           throw new OvsdbProtocolError(`mismatched '${bad}' in a JSON-RPC message`, chunk.subarray(Math.max(0, i - 64), i + 1).toString('utf8'));

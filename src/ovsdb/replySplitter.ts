@@ -1,11 +1,5 @@
 import { OvsdbProtocolError } from './errors.ts';
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
+import { CLOSE_BRACE, CLOSE_BRACKET, closes, OPEN_BRACE, OPEN_BRACKET, QUOTE, roomFor, stringEnd } from './framing.ts';
 
 /** Receives the rows of a `<table-updates>` reply one at a time. */
 export interface RowSink {
@@ -60,16 +54,15 @@ export class ReplySplitter {
     let i = from;
     for (; i < n; i++) {
       if (inString) {
-        for (; i < n; i++) {
-          const b = chunk[i]!;
-          if (escape) escape = false;
-          else if (b === BACKSLASH) escape = true;
-          else if (b === QUOTE) {
-            inString = false;
-            if (depth <= 3) this.endString(chunk, i + 1, depth);
-            break;
-          }
+        const q = stringEnd(chunk, i, escape);
+        escape = q === -2;
+        if (q < 0) {
+          i = n;
+          continue;
         }
+        inString = false;
+        if (depth <= 3) this.endString(chunk, q + 1, depth);
+        i = q;
         continue;
       }
       const c = chunk[i]!;
@@ -93,15 +86,11 @@ export class ReplySplitter {
           this.rowStart = i;
           this.inRow = true;
         }
-        if (depth === this.stack.length) {
-          const bigger = new Uint8Array(this.stack.length * 2);
-          bigger.set(this.stack);
-          this.stack = bigger;
-        }
+        this.stack = roomFor(this.stack, depth);
         this.stack[depth++] = c;
       } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         depth--;
-        if (depth < 0 || this.stack[depth] !== (c === CLOSE_BRACE ? OPEN_BRACE : OPEN_BRACKET)) {
+        if (depth < 0 || !closes(this.stack, depth, c)) {
           throw new OvsdbProtocolError(`mismatched '${String.fromCharCode(c)}' in a JSON-RPC message`, chunk.subarray(Math.max(0, i - 64), i + 1).toString('utf8'));
         }
         if (depth === 3 && this.inRow) {
