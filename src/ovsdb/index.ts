@@ -33,3 +33,4 @@ export type { MonitorSpecFor } from './monitor.ts';
 export type {
   TableMap, TableName, RowOf, ColumnName, InputOf, RowInput, RowInputFor, ConditionFor, MutationFor,
 } from './typed.ts';
+export { unixctl, deriveAppctlTarget, UnixctlError } from './unixctl.ts';

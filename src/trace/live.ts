@@ -1,12 +1,10 @@
-import { access, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { Deadline } from '../util/deadline.ts';
 import { Iproute2 } from '../routing/index.ts';
 import { readNodeState, readRouting, readSouthbound, readSpec, readSriov, STATE_FORMAT, type GatheredState, type NodeState } from '../observe/index.ts';
 import { chassisEncapIps, tracedTunnel } from '../ovn/index.ts';
 import { compareWithObserved, kernelRoute, traceFlow } from './confirm.ts';
 import { explainPath, TraceError } from './explain.ts';
-import { unixctl } from './unixctl.ts';
+import { deriveAppctlTarget, unixctl } from '../ovsdb/index.ts';
 import type { TraceResult, TraceRoute } from './types.ts';
 
 export interface LiveTraceOptions {
@@ -29,21 +27,6 @@ export interface LiveTraceOptions {
   /** vswitchd unixctl socket of the source chassis (derived from --ovsdb when absent). */
   readonly appctlTarget?: string;
   readonly timeoutMs?: number;
-}
-
-async function exists(p: string): Promise<boolean> {
-  return access(p).then(() => true, () => false);
-}
-
-/** The vswitchd control socket next to a unix: OVSDB remote (OVS_RUNDIR layout). */
-export async function deriveAppctlTarget(ovsdbRemote: string): Promise<string | undefined> {
-  if (!ovsdbRemote.startsWith('unix:')) return undefined;
-  const dir = dirname(ovsdbRemote.slice('unix:'.length));
-  const plain = join(dir, 'ovs-vswitchd.ctl');
-  if (await exists(plain)) return plain;
-  const pid = (await readFile(join(dir, 'ovs-vswitchd.pid'), 'utf8').catch(() => '')).trim();
-  if (/^\d+$/.test(pid) && await exists(join(dir, `ovs-vswitchd.${pid}.ctl`))) return join(dir, `ovs-vswitchd.${pid}.ctl`);
-  return undefined;
 }
 
 async function readNodeView(opts: LiveTraceOptions, deadline: Deadline): Promise<NodeState | undefined> {

@@ -15,7 +15,7 @@ import { SnapshotError } from '../../src/observe/snapshot.ts';
 import { ScenarioError } from '../../src/lab/scenarioReader.ts';
 import { ListenError } from '../../src/node/agent/http.ts';
 import { DashboardError } from '../../src/web/listen.ts';
-import { UnixctlError } from '../../src/trace/unixctl.ts';
+import { UnixctlError } from '../../src/ovsdb/unixctl.ts';
 import { TraceError } from '../../src/trace/explain.ts';
 import { ProbeError } from '../../src/probe/probe.ts';
 import { AgentSocketError } from '../../src/node/attachWire.ts';

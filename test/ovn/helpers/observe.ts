@@ -1,5 +1,5 @@
 // What the real OVN did, read through src/observe, compared with the model.
-import { unixctl } from '../../../src/trace/index.ts';
+import { unixctl } from '../../../src/ovsdb/index.ts';
 import { outputOfports } from '../../../src/ovn/index.ts';
 import { readNodeState, readSouthbound } from '../../../src/observe/index.ts';
 import type { NodeState, SouthboundState } from '../../../src/verify/index.ts';

@@ -1,5 +1,7 @@
+import { access, readFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
-import { JsonStreamParser } from '../ovsdb/index.ts';
+import { dirname, join } from 'node:path';
+import { JsonStreamParser } from './framing.ts';
 import { MvtepError } from '../util/errors.ts';
 
 export class UnixctlError extends MvtepError {}
@@ -44,4 +46,19 @@ export function unixctl(socketPath: string, command: string, args: readonly stri
       }
     });
   });
+}
+
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(() => true, () => false);
+}
+
+/** The vswitchd control socket next to a unix: OVSDB remote (OVS_RUNDIR layout). */
+export async function deriveAppctlTarget(ovsdbRemote: string): Promise<string | undefined> {
+  if (!ovsdbRemote.startsWith('unix:')) return undefined;
+  const dir = dirname(ovsdbRemote.slice('unix:'.length));
+  const plain = join(dir, 'ovs-vswitchd.ctl');
+  if (await exists(plain)) return plain;
+  const pid = (await readFile(join(dir, 'ovs-vswitchd.pid'), 'utf8').catch(() => '')).trim();
+  if (/^\d+$/.test(pid) && await exists(join(dir, `ovs-vswitchd.${pid}.ctl`))) return join(dir, `ovs-vswitchd.${pid}.ctl`);
+  return undefined;
 }
