@@ -27,7 +27,7 @@ export function labViewOptions(lab: Lab, extra: { nics?: ReadonlyMap<string, rea
   return {
     source: { kind: 'lab', name: `${lab.name} (${lab.id})` },
     sb: lab.sb.remote,
-    nodes: Object.values(lab.chassis).map((c) => ({ ovsdb: c.ovsdbRemote, netns: c.netns, sysfs: c.sysfsRoot })),
+    nodes: Object.values(lab.chassis).map((c) => ({ ovsdb: c.ovsdbRemote, netns: c.netns, sysfs: c.sysfsRoot, appctlTarget: c.vswitchdCtl })),
     nics: extra.nics ?? labNics(lab),
     tracer: makeTracer({ confirm: labConfirmer(lab) }),
     ...(extra.log ? { log: extra.log } : {}),

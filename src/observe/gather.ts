@@ -2,6 +2,8 @@ import { Deadline } from '../util/deadline.ts';
 import { chassisEncapIps, chassisConfigFromExternalIds } from '../ovn/index.ts';
 import { readNodeState } from './openVswitch.ts';
 import { readRouting } from './routing.ts';
+import { withOvsRouter } from './ovsRouter.ts';
+import { deriveAppctlTarget } from '../ovsdb/index.ts';
 import { readSouthbound } from './southbound.ts';
 import { readSpec } from './nodeSpec.ts';
 import { readSriov } from './sriov.ts';
@@ -29,6 +31,8 @@ export interface GatherOptions {
   readonly withMacs?: boolean;
   /** With zones: also read each zone's NB routing (routers' static routes, transit ports). */
   readonly withRouting?: boolean;
+  /** vswitchd's control socket, for OVS's own router on a netdev node (default: next to a unix: --ovsdb). */
+  readonly appctlTarget?: string;
 }
 
 /**
@@ -92,6 +96,9 @@ export async function gatherState(opts: GatherOptions): Promise<GatheredState> {
       node = await withRouting(node, southbound, opts.netns, opts.routeProbes);
       sources['routing'] = opts.netns ? `netns ${opts.netns}` : 'current netns';
     }
+    const target = opts.appctlTarget ?? await deriveAppctlTarget(opts.ovsdb);
+    node = await withOvsRouter(node, target, timeout().timeoutMs);
+    if (node.ovsRouter) sources['ovsRouter'] = node.ovsRouter.target;
     if (opts.spec) {
       node = { ...node, spec: await readSpec(opts.spec) };
       sources['spec'] = opts.spec;

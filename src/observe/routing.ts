@@ -55,7 +55,7 @@ export async function readRouting(opts: RoutingReadOptions): Promise<RoutingStat
     netns: opts.netns,
     rules: rules.map((r) => {
       const [src, len] = r.src === undefined ? [undefined, undefined] : r.src.split('/');
-      return { priority: r.priority, ...(src ? { src } : {}), ...(len ? { srcLen: Number(len) } : {}), table: r.table };
+      return { priority: r.priority, ...(src ? { src } : {}), ...(len ? { srcLen: Number(len) } : {}), table: r.table, ...(r.selectors ? { selectors: r.selectors } : {}) };
     }),
     routes,
     addresses: links.flatMap((l) => l.addresses.map((a) => ({ dev: l.name, ip: a.address, prefixLen: a.prefixLength }))),

@@ -1,4 +1,4 @@
-import type { LogicalRouting } from '../ovn/index.ts';
+import type { LogicalRouting, OvsRouteRule } from '../ovn/index.ts';
 /**
  * The observed state (what verify checks, trace explains, the dashboard shows): a plain-JSON picture of one or more nodes and the
  * Southbound. Gatherers fill it from a live node, the lab or a snapshot file;
@@ -64,7 +64,37 @@ export interface NodeState {
   readonly bridges?: readonly BridgeState[];
   readonly sriov?: SriovState;
   readonly routing?: RoutingState;
+  /** OVS's own tunnel router, read when the integration bridge is on the userspace datapath. */
+  readonly ovsRouter?: OvsRouterState;
   readonly spec?: NodeSpecState;
+}
+
+/**
+ * What ovs-vswitchd's router holds (`ovs-appctl ovs/route/rule/show`,
+ * `ovs/route/lookup`): on a netdev datapath it, not the kernel, picks the
+ * device a tunnel leaves through.
+ */
+export interface OvsRouterState {
+  /** The vswitchd control socket it was read from. */
+  readonly target: string;
+  /** OVS's rule table (OVS >= 3.7; absent on older OVS, which has none). */
+  readonly rules?: readonly OvsRouteRule[];
+  /** One lookup per local VTEP and remote VTEP of `routing.lookups` (by source on OVS >= 3.7, by destination before). */
+  readonly lookups: readonly OvsRouteLookupState[];
+  /** Why the router could not be read (the rest is then empty). */
+  readonly error?: string;
+}
+
+export interface OvsRouteLookupState {
+  readonly from: string;
+  readonly to: string;
+  /** true: `ovs/route/lookup TO src=FROM`; false: by destination only (OVS < 3.7). */
+  readonly bySource: boolean;
+  readonly dev?: string;
+  readonly gateway?: string;
+  /** The source address OVS would use. */
+  readonly src?: string;
+  readonly error?: string;
 }
 
 export interface BridgeState {
@@ -103,7 +133,11 @@ export interface SriovState {
 
 export interface RoutingState {
   readonly netns: string | undefined;
-  readonly rules: readonly { readonly priority: number; readonly src?: string; readonly srcLen?: number; readonly table: string }[];
+  readonly rules: readonly {
+    readonly priority: number; readonly src?: string; readonly srcLen?: number; readonly table: string;
+    /** Selectors other than `from` (fwmark, iif, oif, tos, l3mdev, ...), as `ip -j rule` names them; absent when none. */
+    readonly selectors?: readonly string[];
+  }[];
   readonly routes: readonly { readonly table: string; readonly dst: string; readonly dev?: string; readonly gateway?: string }[];
   readonly addresses: readonly { readonly dev: string; readonly ip: string; readonly prefixLen: number }[];
   readonly links: readonly { readonly name: string; readonly mtu: number; readonly up: boolean }[];

@@ -9,3 +9,4 @@ export * from './interconnect.ts';
 export * from './icHomes.ts';
 export * from './ofprotoTrace.ts';
 export { firstIpv4OfAddresses, routedTransitPort, type LogicalRouting, type RoutedHop } from './icRouting.ts';
+export * from './ovsRouter.ts';

@@ -31,7 +31,8 @@ export function parseRules(text: string, family: Family): IpRule[] {
   return entries(text, 'ip rule list').map((e) => {
     const src = s(e['src']);
     const srclen = n(e['srclen']);
-    const other = Object.keys(e).some((k) => !RULE_KEYS.has(k)) || (Array.isArray(e['flags']) && e['flags'].length > 0);
+    const selectors = Object.keys(e).filter((k) => !RULE_KEYS.has(k));
+    const other = selectors.length > 0 || (Array.isArray(e['flags']) && e['flags'].length > 0);
     return {
       family,
       priority: n(e['priority']) ?? 0,
@@ -39,6 +40,7 @@ export function parseRules(text: string, family: Family): IpRule[] {
       table: s(e['table']) ?? 'main',
       ...(s(e['protocol']) !== undefined ? { protocol: s(e['protocol']) } : {}),
       ...(other ? { other: true } : {}),
+      ...(selectors.length > 0 ? { selectors } : {}),
     };
   });
 }

@@ -19,6 +19,8 @@ export interface IpRule {
   readonly protocol?: string;
   /** Other selectors (iif, fwmark, ...) present: never ours, shown for conflicts. */
   readonly other?: boolean;
+  /** Those other selectors by `ip -j rule`'s key names (`fwmark`, `iif`, `tos`, ...). */
+  readonly selectors?: readonly string[];
 }
 
 /** One route in a table. */

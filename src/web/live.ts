@@ -5,9 +5,9 @@
  * verify's checks and the tracer, and publishes a new view. Routing has no
  * OVSDB events, so a slower periodic refresh catches `ip rule`/`ip route` changes.
  */
-import { OvsdbClient, type MonitorCache } from '../ovsdb/index.ts';
+import { deriveAppctlTarget, OvsdbClient, type MonitorCache } from '../ovsdb/index.ts';
 import {
-  NODE_COLUMNS, nodeStateFromRows, readNodeState, readSouthbound, readSriov, SOUTHBOUND_COLUMNS, southboundFromRows, STATE_FORMAT, withRouting,
+  NODE_COLUMNS, nodeStateFromRows, readNodeState, readSouthbound, readSriov, SOUTHBOUND_COLUMNS, southboundFromRows, STATE_FORMAT, withOvsRouter, withRouting,
   type GatheredState, type NodeState, type RowSource, type SouthboundRead,
 } from '../observe/index.ts';
 import type { OpenVSwitchTables, OvnSouthboundTables } from '../schema/index.ts';
@@ -25,6 +25,8 @@ export interface LiveNode {
   /** Network namespace holding the node's VTEPs and routing (omit: not read). */
   readonly netns?: string;
   readonly sysfs?: string;
+  /** vswitchd's control socket: OVS's own router is read when br-int is on the userspace datapath. */
+  readonly appctlTarget?: string;
 }
 
 /** Computes pod-to-pod paths for a freshly gathered state (e.g. trace with --confirm). */
@@ -65,6 +67,7 @@ export async function gatherLive(opts: Pick<LiveViewOptions, 'sb' | 'nodes' | 't
     let node = cached ? nodeStateFromRows(cached, { label: n.ovsdb }) : await readNodeState(n.ovsdb, timeout);
     if (n.sysfs) node = { ...node, sriov: readSriov(n.sysfs) };
     if (n.netns !== undefined) node = await withRouting(node, sbG?.southbound, n.netns, opts.routeProbes);
+    node = await withOvsRouter(node, n.appctlTarget ?? await deriveAppctlTarget(n.ovsdb), opts.timeoutMs);
     return node;
   }));
   return {

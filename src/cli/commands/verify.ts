@@ -9,7 +9,7 @@ const verifyLib = () => import('../../verify/index.ts');
 const observeLib = () => import('../../observe/index.ts');
 
 const usage = `Usage: mvtep verify [--ovsdb REMOTE] [--sb REMOTE] [--sysfs DIR] [--netns NAME | --routing]
-                    [--spec FILE] [--snapshot FILE] [--dump-state FILE]
+                    [--spec FILE] [--appctl-target SOCKET] [--snapshot FILE] [--dump-state FILE]
                     [--ovn-version X.Y.Z] [--timeout SECONDS] [--json]
        mvtep verify --zones FILE [--dump-state FILE] [--timeout SECONDS] [--json]
 
@@ -23,6 +23,9 @@ Reads the live state it is given and reports multi-VTEP misconfigurations
                      without it, --routing reads the current namespace
   --routing          read rules/routes of the current namespace
   --spec FILE        node spec (YAML) to compare MTU and VTEP devices against
+  --appctl-target S  ovs-vswitchd's control socket: on a netdev br-int, OVS's own
+                     router (ovs/route/rule/show, ovs/route/lookup) is read from it
+                     (default: the one next to a unix: --ovsdb)
   --zones FILE       interconnect: every zone's SB of a zones file (mvtep lab up
                      writes one for IC labs), read in parallel; remote ports and
                      remote chassis judged against their home zones; each
@@ -48,7 +51,7 @@ async function loadState(values: Record<string, string | boolean | undefined>): 
     return typeof v === 'string' ? v : undefined;
   };
   if (s('snapshot')) {
-    for (const k of ['ovsdb', 'sb', 'sysfs', 'netns', 'spec', 'zones']) {
+    for (const k of ['ovsdb', 'sb', 'sysfs', 'netns', 'spec', 'zones', 'appctl-target']) {
       if (s(k)) throw new UsageError(`--snapshot cannot be combined with --${k}`, k);
     }
     const state = await (await verifyLib()).readSnapshot(s('snapshot')!);
@@ -72,7 +75,7 @@ async function loadState(values: Record<string, string | boolean | undefined>): 
     return bounded(gatherState({ zones, withMacs: true, withRouting: true, ...(s('ovn-version') ? { ovnVersion: s('ovn-version')! } : {}), timeoutMs }), timeoutMs, `reading the zones of ${zones.file}`);
   }
   if (!s('ovsdb') && !s('sb')) throw new UsageError('give --ovsdb, --sb, --zones or --snapshot');
-  for (const k of ['sysfs', 'netns', 'spec']) {
+  for (const k of ['sysfs', 'netns', 'spec', 'appctl-target']) {
     if (s(k) && !s('ovsdb')) throw new UsageError(`--${k} describes a node and needs --ovsdb`, k);
   }
   const sources = [s('sb'), s('ovsdb')].filter((x) => x !== undefined).join(' and ');
@@ -84,6 +87,7 @@ async function loadState(values: Record<string, string | boolean | undefined>): 
     ...(s('netns') ? { netns: s('netns')! } : {}),
     ...(values['routing'] === true ? { routing: true } : {}),
     ...(s('spec') ? { spec: s('spec')! } : {}),
+    ...(s('appctl-target') ? { appctlTarget: s('appctl-target')! } : {}),
     ...(s('ovn-version') ? { ovnVersion: s('ovn-version')! } : {}),
     timeoutMs,
   }), timeoutMs, `reading ${sources}`);
@@ -96,7 +100,7 @@ export const verifyCommand: Command = {
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       ovsdb: { type: 'string' }, sb: { type: 'string' }, sysfs: { type: 'string' }, netns: { type: 'string' },
-      routing: { type: 'boolean' }, spec: { type: 'string' }, snapshot: { type: 'string' }, 'dump-state': { type: 'string' },
+      routing: { type: 'boolean' }, spec: { type: 'string' }, 'appctl-target': { type: 'string' }, snapshot: { type: 'string' }, 'dump-state': { type: 'string' },
       'ovn-version': { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' }, zones: { type: 'string' },
     });
     // Unreadable input exits 2, an unreachable or silent server 3 (src/cli/exitCodes.ts): never "0 errors".

@@ -2,19 +2,10 @@ import { isIP } from 'node:net';
 import { canonicalAddress, makePrefix, parsePrefix } from '../../config/nodeSpecIp.ts';
 import type { CheckContext } from '../context.ts';
 import type { Finding } from '../findings.ts';
-import type { NodeState } from '../../observe/index.ts';
+import { integrationDatapath, USERSPACE_DATAPATHS, type NodeState } from '../../observe/index.ts';
+import { OVS_RULES_SINCE as RULES_SINCE, ovsRouterOf } from '../../ovn/index.ts';
+import { ovsRouterFindings } from './ovsRouter.ts';
 import { finding, sample } from './util.ts';
-
-/**
- * With a userspace datapath OVS routes tunnel packets itself. Up to OVS 3.6 its table
- * (`ovs-appctl ovs/route/show`) copies only the kernel's main table, keeps
- * one route per prefix and matches on destination (and pkt_mark) only, so
- * the per-VTEP `ip rule`s the underlay installs are never consulted (3.7
- * imports `from` rules and looks up by local_ip, hence the version gate). The
- * kernel datapath (`system`, "") and the lab's `dummy` bridges are not
- * affected: the kernel routes their tunnels.
- */
-export const USERSPACE_DATAPATHS: ReadonlySet<string> = new Set(['netdev']);
 
 /**
  * What OVS up to 3.6 offers (3.5's ovs/route/add is `ip/plen output_bridge [gw]
@@ -26,25 +17,6 @@ const HINT = 'OVS < 3.7\'s userspace tunnel router ignores ip rule (no source-ba
   + 'or use the kernel datapath (datapath_type=system on the integration bridge), '
   + 'or give each VTEP its own subnet with the remote VTEPs it serves reachable in it, or pin each remote VTEP to one local VTEP bridge with '
   + '\'ovs-appctl ovs/route/add <remote-vtep>/32 <vtep-bridge> [gw]\' (only when every remote is served by one local VTEP; not kept across an ovs-vswitchd restart)';
-
-/** From OVS 3.7 ovs-router imports the kernel's `from` rules and looks tunnels up with their local_ip as source (measured on 4.0.0). */
-const RULES_SINCE: readonly [number, number] = [3, 7];
-
-/** What the chassis' OVS version says about its tunnel router; only a whole version string decides. */
-type OvsRouter =
-  | { readonly kind: 'rules' | 'destination'; readonly version: string }
-  | { readonly kind: 'unknown'; readonly why: string };
-
-function ovsRouterOf(text: string | undefined): OvsRouter {
-  if (text === undefined || text.trim() === '') return { kind: 'unknown', why: 'Open_vSwitch ovs_version is empty' };
-  // "3.7.1", "4.0.0", packaging suffixes ("3.5.0-1", "3.7.1~git..."): anything else is not guessed at.
-  const m = /^(\d+)\.(\d+)(?:\.\d+)?(?:[-+~][\w.~+-]*)?$/.exec(text.trim());
-  if (!m) return { kind: 'unknown', why: `Open_vSwitch ovs_version '${text}' is not a version` };
-  const major = Number(m[1]);
-  const minor = Number(m[2]);
-  const rules = major > RULES_SINCE[0] || (major === RULES_SINCE[0] && minor >= RULES_SINCE[1]);
-  return { kind: rules ? 'rules' : 'destination', version: text.trim() };
-}
 
 /** The VTEP's subnet: the live address first (what OVS copied), else the node spec. */
 function prefixOf(node: NodeState, ip: string): string | undefined {
@@ -68,23 +40,21 @@ export function datapathChecks(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
   for (const n of ctx.nodes) {
     const bridgeName = n.node.openVswitch.externalIds['ovn-bridge'] ?? 'br-int';
-    const bridge = n.node.bridges?.find((b) => b.name === bridgeName);
-    if (!bridge || !USERSPACE_DATAPATHS.has(bridge.datapathType)) continue;
+    const datapathType = integrationDatapath(n.node);
+    if (!USERSPACE_DATAPATHS.has(datapathType)) continue;
     const vteps = n.model.ips.filter((ip) => isIP(ip) !== 0);
     if (vteps.length < 2) continue;
     const chassis = n.chassisName ?? n.node.label;
     const subject = `chassis ${chassis}`;
     const router = ovsRouterOf(n.node.openVswitch.ovsVersion);
     if (router.kind === 'rules') {
-      out.push(finding('userspace-tunnel-routing', 'info', subject,
-        `${bridgeName} has datapath_type=${bridge.datapathType} and OVS ${router.version} (>= ${RULES_SINCE.join('.')}): OVS routes its tunnels itself but imports the kernel's ip rules and looks up with each tunnel's local_ip as source, so VTEPs ${sample(vteps)} follow their own rules`,
-        'OVS imports "[not] from" rules only (fwmark, iif, oif, tos and l3mdev rules are not); check one with \'ovs-appctl ovs/route/lookup <remote-vtep> src=<vtep>\''));
+      out.push(...ovsRouterFindings(n.node, subject, `${bridgeName} has datapath_type=${datapathType} and OVS ${router.version} (>= ${RULES_SINCE.join('.')})`, vteps));
       continue;
     }
     const version = router.kind === 'unknown'
       ? `OVS version unknown (${router.why}; OVS >= ${RULES_SINCE.join('.')} honours ip rule)`
       : `OVS ${router.version} (< ${RULES_SINCE.join('.')})`;
-    const where = `${bridgeName} has datapath_type=${bridge.datapathType} with ${version}: OVS routes its tunnels with its own table (main table only, one route per prefix, by destination), ignoring ip rule`;
+    const where = `${bridgeName} has datapath_type=${datapathType} with ${version}: OVS routes its tunnels with its own table (main table only, one route per prefix, by destination), ignoring ip rule`;
     const byPrefix = new Map<string, string[]>();
     const unknown: string[] = [];
     for (const ip of vteps) {
