@@ -1,12 +1,12 @@
 /**
  * Pod-to-pod paths for the dashboard and the demo's steering table, from
  * src/trace over the state the dashboard already gathered: `explainPath`
- * (OVN's choice by the model, spec §5, with the kernel route from the
- * gathered `ip route get`), then, with a confirmer, the real datapath's
+ * (OVN's choice by the model, spec §5, with the tunnel's route from the
+ * gathered `ip route get`, or OVS's own lookup on a userspace datapath), then, with a confirmer, the real datapath's
  * choice from `ofproto/trace`, compared by `compareWithObserved`. A refresh
  * costs one ofproto/trace per path and no other process.
  */
-import { compareWithObserved, explainPath, kernelRoute, traceFlow, type TraceResult, type TraceRoute } from '../trace/index.ts';
+import { compareWithObserved, explainPath, gatheredRoute, kernelRoute, ovsRoute, ovsRoutesTunnels, traceFlow, type TraceResult, type TraceRoute } from '../trace/index.ts';
 import { Iproute2 } from '../routing/index.ts';
 import type { GatheredState, NodeState } from '../verify/index.ts';
 import type { PathInput, ViewInputs } from '../web/inputs.ts';
@@ -47,25 +47,26 @@ function nodeOf(state: GatheredState, chassis: string): NodeState | undefined {
   return state.nodes.find((n) => (n.openVswitch.externalIds['system-id'] ?? n.label) === chassis);
 }
 
-/** `ip route get <remote> from <local>` per chassis, shared by the paths of one trace run. */
+/** Tunnel routes per chassis (`ip route get`, or OVS's lookup on a userspace datapath), shared by the paths of one trace run. */
 export type RouteCache = Map<string, Promise<TraceRoute | null>>;
 
 /**
- * The kernel's route for a tunnel: from the gathered lookups when the
- * gatherer probed that pair, else one `ip route get` in the node's netns
- * (cached for the run). Null when the node's routing was not read.
+ * The route of a tunnel: from the gathered lookups when the gatherer probed
+ * that pair, else one lookup (cached for the run): OVS's router on a
+ * userspace datapath, the kernel in the node's netns otherwise. Null when
+ * neither was read.
  */
 function routeFor(node: NodeState | undefined, from: string, to: string, cache: RouteCache): Promise<TraceRoute | null> {
-  const routing = node?.routing;
-  if (!node || !routing) return Promise.resolve(null);
-  const l = routing.lookups.find((x) => x.from === from && x.to === to);
-  if (l) {
-    return Promise.resolve({ from, to, table: l.table ?? null, device: l.dev ?? null, gateway: l.gateway ?? null, ...(l.error ? { error: l.error } : {}) });
-  }
+  if (!node) return Promise.resolve(null);
+  const gathered = gatheredRoute(node, from, to);
+  if (gathered) return Promise.resolve(gathered);
+  const ovs = ovsRoutesTunnels(node) ? node.ovsRouter?.target : undefined;
+  const routing = node.routing;
+  if (ovs === undefined && !routing) return Promise.resolve(null);
   const key = `${node.label}|${from}|${to}`;
   let hit = cache.get(key);
   if (!hit) {
-    hit = kernelRoute(new Iproute2(routing.netns ? { netns: routing.netns } : {}), from, to);
+    hit = ovs !== undefined ? ovsRoute(ovs, node, from, to) : kernelRoute(new Iproute2(routing!.netns ? { netns: routing!.netns } : {}), from, to);
     cache.set(key, hit);
   }
   return hit;
@@ -107,10 +108,12 @@ export async function tracePair(state: GatheredState, from: string, to: string, 
   const route = obs ? await routeFor(node, obs.local_ip, obs.remote_ip, routes) : null;
   // Wrong-device egress is judged by the view against the NIC's VTEP device, so no expectedDevice here.
   const c = obs ? compareWithObserved(result, { trace: text, node, route, expectedDevice: null }) : first;
-  const kernelKnown = route !== null && route.error === undefined && route.device !== null;
-  const agrees = c.agrees && (kernelKnown || !node.routing);
+  const routeKnown = route !== null && route.error === undefined && route.device !== null;
+  const routable = node.routing !== undefined || (ovsRoutesTunnels(node) && node.ovsRouter !== undefined);
+  const agrees = c.agrees && (routeKnown || !routable);
+  const who = route?.lookup === 'kernel' || route?.lookup === undefined ? 'kernel' : 'OVS router';
   const confirmNotes = c.differences.length > 0 ? c.differences
-    : [`ofproto/trace agrees (${obs?.tunnel ?? '?'})`, ...(kernelKnown ? [`kernel: dev ${route!.device}`] : node.routing ? ['kernel route not gathered'] : [])];
+    : [`ofproto/trace agrees (${obs?.tunnel ?? '?'})`, ...(routeKnown ? [`${who}: dev ${route!.device}`] : routable ? ['tunnel route not gathered'] : [])];
   return {
     ...base,
     localIp: obs?.local_ip ?? base.localIp,

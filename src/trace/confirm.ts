@@ -1,6 +1,6 @@
 import { icmpEchoFlow, outputOfports } from '../ovn/index.ts';
 import { lookupRoute } from '../observe/index.ts';
-import { traceRoute } from './explain.ts';
+import { routeCommand, routerName, traceRoute } from './route.ts';
 import type { RoutingBackend } from '../routing/index.ts';
 import type { NodeState } from '../verify/index.ts';
 import type { ConfirmResult, TraceResult, TraceRoute } from './types.ts';
@@ -17,7 +17,7 @@ export interface ConfirmInputs {
   readonly trace: string;
   /** The source node read after the trace (ofports are read fresh). */
   readonly node: NodeState;
-  /** `ip route get <remote> from <local>` for the observed tunnel, when a netns is known. */
+  /** The observed tunnel's route (`ip route get`, or OVS's lookup on a userspace datapath), when it could be read. */
   readonly route: TraceRoute | null;
   /** The device that should carry the local VTEP (spec, or the one holding the address). */
   readonly expectedDevice: string | null;
@@ -36,9 +36,9 @@ export function compareWithObserved(result: TraceResult, obs: ConfirmInputs): Co
       differences.push(`ofproto/trace leaves on ${t.port} (${observed.local_ip} -> ${observed.remote_ip}), which is not among the predicted ${result.candidates.map((c) => `${c.local_ip} -> ${c.remote_ip}`).join(', ') || 'none'}`);
     }
     if (obs.route) {
-      if (obs.route.error) differences.push(`ip route get ${obs.route.to} from ${obs.route.from} fails: ${obs.route.error}`);
+      if (obs.route.error) differences.push(`${routeCommand(obs.route)} fails: ${obs.route.error}`);
       else if (obs.expectedDevice && obs.route.device !== obs.expectedDevice) {
-        differences.push(`the kernel sends ${obs.route.from} -> ${obs.route.to} out of ${obs.route.device ?? '?'}, not ${obs.expectedDevice}`);
+        differences.push(`${routerName(obs.route)} sends ${obs.route.from} -> ${obs.route.to} out of ${obs.route.device ?? '?'}, not ${obs.expectedDevice}`);
       }
     }
     return { observed, observed_kind: 'tunnel', observed_route: obs.route, agrees: differences.length === 0, differences };

@@ -4,9 +4,10 @@ import {
   parseTunnelChassisId, tunnelMesh, unicastEgress,
   type ChassisModel, type TunnelSpec,
 } from '../ovn/index.ts';
-import { buildContext, type GatheredState, type NodeState, type RouteLookupState, type SbEncap } from '../verify/index.ts';
+import { buildContext, type GatheredState, type NodeState, type SbEncap } from '../verify/index.ts';
 import { MvtepError } from '../util/errors.ts';
-import type { TraceEndpoints, TraceResult, TraceRoute, TraceStep, TraceTunnel } from './types.ts';
+import { gatheredRoute, routeCommand, routerName } from './route.ts';
+import type { TraceEndpoints, TraceResult, TraceStep, TraceTunnel } from './types.ts';
 
 export class TraceError extends MvtepError {}
 
@@ -31,16 +32,6 @@ function observedTunnels(node: NodeState): TunnelSpec[] {
     out.push({ chassis: p.chassis, type: t.type, localIp: t.localIp, remoteIp: t.remoteIp, chassisId: t.chassisId });
   }
   return out;
-}
-
-/** The one conversion from an observed route lookup to the trace's route. */
-export function traceRoute(l: RouteLookupState): TraceRoute {
-  return { from: l.from, to: l.to, table: l.table ?? null, device: l.dev ?? null, gateway: l.gateway ?? null, ...(l.error ? { error: l.error } : {}) };
-}
-
-function routeFor(node: NodeState | undefined, e: TraceEndpoints): TraceRoute | null {
-  const l = node?.routing?.lookups.find((x) => canonical(x.from) === canonical(e.local_ip) && canonical(x.to) === canonical(e.remote_ip));
-  return l ? traceRoute(l) : null;
 }
 
 /**
@@ -86,7 +77,7 @@ export function explainPath(state: GatheredState, from: string, to: string): Tra
   const localIp = localIps.size === 1 ? [...localIps][0]! : null;
   const remoteIp = remoteIps.size === 1 ? [...remoteIps][0]! : null;
   const tunnel = egress.determined ? candidateTunnels[0]! : null;
-  const routes = candidates.map((c) => routeFor(node, c));
+  const routes = candidates.map((c) => gatheredRoute(node, c.local_ip, c.remote_ip));
   const route = egress.determined ? routes[0] ?? null : null;
   const devices = new Set(routes.map((r) => r?.device ?? null));
   const egressDevice = devices.size === 1 ? [...devices][0] ?? null : null;
@@ -113,8 +104,11 @@ export function explainPath(state: GatheredState, from: string, to: string): Tra
   else if (egress.reason === 'no-tunnel') steps.push({ step: 'tunnel', text: `no tunnel to ${dst.chassis} on br-int` });
   else if (tunnel) steps.push({ step: 'tunnel', text: `tunnel ${tunnel.name ?? '(model)'} ofport ${tunnel.ofport ?? '?'} ${tunnel.type} ${tunnel.local_ip} -> ${tunnel.remote_ip} (ovn-chassis-id ${tunnel.ovn_chassis_id})` });
   else steps.push({ step: 'tunnel', text: `one of ${candidates.length} tunnels, OVN's choice is arbitrary (${egress.reason}): ${candidateTunnels.map((t) => `${t.name ?? '?'} ${t.local_ip} -> ${t.remote_ip}`).join('; ')}` });
-  if (route) steps.push({ step: 'kernel-route', text: `ip route get ${route.to} from ${route.from}: ${route.error ? `fails: ${route.error}` : `table ${route.table ?? 'main'}, dev ${route.device ?? '?'}${route.gateway ? ` via ${route.gateway}` : ''}`}` });
-  else if (egressDevice) steps.push({ step: 'kernel-route', text: `every candidate leaves through ${egressDevice}` });
+  const routeStep = route?.lookup === 'kernel' || route?.lookup === undefined ? 'kernel-route' as const : 'ovs-route' as const;
+  if (route) {
+    const where = route.lookup === 'kernel' ? `table ${route.table ?? 'main'}, dev` : `${routerName(route)} (userspace datapath), dev`;
+    steps.push({ step: routeStep, text: `${routeCommand(route)}: ${route.error ? `fails: ${route.error}` : `${where} ${route.device ?? '?'}${route.gateway ? ` via ${route.gateway}` : ''}`}` });
+  } else if (egressDevice) steps.push({ step: routes[0]?.lookup === 'kernel' ? 'kernel-route' : 'ovs-route', text: `every candidate leaves through ${egressDevice} (${routes[0] ? routerName(routes[0]) : 'the kernel'})` });
   if (specVtep?.bridge) steps.push({ step: 'bridge', text: `VTEP port ${specVtep.device ?? '?'} on bridge ${specVtep.bridge}` });
   if (specVtep?.vlan !== undefined) steps.push({ step: 'vlan', text: `tagged VLAN ${specVtep.vlan}` });
   if (specVtep) steps.push({ step: 'uplink', text: `out of PF ${specVtep.pf}` });
@@ -125,7 +119,7 @@ export function explainPath(state: GatheredState, from: string, to: string): Tra
   if (iface?.externalIds['encap-ip'] !== undefined && !srcEncap) warnings.push(`encap-ip ${iface.externalIds['encap-ip']} of ${iface.name} is ignored by OVN (not an Encap IP of ${src.chassis})`);
   if (mapped && iface && iface.externalIds['encap-ip'] !== mapped) warnings.push(`${iface.name} is on PF ${rep!.pf} (VTEP ${mapped}) but its encap-ip is ${iface.externalIds['encap-ip'] ?? 'absent'}`);
   if (!dstEncap && egress.reason !== 'local' && new Set(sb.models.get(dst.chassis)?.ips ?? []).size > 1) warnings.push(`${to} has no Port_Binding.encap: the remote VTEP is OVN's arbitrary choice`);
-  if (route && specVtep?.device && route.device && route.device !== specVtep.device) warnings.push(`the kernel sends ${route.from} out of ${route.device}, not its VTEP device ${specVtep.device}`);
+  if (route && specVtep?.device && route.device && route.device !== specVtep.device) warnings.push(`${routerName(route)} sends ${route.from} out of ${route.device}, not its VTEP device ${specVtep.device}`);
 
   return {
     from, to, source_chassis: src.chassis, destination_chassis: dst.chassis,

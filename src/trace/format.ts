@@ -14,7 +14,8 @@ export function formatTrace(r: TraceResult): string {
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   if (r.confirm) {
     const c = r.confirm;
-    lines.push(c.agrees ? `confirmed: ofproto/trace${c.observed_route ? ' and ip route get agree' : ' agrees'}${c.observed ? ` (${c.observed.tunnel}: ${c.observed.local_ip} -> ${c.observed.remote_ip}${c.observed_route?.device ? ` via ${c.observed_route.device}` : ''})` : ''}`
+    const routed = c.observed_route ? ` and ${c.observed_route.lookup === 'kernel' || c.observed_route.lookup === undefined ? 'ip route get' : 'ovs/route/lookup'} agree` : ' agrees';
+    lines.push(c.agrees ? `confirmed: ofproto/trace${routed}${c.observed ? ` (${c.observed.tunnel}: ${c.observed.local_ip} -> ${c.observed.remote_ip}${c.observed_route?.device ? ` via ${c.observed_route.device}` : ''})` : ''}`
       : `NOT confirmed: ${c.differences.join('; ')}`);
   }
   return lines.join('\n') + '\n';

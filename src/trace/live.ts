@@ -1,9 +1,10 @@
 import { Deadline } from '../util/deadline.ts';
 import { Iproute2 } from '../routing/index.ts';
-import { readNodeState, readRouting, readSouthbound, readSpec, readSriov, STATE_FORMAT, type GatheredState, type NodeState } from '../observe/index.ts';
+import { readNodeState, readRouting, readSouthbound, readSpec, readSriov, STATE_FORMAT, withOvsRouter, type GatheredState, type NodeState } from '../observe/index.ts';
 import { chassisEncapIps, tracedTunnel } from '../ovn/index.ts';
 import { compareWithObserved, kernelRoute, traceFlow } from './confirm.ts';
 import { explainPath, TraceError } from './explain.ts';
+import { ovsRoute, ovsRoutesTunnels } from './route.ts';
 import { deriveAppctlTarget, unixctl } from '../ovsdb/index.ts';
 import type { TraceResult, TraceRoute } from './types.ts';
 
@@ -58,13 +59,18 @@ export async function traceLive(opts: LiveTraceOptions): Promise<{ result: Trace
     node = { ...node, routing: await readRouting({ netns: opts.netns, vteps, remotes, backend: new Iproute2({ netns: opts.netns }) }) };
     state = { ...base, nodes: [node] };
   }
+  // On a userspace datapath OVS routes the tunnels: its lookups, not the kernel's, explain the egress.
+  const target = node && opts.ovsdb ? opts.appctlTarget ?? await deriveAppctlTarget(opts.ovsdb) : undefined;
+  if (node && target !== undefined && ovsRoutesTunnels(node)) {
+    node = await withOvsRouter(node, target, deadline.remainingMs());
+    state = { ...base, nodes: [node] };
+  }
   let result = explainPath(state, opts.from, opts.to);
   if (opts.confirm) {
     if (!node || !opts.ovsdb) throw new TraceError('trace-confirm-needs-ovsdb', '--confirm needs --ovsdb of the source chassis');
     if (node.openVswitch.externalIds['system-id'] !== result.source_chassis) {
       throw new TraceError('trace-wrong-chassis', `--ovsdb is chassis ${node.openVswitch.externalIds['system-id'] ?? '?'}, but ${opts.from} is bound on ${result.source_chassis}`, opts.ovsdb);
     }
-    const target = opts.appctlTarget ?? await deriveAppctlTarget(opts.ovsdb);
     if (!target) throw new TraceError('trace-no-appctl-target', `cannot find the ovs-vswitchd control socket next to ${opts.ovsdb}; give --appctl-target`, opts.ovsdb);
     const flowOf = opts.flowTo ? { ...result, destination: { ...result.destination, ...opts.flowTo } } : result;
     const trace = await unixctl(target, 'ofproto/trace', ['br-int', traceFlow(flowOf)]);
@@ -72,9 +78,10 @@ export async function traceLive(opts: LiveTraceOptions): Promise<{ result: Trace
     let route: TraceRoute | null = null;
     let expectedDevice: string | null = result.underlay?.device ?? null;
     const observedPort = tracedTunnel(trace, fresh.tunnels);
-    if (opts.netns !== undefined && observedPort?.localIp && observedPort.remoteIp) {
-      const backend = new Iproute2({ netns: opts.netns });
-      route = await kernelRoute(backend, observedPort.localIp, observedPort.remoteIp);
+    if (observedPort?.localIp && observedPort.remoteIp && (opts.netns !== undefined || ovsRoutesTunnels(fresh))) {
+      route = ovsRoutesTunnels(fresh)
+        ? await ovsRoute(target, fresh, observedPort.localIp, observedPort.remoteIp)
+        : await kernelRoute(new Iproute2({ netns: opts.netns! }), observedPort.localIp, observedPort.remoteIp);
       expectedDevice ??= node.routing?.addresses.find((a) => a.ip === observedPort.localIp)?.dev ?? null;
     }
     result = { ...result, confirm: compareWithObserved(result, { trace, node: fresh, route, expectedDevice }) };

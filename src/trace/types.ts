@@ -2,7 +2,7 @@ import type { CrossZoneVerdict, EgressReason } from '../ovn/index.ts';
 
 /** One hop of the explanation, in path order. */
 export type TraceStepKind =
-  | 'source-vif' | 'representor' | 'pf' | 'local-vtep' | 'encap-id' | 'tunnel' | 'kernel-route'
+  | 'source-vif' | 'representor' | 'pf' | 'local-vtep' | 'encap-id' | 'tunnel' | 'kernel-route' | 'ovs-route'
   | 'bridge' | 'vlan' | 'uplink' | 'remote-chassis' | 'route' | 'remote-port' | 'home-vtep' | 'remote-vtep' | 'destination-vif';
 
 export interface TraceStep {
@@ -33,6 +33,12 @@ export interface TraceRoute {
   readonly device: string | null;
   readonly gateway: string | null;
   readonly error?: string;
+  /**
+   * Who answered: `kernel` (ip route get, the kernel datapath), `ovs` (OVS's
+   * own router by source, a userspace datapath on OVS >= 3.7) or
+   * `ovs-destination` (its router by destination only, OVS < 3.7).
+   */
+  readonly lookup?: 'kernel' | 'ovs' | 'ovs-destination';
 }
 
 export interface ConfirmResult {

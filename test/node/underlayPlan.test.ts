@@ -134,3 +134,71 @@ test('nodeSpecFromChassis: lab chassis description to a validated spec', () => {
   ]);
   assert.throws(() => nodeSpecFromChassis({ chassis: 'x', pfs: ['p0'], vtepIps: ['nope'], gateway: '192.0.2.254' }), /nics\[0\]\.ip/);
 });
+
+/** The converged node with its integration bridge on `datapathType` and OVS `ovsVersion`. */
+function withIntegration(datapathType: string, ovsVersion: string | undefined, bridge = 'br-int'): ObservedUnderlay {
+  const c = converged();
+  const bridges = new Map(c.ovs.bridges);
+  bridges.set(bridge, { uuid: bridge, name: bridge, datapathType, ports: [], externalIds: new Map() });
+  return { ...c, ovs: { ...c.ovs, bridges, ...(ovsVersion !== undefined ? { ovsVersion } : {}) } };
+}
+
+test('userspace br-int on OVS < 3.7 with VTEPs sharing a prefix: refused before anything, naming version, VTEPs and prefix', async () => {
+  // Unknown (no ovs_version, no vswitchd socket): said, not refused.
+  const unknown = planUnderlay(SPEC, withIntegration('netdev', undefined)).problems.filter((x) => x.code === 'userspace-shared-prefix');
+  assert.deepEqual(unknown.map((x) => x.severity), ['warning']);
+  assert.match(unknown[0]!.message, /OVS version unknown/);
+  for (const v of ['3.5.0', '3.6.2']) {
+    const p = planUnderlay(SPEC, withIntegration('netdev', v));
+    const errs = p.problems.filter((x) => x.severity === 'error');
+    assert.deepEqual(errs.map((x) => `${x.code} ${x.subject}`), ['userspace-shared-prefix vtep0, vtep1'], String(v));
+    assert.match(errs[0]!.message, new RegExp(`^OVS ${v.replace(/\./g, '\\.')}: OVS < 3\\.7 routes`));
+    assert.match(errs[0]!.message, /vtep0 192\.0\.2\.1, vtep1 192\.0\.2\.2 share 192\.0\.2\.0\/24/);
+    assert.equal(p.ovsImport, undefined);
+    const untouchable = new Proxy({}, { get: () => () => assert.fail('no backend call expected') }) as unknown as UnderlayBackends;
+    await assert.rejects(applyPlan(p, untouchable), (e: unknown) => e instanceof UnderlayError && e.code === 'underlay-check-failed' && /share 192\.0\.2\.0\/24/.test(e.message));
+  }
+  // One subnet per VTEP: OVS < 3.7 still reaches each VTEP's own subnet through its own device.
+  const own = parseNodeSpec(`
+node: hv1
+nics:
+  - { pf: pfa, vtep: vtep0, ip: 192.0.2.1/25 }
+  - { pf: pfb, vtep: vtep1, ip: 192.0.2.129/25 }
+`, { file: 'own.yaml' });
+  assert.ok(!planUnderlay(own, withIntegration('netdev', '3.5.0')).problems.some((x) => x.code === 'userspace-shared-prefix'));
+});
+
+test('kernel or dummy br-int, or OVS >= 3.7: no refusal; on >= 3.7 the plan asks apply to find the rules in OVS', () => {
+  for (const dp of ['', 'system', 'dummy']) {
+    const p = planUnderlay(SPEC, withIntegration(dp, '3.5.0'));
+    assert.ok(!p.problems.some((x) => x.code === 'userspace-shared-prefix'), dp);
+    assert.equal(p.ovsImport, undefined, dp);
+  }
+  const p = planUnderlay(SPEC, withIntegration('netdev', '4.0.0'));
+  assert.deepEqual(p.problems.filter((x) => x.severity === 'error'), []);
+  assert.deepEqual(p.ovsImport, SPEC.nics.map(vtepRule));
+  // external_ids:ovn-bridge names the integration bridge.
+  const named = withIntegration('netdev', '3.5.0', 'br-ovn');
+  assert.ok(!planUnderlay(SPEC, named).problems.some((x) => x.code === 'userspace-shared-prefix'));
+  const ext = new Map(named.ovs.externalIds).set('ovn-bridge', 'br-ovn');
+  assert.ok(planUnderlay(SPEC, { ...named, ovs: { ...named.ovs, externalIds: ext } }).problems.some((x) => x.code === 'userspace-shared-prefix'));
+});
+
+test('apply on OVS >= 3.7 netdev: waits for OVS to import every VTEP rule; never imported: rolled back, named', async () => {
+  const p = planUnderlay(SPEC, withIntegration('netdev', '4.0.0'));
+  assert.equal(p.changes.length, 0);
+  const rulesOf = (prios: number[]) => prios.map((priority) => ({ priority, src: SPEC.nics.find((n) => n.priority === priority)!.ip.address, table: String(SPEC.nics.find((n) => n.priority === priority)!.table), invert: false, user: false }));
+  // OVS learns the rules asynchronously: the second read has them.
+  let reads = 0;
+  const lagging = { ovsRules: async () => (++reads < 2 ? rulesOf([6081]) : rulesOf([6081, 6082])) } as unknown as UnderlayBackends;
+  const out = await applyPlan(p, lagging, { timeoutMs: 2000 });
+  assert.deepEqual(out.ovsImported, ['6081: from 192.0.2.1 lookup 6081', '6082: from 192.0.2.2 lookup 6082']);
+  assert.ok(reads >= 2);
+  const never = { ovsRules: async () => rulesOf([6081]) } as unknown as UnderlayBackends;
+  await assert.rejects(applyPlan(p, never, { timeoutMs: 200 }),
+    (e: unknown) => e instanceof UnderlayError && e.code === 'underlay-rules-not-imported' && /still lacks 6082: from 192\.0\.2\.2 lookup 6082/.test(e.message));
+  // No way to ask OVS: applied, with a warning saying it was not checked.
+  const blind = await applyPlan(p, {} as unknown as UnderlayBackends);
+  assert.ok(blind.problems.some((x) => x.code === 'ovs-import-unchecked'));
+  assert.equal(blind.ovsImported, undefined);
+});

@@ -21,13 +21,37 @@ test('pinned to pinned: determined, with the real tunnel port, route and underla
   assert.equal(r.tunnel?.ovn_chassis_id, 'hv2@198.51.100.2%192.0.2.100');
   assert.ok(r.tunnel?.name && r.tunnel.ofport !== null);
   assert.equal(r.egress_device, 'vtep1');
-  assert.deepEqual(r.route, { from: '192.0.2.100', to: '198.51.100.2', table: '6082', device: 'vtep1', gateway: '192.0.2.254' });
+  assert.deepEqual(r.route, { from: '192.0.2.100', to: '198.51.100.2', table: '6082', device: 'vtep1', gateway: '192.0.2.254', lookup: 'kernel' });
   assert.deepEqual(r.source.representor_of, { pf: 'enp2', vf: 0 });
   assert.equal(r.source.pf_mapped_ip, '192.0.2.100');
   assert.deepEqual(r.underlay, { bridge: 'brenp2', vlan: 25, pf: 'enp2', device: 'vtep1' });
   assert.deepEqual(r.steps.map((x) => x.step), ['source-vif', 'representor', 'pf', 'encap-id', 'local-vtep', 'tunnel', 'kernel-route',
     'bridge', 'vlan', 'uplink', 'remote-chassis', 'remote-vtep', 'destination-vif']);
   assert.deepEqual(r.warnings, []);
+});
+
+test('netdev br-int: the route is OVS\'s own lookup, not the kernel\'s, and the step says so', () => {
+  const s = buildState(TWO_NODES, TWO_VIFS);
+  const hv1 = s.nodes.find((n) => n.label === 'hv1')!;
+  hv1.bridges = [{ name: 'br-int', datapathType: 'netdev' }];
+  hv1.openVswitch.ovsVersion = '4.0.0';
+  hv1.routing = {
+    netns: 'ns', rules: [], routes: [], links: [], addresses: [{ dev: 'vtep1', ip: '192.0.2.100', prefixLen: 24 }],
+    lookups: [{ from: '192.0.2.100', to: '198.51.100.2', dev: 'vtep1', gateway: undefined, table: '6082' }],
+  };
+  // The two disagree (as after a route added with ovs/route/add): the userspace datapath follows OVS's.
+  hv1.ovsRouter = { target: '/x.ctl', rules: [], lookups: [{ from: '192.0.2.100', to: '198.51.100.2', bySource: true, dev: 'vtep0' }] };
+  hv1.spec = { overlayMtu: 1400, vteps: [{ pf: 'enp2', ip: '192.0.2.100/24', device: 'vtep1' }] };
+  const r = explainPath({ ...s, nodes: [hv1] }, 'b', 'd');
+  assert.deepEqual(r.route, { from: '192.0.2.100', to: '198.51.100.2', table: null, device: 'vtep0', gateway: null, lookup: 'ovs' });
+  assert.equal(r.egress_device, 'vtep0');
+  const step = r.steps.find((x) => x.step === 'ovs-route');
+  assert.match(step?.text ?? '', /^ovs\/route\/lookup 198\.51\.100\.2 src=192\.0\.2\.100: OVS's router \(userspace datapath\), dev vtep0/);
+  assert.ok(!r.steps.some((x) => x.step === 'kernel-route'));
+  assert.deepEqual(r.warnings, ['OVS\'s router sends 192.0.2.100 out of vtep0, not its VTEP device vtep1']);
+  // Without its router read, a netdev node has no route at all rather than the kernel's wrong answer.
+  const bare = explainPath({ ...s, nodes: [{ ...hv1, ovsRouter: undefined }] }, 'b', 'd');
+  assert.equal(bare.route, null);
 });
 
 test('destination without encap: remote_ip null, candidate set with the local IP fixed', () => {

@@ -21,6 +21,7 @@ const COMMON = {
   'allow-unreachable-gateway': { type: 'boolean' },
   timeout: { type: 'string' },
   compat: { type: 'string' },
+  'appctl-target': { type: 'string' },
 } as const;
 
 const COMMON_HELP = `Options:
@@ -36,6 +37,9 @@ const COMMON_HELP = `Options:
                      every SR-IOV pod add, so plan reports it as an error and apply refuses
                      it (unless --force); none: a warning. Default: ovn-kubernetes when the
                      node's external_ids show ovnkube-node, else none
+  --appctl-target S  ovs-vswitchd's control socket (default: the one next to a unix: --ovsdb):
+                     on a userspace-datapath node (OVS >= 3.7) apply waits until OVS's own
+                     rule table (ovs/route/rule/show) holds every VTEP rule, else rolls back
 ${TIMEOUT_HELP}
   --json             machine-readable output`;
 
@@ -69,6 +73,7 @@ async function load(argv: string[], io: CliIo, extra: Record<string, { type: 'bo
       fixRpFilter: v['fix-rp-filter'] === true,
       ...(compat ? { compat } : {}),
       ...(v['force'] === true ? { force: true } : {}),
+      ...(typeof v['appctl-target'] === 'string' ? { appctlTarget: v['appctl-target'] } : {}),
     },
   };
 }
@@ -177,12 +182,13 @@ Examples:
       ...l.run, dryRun: l.dryRun,
       ...(l.json ? {} : { log: (line: string) => io.stderr.write(`${l.dryRun ? 'would: ' : ''}${line}\n`) }),
     });
-    if (l.json) jsonOut(io, l.spec, out.changes, out.problems, { applied: !l.dryRun && !out.noop, dryRun: l.dryRun, noop: out.noop });
+    if (l.json) jsonOut(io, l.spec, out.changes, out.problems, { applied: !l.dryRun && !out.noop, dryRun: l.dryRun, noop: out.noop, ...(out.ovsImported ? { ovsImported: out.ovsImported } : {}) });
     else {
       const lines = out.noop ? [`node ${l.spec.node ?? ''} already matches ${l.spec.source}: nothing changed`]
         : l.dryRun ? [`dry run: apply would make ${out.changes.length} change(s):`, ...out.changes.map((c) => `  + ${describeChange(c)}`)]
           : [`applied ${out.changes.length} change(s) from ${l.spec.source}`];
-      io.stdout.write([...lines, ...problemLines(out.problems), ''].join('\n'));
+      const imported = out.ovsImported ? [`OVS routes the tunnels (userspace datapath) and imported every VTEP rule: ${out.ovsImported.join('; ')}`] : [];
+      io.stdout.write([...lines, ...imported, ...problemLines(out.problems), ''].join('\n'));
     }
     return 0;
   },

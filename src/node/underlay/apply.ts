@@ -1,5 +1,6 @@
 import { notYet, pollUntil, ready } from '../../util/wait.ts';
-import { MVTEP_PROTO, type RoutingBackend } from '../../routing/index.ts';
+import { MVTEP_PROTO, type IpRule, type RoutingBackend } from '../../routing/index.ts';
+import type { OvsRouteRule } from '../../ovn/index.ts';
 import { describeChange, type Change, type Problem } from './changes.ts';
 import { UnderlayError } from './errors.ts';
 import type { OvsBackend } from './ovsBackend.ts';
@@ -8,6 +9,8 @@ import type { UnderlayPlan } from './plan.ts';
 export interface UnderlayBackends {
   readonly ovs: OvsBackend;
   readonly net: RoutingBackend;
+  /** OVS's own rule table (`ovs/route/rule/show`, both families): where a userspace datapath's tunnels are routed. */
+  readonly ovsRules?: () => Promise<readonly OvsRouteRule[]>;
 }
 
 export interface ApplyOptions {
@@ -24,6 +27,8 @@ export interface ApplyOutcome {
   readonly changes: readonly Change[];
   readonly problems: readonly Problem[];
   readonly dryRun: boolean;
+  /** The VTEP rules found in OVS's own rule table after apply (userspace datapath, OVS >= 3.7). */
+  readonly ovsImported?: readonly string[];
 }
 
 type Undo = () => Promise<void>;
@@ -59,8 +64,9 @@ export async function applyPlan(plan: UnderlayPlan, b: UnderlayBackends, options
       `pre-apply checks failed, nothing changed:\n  ${errors.map((e) => `${e.subject}: ${e.message}`).join('\n  ')}`, errors);
   }
   const outcome = { changes: plan.changes, problems: plan.problems, dryRun: options.dryRun ?? false };
-  if (options.dryRun || plan.changes.length === 0) return outcome;
+  if (options.dryRun) return outcome;
   const timeoutMs = options.timeoutMs ?? 30_000;
+  if (plan.changes.length === 0) return { ...outcome, ...await importedByOvs(plan, b, timeoutMs) };
   const undos: { change: Change; undo: Undo }[] = [];
   let vtepsReady = false;
   // vswitchd applies mtu_request asynchronously; only those devices must reach it before Linux steps.
@@ -96,7 +102,45 @@ export async function applyPlan(plan: UnderlayPlan, b: UnderlayBackends, options
     }
   }
   if (plan.changes.some(isOvs)) await ensureVteps();
-  return outcome;
+  try {
+    return { ...outcome, ...await importedByOvs(plan, b, timeoutMs) };
+  } catch (err) {
+    const failures = await rollback(undos, options.log);
+    if (failures.length > 0) {
+      throw new UnderlayError('underlay-rollback-failed', `${(err as Error).message}; rollback incomplete:\n  ${failures.join('\n  ')}`, { failures }, { cause: err });
+    }
+    throw new UnderlayError('underlay-rules-not-imported', `${(err as Error).message}; rolled back ${undos.length} applied step(s), the node is as before`, plan.ovsImport, { cause: err });
+  }
+}
+
+const ruleText = (r: IpRule): string => `${r.priority}: from ${r.src ?? 'all'} lookup ${r.table}`;
+
+/**
+ * On a userspace-datapath node OVS routes the tunnels with the rules it
+ * imported from the kernel (asynchronously, from netlink): wait until its
+ * table holds every VTEP rule of the plan. Without a way to ask OVS the
+ * outcome says so instead.
+ */
+async function importedByOvs(plan: UnderlayPlan, b: UnderlayBackends, timeoutMs: number): Promise<Partial<Pick<ApplyOutcome, 'ovsImported' | 'problems'>>> {
+  const want = plan.ovsImport;
+  if (!want) return {};
+  if (!b.ovsRules) {
+    return { problems: [...plan.problems, { severity: 'warning', code: 'ovs-import-unchecked', subject: 'ovs-vswitchd',
+      message: 'OVS routes this node\'s tunnels (userspace datapath) with the ip rules it imports, but its control socket was not found: not checked that it imported them (--appctl-target)' }] };
+  }
+  const key = (priority: number, src: string | undefined, table: string) => `${priority} ${src?.replace(/\/(32|128)$/, '') ?? 'all'} ${table}`;
+  let missing: IpRule[] = [...want];
+  await pollUntil(async () => {
+    const have = new Set((await b.ovsRules!()).filter((r) => !r.invert).map((r) => key(r.priority, r.src, r.table)));
+    missing = want.filter((w) => !have.has(key(w.priority, w.src, w.table)));
+    return missing.length === 0 ? ready(undefined) : notYet('');
+  }, timeoutMs, {
+    minIntervalMs: 20,
+    onTimeout: () => new UnderlayError('underlay-rules-not-imported',
+      `OVS routes this node's tunnels itself (userspace datapath) but after ${timeoutMs} ms its rule table (ovs/route/rule/show) still lacks ${missing.map(ruleText).join(', ')}: `
+      + 'those VTEPs\' tunnels would ignore their rules', missing),
+  });
+  return { ovsImported: want.map(ruleText) };
 }
 
 async function rollback(undos: { change: Change; undo: Undo }[], log?: (line: string) => void): Promise<string[]> {

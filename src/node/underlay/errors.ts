@@ -8,7 +8,8 @@ export type UnderlayErrorCode =
   | 'underlay-datapath-failed'
   | 'underlay-step-failed'
   | 'underlay-rollback-failed'
-  | 'underlay-injected-failure';
+  | 'underlay-injected-failure'
+  | 'underlay-rules-not-imported';
 
 export class UnderlayError extends MvtepError {
   declare readonly code: UnderlayErrorCode;

@@ -1,9 +1,10 @@
 import type { NodeSpec } from '../../config/nodeSpec.ts';
-import { OvsdbClient } from '../../ovsdb/index.ts';
-import { Iproute2, type RoutingBackend } from '../../routing/index.ts';
-import { applyPlan, type ApplyOptions, type ApplyOutcome } from './apply.ts';
-import { observeUnderlay } from './observe.ts';
-import { OvsdbUnderlay, type OvsBackend } from './ovsBackend.ts';
+import { deriveAppctlTarget, OvsdbClient, unixctl } from '../../ovsdb/index.ts';
+import { parseOvsRules } from '../../ovn/index.ts';
+import { Iproute2 } from '../../routing/index.ts';
+import { applyPlan, type ApplyOptions, type ApplyOutcome, type UnderlayBackends } from './apply.ts';
+import { observeUnderlay, type ObservedUnderlay } from './observe.ts';
+import { OvsdbUnderlay } from './ovsBackend.ts';
 import { planUnderlay, type PlanOptions, type UnderlayPlan } from './plan.ts';
 import type { Compat } from '../../config/index.ts';
 
@@ -27,6 +28,8 @@ export interface UnderlayTarget {
   readonly ip?: readonly string[];
   /** Deadline of the connection and of each OVSDB request of a session opened here (default 30 s). */
   readonly timeoutMs?: number;
+  /** ovs-vswitchd's control socket (default: next to a unix: ovsdb remote): OVS's rule table on userspace-datapath nodes. */
+  readonly appctlTarget?: string;
 }
 
 export interface UnderlayRunOptions extends UnderlayTarget, Omit<ApplyOptions, 'dryRun'> {
@@ -44,11 +47,14 @@ export interface UnderlayResult extends ApplyOutcome {
 }
 
 /** Opens the backends for a target; `close` ends an OVSDB session opened here. */
-export async function openUnderlay(target: UnderlayTarget): Promise<{ ovs: OvsBackend; net: RoutingBackend; close: () => void }> {
+export async function openUnderlay(target: UnderlayTarget): Promise<UnderlayBackends & { vswitchdVersion?: () => Promise<string | undefined>; close: () => void }> {
   const client = typeof target.ovsdb === 'string' ? await OvsdbClient.connect(target.ovsdb, {
     reconnect: false, connectTimeoutMs: target.timeoutMs ?? 30_000, requestTimeoutMs: target.timeoutMs ?? 30_000,
   }) : undefined;
+  const ctl = target.appctlTarget ?? (typeof target.ovsdb === 'string' ? await deriveAppctlTarget(target.ovsdb) : undefined);
   return {
+    ...(ctl !== undefined ? { vswitchdVersion: async () => /\(Open vSwitch\) (\S+)/.exec(await unixctl(ctl, 'version', []))?.[1] } : {}),
+    ...(ctl !== undefined ? { ovsRules: async () => parseOvsRules(`${await unixctl(ctl, 'ovs/route/rule/show', [])}\n${await unixctl(ctl, 'ovs/route/rule/show', ['-6'])}`) } : {}),
     ovs: new OvsdbUnderlay(client ?? (target.ovsdb as OvsdbClient)),
     net: new Iproute2({ ...(target.netns !== undefined ? { netns: target.netns } : {}), ...(target.ip ? { ip: target.ip } : {}) }),
     close: () => client?.close(),
@@ -59,11 +65,19 @@ function planOptions(o: UnderlayRunOptions): PlanOptions {
   return { fixRpFilter: o.fixRpFilter ?? false, ...(o.compat ? { compat: o.compat } : {}), ...(o.force ? { force: true } : {}) };
 }
 
+/** The node as the planner sees it; OVS's version from vswitchd itself when the database does not hold it. */
+async function observe(spec: NodeSpec, u: Awaited<ReturnType<typeof openUnderlay>>): Promise<ObservedUnderlay> {
+  const seen = await observeUnderlay(spec, u.ovs, u.net);
+  if (seen.ovs.ovsVersion !== undefined || !u.vswitchdVersion) return seen;
+  const version = await u.vswitchdVersion().catch(() => undefined);
+  return version === undefined ? seen : { ...seen, ovs: { ...seen.ovs, ovsVersion: version } };
+}
+
 /** Observes the node and plans; changes nothing. */
 export async function planNodeSpec(spec: NodeSpec, options: UnderlayRunOptions): Promise<UnderlayPlan> {
   const u = await openUnderlay(options);
   try {
-    return planUnderlay(spec, await observeUnderlay(spec, u.ovs, u.net), planOptions(options));
+    return planUnderlay(spec, await observe(spec, u), planOptions(options));
   } finally {
     u.close();
   }
@@ -77,7 +91,7 @@ export async function planNodeSpec(spec: NodeSpec, options: UnderlayRunOptions):
 export async function applyNodeSpec(spec: NodeSpec, options: UnderlayRunOptions): Promise<UnderlayResult> {
   const u = await openUnderlay(options);
   try {
-    const plan = planUnderlay(spec, await observeUnderlay(spec, u.ovs, u.net), planOptions(options));
+    const plan = planUnderlay(spec, await observe(spec, u), planOptions(options));
     const out = await applyPlan(plan, u, options);
     return { ...out, noop: out.changes.length === 0 };
   } finally {

@@ -33,6 +33,8 @@ export interface OvsState {
   /** The Open_vSwitch row (external_ids mutates address it). */
   readonly rootUuid: string;
   readonly externalIds: ReadonlyMap<string, string>;
+  /** Open_vSwitch:ovs_version (written by ovs-ctl; absent when empty). */
+  readonly ovsVersion?: string;
   readonly bridges: ReadonlyMap<string, OvsBridge>;
   readonly ports: ReadonlyMap<string, OvsPort>;
   readonly interfaces: ReadonlyMap<string, OvsInterface>;
@@ -40,7 +42,7 @@ export interface OvsState {
 
 /** The Open_vSwitch columns the underlay reads. */
 export const UNDERLAY_COLUMNS = {
-  Open_vSwitch: ['external_ids'],
+  Open_vSwitch: ['external_ids', 'ovs_version'],
   Bridge: ['name', 'datapath_type', 'ports', 'external_ids'],
   Port: ['name', 'interfaces', 'tag', 'external_ids'],
   Interface: ['name', 'type', 'mtu_request', 'mtu', 'ofport'],
@@ -83,6 +85,7 @@ export function ovsStateFromRows(src: RowSource<OpenVSwitchTables>): OvsState {
   return {
     rootUuid: top._uuid.value,
     externalIds: new Map(top.external_ids),
+    ...(optionalOf(top.ovs_version) ? { ovsVersion: optionalOf(top.ovs_version)! } : {}),
     bridges,
     ports,
     interfaces: new Map([...ifaceByUuid.values()].map((i) => [i.name, i])),

@@ -2,6 +2,7 @@ import { resolveCompat, type Compat } from '../../config/index.ts';
 import { contains, networkText } from '../../config/nodeSpecIp.ts';
 import type { NodeSpec, NicSpec } from '../../config/nodeSpec.ts';
 import { MVTEP_PROTO, describeRoute, describeRule, type IpRoute, type IpRule, type RpFilter } from '../../routing/index.ts';
+import { OVS_RULES_SINCE, ovsRouterOf } from '../../ovn/index.ts';
 import type { Change, Problem } from './changes.ts';
 import { desiredKeys, sameValue, vtepRoutes, vtepRule } from './desired.ts';
 import type { ObservedUnderlay } from './observe.ts';
@@ -24,6 +25,12 @@ export interface UnderlayPlan {
   readonly problems: readonly Problem[];
   /** VTEP devices apply waits for (vswitchd creates them) and the MTU each must reach. */
   readonly vteps: readonly { readonly dev: string; readonly mtu: number }[];
+  /**
+   * On a userspace-datapath node with OVS >= 3.7, OVS (not the kernel) routes
+   * the tunnels with the rules it imports: the rules apply must then find in
+   * OVS's own table (`ovs/route/rule/show`).
+   */
+  readonly ovsImport?: readonly IpRule[];
 }
 
 const normDp = (dp: string): string => (dp === '' ? 'system' : dp);
@@ -130,7 +137,35 @@ export function planUnderlay(spec: NodeSpec, seen: ObservedUnderlay, options: Pl
     }
   }
   changes.push(...ruleDel, ...routeDel, ...routeAdd, ...ruleAdd);
-  return { changes, problems, vteps: spec.nics.map((n) => ({ dev: n.vtep, mtu: n.mtu })) };
+  const ovsImport = userspaceRouting(spec, seen, problem) ? wantRules : undefined;
+  return { changes, problems, vteps: spec.nics.map((n) => ({ dev: n.vtep, mtu: n.mtu })), ...(ovsImport ? { ovsImport } : {}) };
+}
+
+/**
+ * A node whose tunnels OVS routes itself (its integration bridge, br-int or
+ * external_ids:ovn-bridge, is on the userspace datapath). OVS >= 3.7 imports the
+ * rules this plan writes (true: apply checks they arrived); older OVS routes
+ * by destination only, so VTEPs sharing a prefix would all leave through one
+ * device: refused, as verify's userspace-tunnel-routing would report it.
+ */
+function userspaceRouting(spec: NodeSpec, seen: ObservedUnderlay, problem: ProblemFn): boolean {
+  const integration = seen.ovs.bridges.get(seen.ovs.externalIds.get('ovn-bridge') ?? 'br-int');
+  // The integration bridge's datapath decides who routes tunnels (the PF bridges' only carry them).
+  if (integration?.datapathType !== 'netdev') return false;
+  const router = ovsRouterOf(seen.ovs.ovsVersion);
+  if (router.kind === 'rules') return true;
+  const byPrefix = new Map<string, NicSpec[]>();
+  for (const n of spec.nics) byPrefix.set(networkText(n.ip), [...(byPrefix.get(networkText(n.ip)) ?? []), n]);
+  const version = router.kind === 'unknown' ? `OVS version unknown (${router.why})` : `OVS ${router.version}`;
+  for (const [prefix, nics] of byPrefix) {
+    if (nics.length < 2) continue;
+    // Known to be too old: refused. Unknown: said, not refused (it may well be >= 3.7).
+    problem(router.kind === 'unknown' ? 'warning' : 'error', 'userspace-shared-prefix', nics.map((n) => n.vtep).join(', '),
+      `${version}: OVS < ${OVS_RULES_SINCE.join('.')} routes userspace-datapath tunnels by destination only, ignoring ip rule, and VTEPs ${nics.map((n) => `${n.vtep} ${n.ip.address}`).join(', ')} share ${prefix}, `
+      + `so all their tunnels would leave through one device; upgrade to OVS >= ${OVS_RULES_SINCE.join('.')}, give each VTEP its own subnet, or use the kernel datapath (datapathType: system and a system br-int)`
+      + (router.kind === 'unknown' ? '; record the version with \'ovs-vsctl set Open_vSwitch . ovs_version=<version>\' or give --appctl-target (vswitchd tells its own)' : ''));
+  }
+  return false;
 }
 
 type ProblemFn = (severity: Problem['severity'], code: string, subject: string, message: string) => void;
