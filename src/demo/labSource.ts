@@ -1,6 +1,7 @@
 /**
  * The dashboard's sources for a lab: every chassis' OVSDB, netns and sysfs,
- * the Southbound, and trace confirmed by ofproto/trace on each chassis.
+ * the Southbound, trace confirmed by ofproto/trace on each chassis, and on a
+ * netdev lab the wire (real packets captured on the PFs).
  */
 import { existsSync } from 'node:fs';
 import { defaultBridgeName } from '../config/index.ts';
@@ -10,6 +11,7 @@ import { MvtepError } from '../util/errors.ts';
 import type { NicInput } from '../web/inputs.ts';
 import type { LiveViewOptions } from '../web/live.ts';
 import { makeTracer, type Confirmer } from './trace.ts';
+import { labWireProber } from './wireWatch.ts';
 
 /** ofproto/trace through the lab's vswitchd of the source chassis. */
 export function labConfirmer(lab: Lab): Confirmer {
@@ -30,6 +32,8 @@ export function labViewOptions(lab: Lab, extra: { nics?: ReadonlyMap<string, rea
     nodes: Object.values(lab.chassis).map((c) => ({ ovsdb: c.ovsdbRemote, netns: c.netns, sysfs: c.sysfsRoot, appctlTarget: c.vswitchdCtl })),
     nics: extra.nics ?? labNics(lab),
     tracer: makeTracer({ confirm: labConfirmer(lab) }),
+    // Real packets move only on a netdev lab: there the dashboard shows what they did on the PFs.
+    ...(lab.scenario?.datapath === 'netdev' ? { wire: labWireProber(lab, extra.log ? { log: extra.log } : {}) } : {}),
     ...(extra.log ? { log: extra.log } : {}),
   };
 }

@@ -17,6 +17,7 @@ import { judgeBreak, wireOffNic, type BreakCheck, type BreakVerdict, type Inject
 import type { DemoDatapath, DemoPlan } from './plan.ts';
 import { awaitDemo, setupDemo, stepTimer, type DemoSession } from './session.ts';
 import { probeWire, wirePairs, type WireReport } from './wire.ts';
+import { labWireProber } from './wireWatch.ts';
 
 export interface DemoOptions {
   readonly seedFile: string;
@@ -133,7 +134,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     }
     if (opts.ui && !stopped) {
       const hub = new ViewHub(broke?.broken ?? healthy);
-      live = await LiveView.start({ ...session.viewOptions, hub });
+      // netdev: the dashboard shows the wire too, starting from the probe just run.
+      const latest = wireBroken ?? wire;
+      live = await LiveView.start({ ...session.viewOptions, hub, ...(latest ? { wire: labWireProber(session.lab, { log: opts.log }, latest) } : {}) });
       const server = await startDashboardServer({ hub, listen: opts.listen, allowNonLoopback: opts.allowNonLoopback });
       opts.log(`dashboard on ${server.url} (Ctrl-C to stop and tear down)`);
       opts.onServing?.(server.url);

@@ -144,7 +144,7 @@ export async function setupDemo(opts: SetupOptions): Promise<DemoSession> {
     const viewOptions: Omit<LiveViewOptions, 'hub'> = {
       source: { kind: 'demo', name: `${plan.scenario.name}: ${plan.scenario.chassis.length} nodes (lab ${theLab.id})` },
       sb: theLab.sb.remote,
-      nodes: Object.values(theLab.chassis).map((c) => ({ ovsdb: c.ovsdbRemote, netns: c.netns, sysfs: c.sysfsRoot })),
+      nodes: Object.values(theLab.chassis).map((c) => ({ ovsdb: c.ovsdbRemote, netns: c.netns, sysfs: c.sysfsRoot, appctlTarget: c.vswitchdCtl })),
       nics: plan.nics,
       tracer: makeTracer({ confirm: labConfirmer(theLab) }),
       log: opts.log,

@@ -43,6 +43,8 @@ export interface WireReport {
   /** tcpdump processes of the one capture set (one per PF and direction). */
   readonly captures: number;
   readonly durationMs: number;
+  /** ISO time the probe started. */
+  readonly probedAt: string;
 }
 
 export interface WireOptions {
@@ -58,7 +60,7 @@ export function wirePairs(lab: Lab): [PodHandle, PodHandle][] {
   return pods.flatMap((a) => pods.filter((b) => b.chassis !== a.chassis && b.switch === a.switch).map((b): [PodHandle, PodHandle] => [a, b]));
 }
 
-function probeNode(lab: Lab, chassis: string): ProbeNode {
+export function probeNode(lab: Lab, chassis: string): ProbeNode {
   const c = lab.chassis[chassis]!;
   return { name: c.name, netns: c.netns, pfs: c.nics.map((n) => ({ pf: n.pf, vtep: n.vtep ?? null })) };
 }
@@ -127,7 +129,7 @@ export async function probeWire(lab: Lab, plan: DemoPlan, opts: WireOptions = {}
   const nodes = (side: 0 | 1) => new Set(pairs.map((p) => p[side].chassis));
   const pfsOf = (chassis: string) => lab.chassis[chassis]!.nics.length;
   const captures = [...nodes(0)].reduce((n, c) => n + pfsOf(c), 0) + [...nodes(1)].reduce((n, c) => n + pfsOf(c), 0);
-  return { paths: pairs.map(([a, b], i) => wirePath(a, b, results[i]!)), count, captures, durationMs: Date.now() - t };
+  return { paths: pairs.map(([a, b], i) => wirePath(a, b, results[i]!)), count, captures, durationMs: Date.now() - t, probedAt: new Date(t).toISOString() };
 }
 
 /** `wire: 18/18 paths seen on their own NICs at both ends (...)`. */

@@ -102,6 +102,9 @@ function buildLinks(chassis: readonly ChassisInput[], vteps: readonly VtepView[]
 }
 
 function pathStatus(p: PathInput, expected: { local: string | null; remote: string | null; device: string | null }): PathStatus {
+  // The wire outranks every prediction: packets seen elsewhere (or nowhere) make the path bad whatever trace said.
+  if (p.wire?.verdict === 'unreachable') return 'disagree';
+  if (p.wire && p.wire.verdict !== 'wire') return 'wrong-nic';
   if (p.confirmed === false) return 'disagree';
   const wrongLocal = expected.local !== null && p.localIp !== expected.local;
   const wrongRemote = expected.remote !== null && p.remoteIp !== expected.remote;
@@ -157,6 +160,7 @@ export function buildDashboardView(inputs: ViewInputs): DashboardView {
         expectedEgressDevice: nic?.vtep ?? null,
         confirmed: p.confirmed ?? null,
         detail: p.detail ?? null,
+        wire: p.wire ?? null,
         status,
         linkId: link,
       };
@@ -233,6 +237,8 @@ export function buildDashboardView(inputs: ViewInputs): DashboardView {
       paths: allPaths.length,
       pathsConfirmed: allPaths.filter((p) => p.confirmed === true).length,
       pathsOk: allPaths.filter((p) => p.status === 'ok').length,
+      pathsProbed: allPaths.filter((p) => p.wire !== null).length,
+      pathsOnWire: allPaths.filter((p) => p.wire?.verdict === 'wire').length,
       errors: findings.filter((f) => f.severity === 'error').length,
       warnings: findings.filter((f) => f.severity === 'warning').length,
       infos: findings.filter((f) => f.severity === 'info').length,

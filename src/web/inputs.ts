@@ -74,6 +74,42 @@ export interface PathInput {
   /** true: ofproto/trace (and ip route get) agreed; false: they disagreed; null/absent: not confirmed. */
   readonly confirmed?: boolean | null;
   readonly detail?: string | null;
+  /** What real packets of this pair showed on the PFs (netdev labs: src/probe), when probed. */
+  readonly wire?: WireInput | null;
+}
+
+/** One PF's share of a probe's frames: where they left or arrived, with their outer headers. */
+export interface WireHopInput {
+  readonly node: string;
+  readonly pf: string;
+  readonly outerSrc: string;
+  readonly outerDst: string;
+  readonly vlan: number | null;
+  readonly vni: number;
+  readonly frames: number;
+}
+
+/**
+ * The wire evidence of one pod pair, as the probe judged it against the
+ * NICs the pods should use: `wire` (right PFs and VTEPs at both ends),
+ * `wrong-nic`, `differs` (right PFs, other outer addresses or VLAN),
+ * `unreachable` (nothing arrived).
+ */
+export interface WireInput {
+  readonly verdict: 'wire' | 'wrong-nic' | 'differs' | 'unreachable';
+  /** One line: `wire`, or what the wire showed instead. */
+  readonly text: string;
+  readonly expected: {
+    readonly localIp: string | null; readonly remoteIp: string | null; readonly vlan: number | null;
+    readonly sourcePf: string | null; readonly destinationPf: string | null;
+  };
+  readonly sent: number;
+  readonly replies: number;
+  readonly left: readonly WireHopInput[];
+  readonly arrived: readonly WireHopInput[];
+  readonly differences: readonly string[];
+  /** ISO time of the probe (the evidence may be older than the view). */
+  readonly probedAt: string;
 }
 
 export interface FindingInput {

@@ -16,7 +16,7 @@ import { errorMessage } from '../util/errors.ts';
 import { buildDashboardView } from './buildView.ts';
 import { inputsFromGathered } from './fromState.ts';
 import type { ViewHub } from './hub.ts';
-import type { NicInput, PathInput, ViewInputs } from './inputs.ts';
+import type { NicInput, PathInput, ViewInputs, WireInput } from './inputs.ts';
 import type { DashboardView } from './view.ts';
 
 export interface LiveNode {
@@ -32,6 +32,15 @@ export interface LiveNode {
 /** Computes pod-to-pod paths for a freshly gathered state (e.g. trace with --confirm). */
 export type Tracer = (state: GatheredState, inputs: ViewInputs) => Promise<readonly PathInput[]>;
 
+/**
+ * Wire evidence for the traced paths (a netdev lab: real packets captured on
+ * the PFs), given the view built without it (each path's expected VTEPs);
+ * keyed by `wireKey(from, to)`. It may hand back an earlier probe's results.
+ */
+export type WireProber = (view: DashboardView) => Promise<ReadonlyMap<string, WireInput>>;
+
+export const wireKey = (from: string, to: string): string => `${from}\u0000${to}`;
+
 export interface LiveViewOptions {
   readonly hub: ViewHub;
   readonly source: ViewInputs['source'];
@@ -39,6 +48,7 @@ export interface LiveViewOptions {
   readonly nodes: readonly LiveNode[];
   readonly nics?: ReadonlyMap<string, readonly NicInput[]>;
   readonly tracer?: Tracer;
+  readonly wire?: WireProber;
   readonly debounceMs?: number;
   /** Periodic refresh for what OVSDB cannot announce (routing); 0 disables it. */
   readonly pollMs?: number;
@@ -85,7 +95,10 @@ export async function computeView(opts: Omit<LiveViewOptions, 'hub'>, rows?: Liv
   const findings = runChecks(state);
   const base = inputsFromGathered(state, { source: opts.source, findings, ...(opts.nics ? { nics: opts.nics } : {}) });
   const paths = opts.tracer ? await opts.tracer(state, base) : [];
-  return { view: buildDashboardView({ ...base, paths }), state };
+  const view = buildDashboardView({ ...base, paths });
+  if (!opts.wire || paths.length === 0) return { view, state };
+  const wire = await opts.wire(view);
+  return { view: buildDashboardView({ ...base, paths: paths.map((p) => ({ ...p, wire: wire.get(wireKey(p.from, p.to)) ?? null })) }), state };
 }
 
 export class LiveView {

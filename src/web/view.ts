@@ -1,3 +1,4 @@
+import type { WireInput } from './inputs.ts';
 /**
  * The dashboard's data: one plain, JSON-serialisable snapshot of a cluster
  * (or lab) as the page draws it. The server sends it whole on every change,
@@ -116,6 +117,8 @@ export interface PathView {
   readonly status: PathStatus;
   /** The graph link this path travels on, when both ends are known VTEPs. */
   readonly linkId: string | null;
+  /** Real packets of this pair on the PFs (netdev lab), null when not probed. */
+  readonly wire: WireInput | null;
 }
 
 export interface SteeringRow {
@@ -155,6 +158,9 @@ export interface ViewSummary {
   readonly paths: number;
   readonly pathsConfirmed: number;
   readonly pathsOk: number;
+  /** Paths probed on the wire, and of those seen on their own NICs at both ends. */
+  readonly pathsProbed: number;
+  readonly pathsOnWire: number;
   readonly errors: number;
   readonly warnings: number;
   readonly infos: number;

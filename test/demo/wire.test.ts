@@ -44,7 +44,7 @@ function report(override: (k: number, a: number, b: number) => ProbeResult | und
     if (a === b) continue;
     paths.push(wirePath(end(k, a), end(k, b), override(k, a, b) ?? result(k, a, b)));
   }
-  return { paths, count: 3, captures: 18, durationMs: 2400 };
+  return { paths, count: 3, captures: 18, durationMs: 2400, probedAt: '2026-01-01T00:00:00.000Z' };
 }
 
 test('wire verdicts: right NICs at both ends is wire; another PF at either end is wrong-nic, nothing arrived is unreachable', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildDashboardView } from '../../src/web/buildView.ts';
 import type { ChassisInput } from '../../src/web/inputs.ts';
-import { seedInputs } from './fixture.ts';
+import { seedInputs, withWire } from './fixture.ts';
 
 function order(encapIps: string[], defaultEncapIp: string | null, ovnVersion?: string): readonly string[] {
   const chassis: ChassisInput = { name: 'hv1', encapIps, defaultEncapIp };
@@ -117,4 +117,22 @@ test('findings are ordered by severity then check', () => {
   });
   assert.deepEqual(v.findings.map((f) => f.check), ['c', 'z', 'a', 'b']);
   assert.deepEqual([v.summary.errors, v.summary.warnings, v.summary.infos], [2, 1, 1]);
+});
+
+test('wire evidence: carried per path, counted, and it outranks a confirmed trace (never the reverse)', () => {
+  const v = buildDashboardView(withWire(seedInputs(3), [['storage-hv2', 'storage-hv1']]));
+  assert.deepEqual([v.summary.pathsProbed, v.summary.pathsOnWire], [18, 17]);
+  const row = v.steering.find((r) => r.pod === 'storage-hv2')!;
+  const off = row.paths.find((p) => p.peer === 'storage-hv1')!;
+  assert.deepEqual([off.confirmed, off.wire?.verdict, off.status, row.status], [true, 'wrong-nic', 'wrong-nic', 'wrong-nic']);
+  // Nothing arrived: disagree. A bad trace stays bad even when the wire looks right.
+  const lost = withWire(seedInputs(3));
+  const paths = lost.paths!.map((p, i) => (i === 0 ? { ...p, wire: { ...p.wire!, verdict: 'unreachable' as const } } : i === 1 ? { ...p, confirmed: false } : p));
+  const w = buildDashboardView({ ...lost, paths });
+  const all = w.steering.flatMap((r) => r.paths.map((p) => [r.pod, p.peer, p.status] as const));
+  assert.deepEqual(all.find(([a, b]) => a === paths[0]!.from && b === paths[0]!.to)?.[2], 'disagree');
+  assert.deepEqual(all.find(([a, b]) => a === paths[1]!.from && b === paths[1]!.to)?.[2], 'disagree');
+  // No probe: null, and counts 0.
+  const bare = buildDashboardView(seedInputs(3));
+  assert.deepEqual([bare.summary.pathsProbed, bare.steering[0]!.paths[0]!.wire], [0, null]);
 });

@@ -50,3 +50,31 @@ export function seedInputs(nodes = 3, opts: { brokenPod?: string; now?: Date } =
     now: opts.now ?? new Date('2026-11-26T12:00:00Z'),
   };
 }
+
+/**
+ * The same inputs with wire evidence on every path, as the netdev lab's probe
+ * reports it: left on the source pod's PF, arrived on the peer's, outer
+ * addresses = the pods' VTEPs, VLAN 25. `offNic` paths left on another PF.
+ */
+export function withWire(inputs: ViewInputs, offNic: readonly [string, string][] = []): ViewInputs {
+  const pod = new Map(inputs.pods.map((p) => [p.name, p]));
+  const paths = (inputs.paths ?? []).map((p): PathInput => {
+    const a = pod.get(p.from)!;
+    const b = pod.get(p.to)!;
+    const off = offNic.some(([f, t]) => f === p.from && t === p.to);
+    const leftPf = off ? 'enp3s0f0' : a.pf!;
+    const hop = (node: string, pf: string) => ({ node, pf, outerSrc: a.encapIp!, outerDst: b.encapIp!, vlan: 25, vni: 7, frames: 3 });
+    return {
+      ...p,
+      wire: {
+        verdict: off ? 'wrong-nic' : 'wire',
+        text: off ? `WRONG NIC on the wire: left ${a.chassis}/${leftPf}` : 'wire',
+        expected: { localIp: a.encapIp!, remoteIp: b.encapIp!, vlan: 25, sourcePf: a.pf!, destinationPf: b.pf! },
+        sent: 3, replies: 3, left: [hop(a.chassis, leftPf)], arrived: [hop(b.chassis, b.pf!)],
+        differences: off ? [`3 frames left ${a.chassis}/${leftPf}, expected ${a.chassis}/${a.pf}`] : [],
+        probedAt: '2026-11-26T12:00:00.000Z',
+      },
+    };
+  });
+  return { ...inputs, paths };
+}
