@@ -4,23 +4,14 @@
 // it; views without wire evidence (dummy labs, clusters) hide the column.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDashboardServer } from '../../src/web/server.ts';
 import { ViewHub } from '../../src/web/hub.ts';
 import { buildDashboardView } from '../../src/web/buildView.ts';
 import { seedInputs, withWire } from './fixture.ts';
-import { chromiumAvailable, openBrowser, CHROMIUM } from './browser.ts';
+import { chromiumAvailable, openDashboard, CHROMIUM } from './browser.ts';
 
 test('dashboard: wire column per path, wrong PF on the wire outranks a confirmed trace, hidden without probes', { skip: chromiumAvailable() ? false : `${CHROMIUM} missing` }, async (t) => {
   const hub = new ViewHub(buildDashboardView(withWire(seedInputs(3))));
-  const server = await startDashboardServer({ hub, listen: { host: '127.0.0.1', port: 0 } });
-  t.after(() => server.close());
-  const browser = await openBrowser();
-  t.after(() => browser.close());
-  const { page } = browser;
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.goto(server.url);
+  const { page, errors } = await openDashboard(t, hub);
   const id = (x: string) => page.getByTestId(x);
   await id('live-status').and(page.locator('[data-state="live"]')).waitFor({ timeout: 20_000 });
   await id('steering-row').first().waitFor();

@@ -11,10 +11,9 @@ import { requireRuntime } from '../../src/lab/runtime.ts';
 import { unixctl } from '../../src/ovsdb/index.ts';
 import { ViewHub } from '../../src/web/hub.ts';
 import { LiveView } from '../../src/web/live.ts';
-import { startDashboardServer } from '../../src/web/server.ts';
 import { run } from '../../src/util/exec.ts';
 import { notYet, pollUntil, ready } from '../../src/util/wait.ts';
-import { chromiumAvailable, openBrowser, CHROMIUM } from './browser.ts';
+import { chromiumAvailable, openDashboard, CHROMIUM } from './browser.ts';
 
 const seedNetdev = new URL('../../examples/seed-netdev.yaml', import.meta.url).pathname;
 
@@ -32,12 +31,7 @@ test('dashboard on the netdev lab: every path on the wire, then one on the wrong
   const hub = new ViewHub();
   const live = await LiveView.start({ ...session.viewOptions, wire: labWireProber(lab), hub, pollMs: 0, debounceMs: 100 });
   t.after(() => live.close());
-  const server = await startDashboardServer({ hub, listen: { host: '127.0.0.1', port: 0 } });
-  t.after(() => server.close());
-  const browser = await openBrowser();
-  t.after(() => browser.close());
-  const { page } = browser;
-  await page.goto(server.url);
+  const { page } = await openDashboard(t, hub);
   const id = (x: string) => page.getByTestId(x);
   await id('steering-row').first().waitFor({ timeout: 20_000 });
 
