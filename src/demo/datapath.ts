@@ -5,8 +5,8 @@
  * here, and the dummy datapath (ofproto/trace only) otherwise, so a fresh
  * machine with the default 25.03 runtime still runs the demo.
  */
-import { NETDEV_MIN_OVS } from '../lab/podNetns.ts';
-import { findRuntime, parseVersion, requestedRelease, RELEASE_ENV, versionAtLeast, which, type OvnRelease } from '../lab/runtime.ts';
+import { NETDEV_MIN_OVS, runsNetdev } from '../lab/podNetns.ts';
+import { findRuntime, requestedRelease, RELEASE_ENV, which, type OvnRelease } from '../lab/runtime.ts';
 import type { DemoDatapath } from './plan.ts';
 
 /** The release whose OVS runs the netdev lab. */
@@ -45,8 +45,7 @@ export async function chooseDatapath(o: ChooseOptions): Promise<DatapathChoice> 
   if (o.seed) return o.seed === 'netdev' ? forNetdev('the seed says datapath: netdev') : { datapath: 'dummy', release: asked, why: 'the seed says datapath: dummy' };
   const dummy = (why: string): DatapathChoice => ({ datapath: 'dummy', release: asked, why });
   const rt = await findRuntime({ env: o.env, cacheDir: o.cacheDir, release: asked ?? NETDEV_RELEASE });
-  const ovs = rt ? parseVersion(rt.manifest.ovsVersion) : undefined;
-  if (!rt || !ovs || !versionAtLeast(ovs, NETDEV_MIN_OVS)) {
+  if (!rt || !runsNetdev(rt)) {
     return dummy(asked && asked !== NETDEV_RELEASE
       ? `${RELEASE_ENV}=${asked}: its OVS cannot run the userspace datapath the wire check needs (OVS >= ${NETDEV_MIN_OVS.join('.')})`
       : `release ${NETDEV_RELEASE} is not installed ('mvtep runtime install --release ${NETDEV_RELEASE}' for the wire-checked demo)`);

@@ -2,8 +2,8 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from '../command.ts';
 import { parseCommandArgs } from '../args.ts';
 import { UsageError } from '../../util/errors.ts';
-import { defaultCacheDir, findRuntime, installRuntime, parseVersion, versionAtLeast, type OvnRuntime } from '../../lab/runtime.ts';
-import { NETDEV_MIN_OVS } from '../../lab/podNetns.ts';
+import { defaultCacheDir, findRuntime, installRuntime, type OvnRuntime } from '../../lab/runtime.ts';
+import { NETDEV_MIN_OVS, runsNetdev } from '../../lab/podNetns.ts';
 import { BREAK_CHECKS, parseBreakCheck } from '../../demo/break.ts';
 import { chooseDatapath, missingWirePrograms, type DatapathChoice } from '../../demo/datapath.ts';
 import { DEMO_DATAPATHS, MAX_NODES, MIN_NODES, seedFileDatapath } from '../../demo/plan.ts';
@@ -215,8 +215,7 @@ async function demoRuntime(io: CliIo, choice: DatapathChoice, cacheDir: string, 
     runtime = await installRuntime({ env: io.env, cacheDir, preferCache: false, ...release, log: (l) => log(`  runtime: ${l}`) });
   }
   if (choice.datapath !== 'netdev') return runtime;
-  const ovs = parseVersion(runtime.manifest.ovsVersion);
-  if (!ovs || !versionAtLeast(ovs, NETDEV_MIN_OVS)) {
+  if (!runsNetdev(runtime)) {
     throw new UsageError(`datapath netdev (${choice.why}) needs OVS >= ${NETDEV_MIN_OVS.join('.')}, but release ${runtime.release} has OVS `
       + `${runtime.manifest.ovsVersion || 'unknown'}: use release 26.03 (MVTEP_OVN_RELEASE=26.03) or --datapath dummy`,
     { key: 'datapath', release: runtime.release, ovsVersion: runtime.manifest.ovsVersion });

@@ -4,8 +4,8 @@ import { bounded, parseCommandArgs, parseSeconds, requireOption } from '../args.
 import { UsageError } from '../../util/errors.ts';
 import { Deadline } from '../../util/deadline.ts';
 import { attachLab, defaultLabRoot, listLabs, type ChassisHandle, type Lab } from '../../lab/index.ts';
-import { isOvnRelease, parseVersion, requireRuntime, versionAtLeast } from '../../lab/runtime.ts';
-import { isNetdevLab, NETDEV_MIN_OVS } from '../../lab/podNetns.ts';
+import { isOvnRelease, requireRuntime } from '../../lab/runtime.ts';
+import { isNetdevLab, NETDEV_MIN_OVS, runsNetdev } from '../../lab/podNetns.ts';
 import { traceLive } from '../../trace/index.ts';
 import { DEFAULT_NODE_OVSDB, expectationOf, runNodeProbeCommand } from './probeNode.ts';
 import {
@@ -82,8 +82,7 @@ async function findLab(io: Parameters<Command['run']>[1], name: string | undefin
   const runtime = await requireRuntime({ env: io.env, ...(state.release && isOvnRelease(state.release) ? { release: state.release } : {}) });
   const lab = await attachLab(state.workDir, { runtime });
   if (!isNetdevLab(lab.scenario)) {
-    const ovs = parseVersion(runtime.manifest.ovsVersion);
-    const old = !ovs || !versionAtLeast(ovs, NETDEV_MIN_OVS);
+    const old = !runsNetdev(runtime);
     throw new ProbeError('probe-unsupported', `lab ${lab.name} runs datapath: ${lab.scenario?.datapath ?? 'dummy'}: its br-int moves no packet, so `
       + `there is nothing on the wire to probe; mvtep probe needs a datapath: netdev lab`
       + (old ? `, which release ${runtime.release} (OVS ${runtime.manifest.ovsVersion || 'unknown'}) cannot run: userspace tunnels routed by `
