@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OvsdbClient } from '../../src/ovsdb/index.ts';
@@ -72,10 +72,32 @@ test('concurrent attaches from separate connections: fewer transactions than req
   const before0 = await cfg();
   const tx0 = server.stats.transactions;
   const pods = [0, 1, 2].flatMap((pf) => [0, 1, 2].map((v) => ({ pf, v, rep: vf(pf, v).representor!, pci: vf(pf, v).pci })));
-  const answers = await Promise.all(pods.map(async (p, i) => {
-    const r = await attachViaAgent(sock, { iface: p.rep, ifaceId: `burst-${i}`, device: p.pci, ifaceType: 'internal', wait: true }, 10_000);
+  // Every connection open first, then all requests written in one turn: they arrive together however loaded the
+  // machine is (started one by one, a busy machine spread them out so each found the agent idle: 9 transactions).
+  const conns = await Promise.all(pods.map(() => new Promise<Socket>((resolve, reject) => {
+    const s = createConnection(sock);
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+  })));
+  const answered = conns.map((s) => new Promise<AgentResponse>((resolve, reject) => {
+    let buf = '';
+    s.setEncoding('utf8');
+    s.on('data', (c: string) => {
+      buf += c;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        s.destroy();
+        resolve(JSON.parse(buf.slice(0, nl)) as AgentResponse);
+      }
+    });
+    s.once('error', reject);
+  }));
+  pods.forEach((p, i) => conns[i]!.write(JSON.stringify({ id: i, op: 'attach', iface: p.rep, ifaceId: `burst-${i}`, device: p.pci, ifaceType: 'internal', wait: true }) + '\n'));
+  const answers = await Promise.all(answered.map(async (a, i) => {
+    const res = await a;
+    assert.ok(res.ok, JSON.stringify(res));
     // Read right after this caller's answer: vswitchd must already have applied its batch.
-    return { r, now: await cfg(), p };
+    return { r: res.result as AttachResult, now: await cfg(), p: pods[i]! };
   }));
   const after0 = await cfg();
   for (const { r, now, p } of answers) {
