@@ -23,13 +23,17 @@ export interface WireProberOptions {
   readonly log?: (line: string) => void;
 }
 
+/** One judged path as the dashboard shows it. */
+function wireInputOf(p: WireReport['paths'][number], probedAt: string): WireInput {
+  return {
+    verdict: p.verdict, text: p.text, expected: p.expected, sent: p.sent, replies: p.replies,
+    left: p.left, arrived: p.arrived, differences: p.differences, probedAt,
+  };
+}
+
 /** The wire of a demo's wire report, keyed as the dashboard keys paths. */
 export function wireInputs(report: WireReport): Map<string, WireInput> {
-  const at = report.probedAt;
-  return new Map(report.paths.map((p) => [wireKey(p.from, p.to), {
-    verdict: p.verdict, text: p.text, expected: p.expected, sent: p.sent, replies: p.replies,
-    left: p.left, arrived: p.arrived, differences: p.differences, probedAt: at,
-  }]));
+  return new Map(report.paths.map((p) => [wireKey(p.from, p.to), wireInputOf(p, report.probedAt)]));
 }
 
 /** What the probe must judge: each traced cross-node path with a pod netns at its source, and what it should look like. */
@@ -75,11 +79,7 @@ export function labWireProber(lab: Lab, opts: WireProberOptions = {}, seed?: Wir
     const t = Date.now();
     const results = await runProbes({ pairs: todo.map((x) => x.pair), count: opts.count ?? 3, timeoutMs: opts.timeoutMs ?? 10_000 });
     const probedAt = new Date(t).toISOString();
-    const wire = new Map(todo.map((x, i) => {
-      const p = wirePath(x.a, x.b, results[i]!);
-      return [x.key, { verdict: p.verdict, text: p.text, expected: p.expected, sent: p.sent, replies: p.replies,
-        left: p.left, arrived: p.arrived, differences: p.differences, probedAt }] as const;
-    }));
+    const wire = new Map(todo.map((x, i) => [x.key, wireInputOf(wirePath(x.a, x.b, results[i]!), probedAt)] as const));
     opts.log?.(`dashboard: probed ${todo.length} paths on the wire in ${((Date.now() - t) / 1000).toFixed(1)} s, ${[...wire.values()].filter((w) => w.verdict === 'wire').length} on their own NICs`);
     last = { at: t, sig, wire };
     return wire;
