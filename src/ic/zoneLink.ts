@@ -1,4 +1,4 @@
-import { OvsdbClient, type ChangeInfo, type MonitorCache, type MonitorOptions, type MonitorSpecFor, type RowChange, type TableMap } from '../ovsdb/index.ts';
+import { OvsdbClient, type ChangeInfo, type MonitorCache, type MonitorRequest, type MonitorSpecFor, type RowChange, type TableMap } from '../ovsdb/index.ts';
 import type { OvnNorthboundTables, OvnSouthboundTables } from '../schema/index.ts';
 import {
   IC_ZONE_NB_COLUMNS, IC_ZONE_SB_LIVE, IcZoneSouthboundTracker, icZoneNbFromRows,
@@ -11,15 +11,10 @@ export interface ViewTracker<V> {
   view(): V;
 }
 
-export interface LinkMonitor<T extends TableMap> {
-  readonly spec: MonitorSpecFor<T>;
-  readonly options?: MonitorOptions;
-}
-
 /** Which database a link monitors (one or more monitors, by name) and how its view follows them. */
 export interface ZoneDb<T extends TableMap, V, Tr extends ViewTracker<V> = ViewTracker<V>> {
   readonly db: string;
-  readonly monitors: Readonly<Record<string, LinkMonitor<T>>>;
+  readonly monitors: Readonly<Record<string, MonitorRequest<T>>>;
   /** `sources` holds each monitor's rows by name; a reopened monitor (ZoneLink.reopen) replaces its entry. */
   readonly track: (sources: Readonly<Record<string, RowSource<T>>>) => Tr;
 }

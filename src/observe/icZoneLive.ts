@@ -1,17 +1,14 @@
-import type { ChangeInfo, MonitorOptions, MonitorSpecFor, RowChange } from '../ovsdb/index.ts';
+import type { ChangeInfo, MonitorRequest, RowChange } from '../ovsdb/index.ts';
 import type { OvnSouthboundTables } from '../schema/index.ts';
 import {
-  chassisOf, encapsOf, globalIdsOf, portBindingOf,
+  IC_ZONE_SB_COLUMNS, chassisOf, encapsOf, globalIdsOf, portBindingOf,
   type IcChassis, type IcEncap, type IcPortBinding, type IcZoneDelta, type IcZoneSouthbound, type PortBindingRow, type SbRows,
 } from './icZone.ts';
 import { optionalOf } from './rowValues.ts';
 import type { StringMap } from './state.ts';
 
 /** One of the monitors a live zone view is made of. */
-export interface IcZoneMonitor {
-  readonly spec: MonitorSpecFor<OvnSouthboundTables>;
-  readonly options?: MonitorOptions;
-}
+export type IcZoneMonitor = MonitorRequest<OvnSouthboundTables>;
 
 export type IcZoneMonitorName = 'main' | 'local' | 'remote';
 
@@ -31,14 +28,7 @@ export type IcZoneMonitorName = 'main' | 'local' | 'remote';
  *   (the controller's periodic resync).
  */
 export const IC_ZONE_SB_LIVE: Readonly<Record<IcZoneMonitorName, IcZoneMonitor>> = {
-  main: {
-    spec: {
-      SB_Global: ['external_ids'],
-      Chassis: ['name', 'encaps', 'other_config'],
-      Encap: ['chassis_name', 'ip', 'type'],
-      Port_Binding: ['logical_port', 'type', 'chassis', 'mac'],
-    },
-  },
+  main: { spec: { ...IC_ZONE_SB_COLUMNS, Port_Binding: IC_ZONE_SB_COLUMNS.Port_Binding.filter((c) => c !== 'encap') } },
   local: { spec: { Port_Binding: { columns: ['encap'], where: [['type', '!=', 'remote']] } } },
   remote: {
     // Only rows with an encap (a zone nobody steered yet sends nothing; local ones come too: a monitor's clauses are

@@ -17,7 +17,7 @@ export type {
 export { Transaction, CommitResult, Selection, type WaitSpec, type Transactor } from './transaction.ts';
 export {
   MonitorCache, mapKeyOf,
-  type MonitorSpec, type MonitorTableSpec, type MonitorOptions, type MonitorMethod, type MonitorSelect,
+  type MonitorSpec, type MonitorTableSpec, type MonitorOptions, type MonitorRequest, type MonitorMethod, type MonitorSelect,
   type RowChange, type ChangeInfo, type MonitorEvents,
 } from './monitor.ts';
 export type { IndexKey, IndexKeyFn } from './cacheTable.ts';

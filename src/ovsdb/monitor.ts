@@ -43,6 +43,12 @@ export interface MonitorOptions {
   readonly initialDumpTimeoutMs?: number;
 }
 
+/** One monitor to open: what it watches and how. */
+export interface MonitorRequest<T> {
+  readonly spec: MonitorSpecFor<T>;
+  readonly options?: MonitorOptions;
+}
+
 export interface RowChange {
   readonly kind: 'insert' | 'update' | 'delete';
   readonly table: string;
