@@ -32,7 +32,7 @@ function wireInputOf(p: WireReport['paths'][number], probedAt: string): WireInpu
 }
 
 /** The wire of a demo's wire report, keyed as the dashboard keys paths. */
-export function wireInputs(report: WireReport): Map<string, WireInput> {
+function wireInputs(report: WireReport): Map<string, WireInput> {
   return new Map(report.paths.map((p) => [wireKey(p.from, p.to), wireInputOf(p, report.probedAt)]));
 }
 
@@ -65,7 +65,7 @@ function signature(view: DashboardView): string {
 }
 
 /** A WireProber for a netdev lab; `seed` is a probe already run (the demo's wire step), so the first view needs none. */
-export function labWireProber(lab: Lab, opts: WireProberOptions = {}, seed?: WireReport): WireProber & { seed(report: WireReport): void } {
+export function labWireProber(lab: Lab, opts: WireProberOptions = {}, seed?: WireReport): WireProber {
   const maxAgeMs = opts.maxAgeMs ?? 30_000;
   let last: { at: number; sig: string | undefined; wire: Map<string, WireInput> } | undefined = seed
     ? { at: Date.parse(seed.probedAt), sig: undefined, wire: wireInputs(seed) } : undefined;
@@ -84,5 +84,5 @@ export function labWireProber(lab: Lab, opts: WireProberOptions = {}, seed?: Wir
     last = { at: t, sig, wire };
     return wire;
   };
-  return Object.assign(prober, { seed: (report: WireReport) => { last = { at: Date.parse(report.probedAt), sig: undefined, wire: wireInputs(report) }; } });
+  return prober;
 }

@@ -18,4 +18,4 @@ export { gatherState, remoteVteps, withRouting, type GatherOptions } from './gat
 export { IC_ZONE_SB_COLUMNS, icZoneFromRows, type IcZoneDelta, type IcZoneSouthbound, type IcChassis, type IcEncap, type IcPortBinding } from './icZone.ts';
 export { IC_ZONE_SB_LIVE, IcZoneSouthboundTracker, type IcZoneMonitor, type IcZoneMonitorName, type IcZoneSources } from './icZoneLive.ts';
 export { IC_ZONE_NB_COLUMNS, INTERCONN_TS_KEY, icZoneNbFromRows, type IcZoneNorthbound, type NbSwitch, type NbSwitchPort, type NbRouter, type NbRouterPort, type NbStaticRoute } from './icZoneNb.ts';
-export { integrationDatapath, ovsLookup, readOvsRouter, USERSPACE_DATAPATHS, withOvsRouter, type OvsRouterReadOptions } from './ovsRouter.ts';
+export { integrationDatapath, ovsLookup, readOvsRouter, readOvsRules, USERSPACE_DATAPATHS, withOvsRouter, type OvsRouterReadOptions } from './ovsRouter.ts';

@@ -33,13 +33,17 @@ export interface OvsRouterReadOptions {
   readonly timeoutMs?: number;
 }
 
+/** OVS's routing rules, both families (ovs/route/rule/show, OVS >= 3.7). */
+export async function readOvsRules(target: string, timeoutMs?: number): Promise<ReturnType<typeof parseOvsRules>> {
+  const [v4, v6] = await Promise.all([unixctl(target, 'ovs/route/rule/show', [], timeoutMs), unixctl(target, 'ovs/route/rule/show', ['-6'], timeoutMs)]);
+  return parseOvsRules(`${v4}\n${v6}`);
+}
+
 /** OVS's rule table and its lookups for the given pairs; a router that cannot be reached is recorded, not thrown. */
 export async function readOvsRouter(opts: OvsRouterReadOptions): Promise<OvsRouterState> {
   const bySource = ovsRouterOf(opts.ovsVersion).kind === 'rules';
   try {
-    const rules = bySource
-      ? parseOvsRules(`${await unixctl(opts.target, 'ovs/route/rule/show', [], opts.timeoutMs)}\n${await unixctl(opts.target, 'ovs/route/rule/show', ['-6'], opts.timeoutMs)}`)
-      : undefined;
+    const rules = bySource ? await readOvsRules(opts.target, opts.timeoutMs) : undefined;
     const lookups: OvsRouteLookupState[] = [];
     for (const p of opts.pairs) if (isIP(p.from) !== 0 && isIP(p.from) === isIP(p.to)) lookups.push(await ovsLookup(opts.target, p.from, p.to, bySource, opts.timeoutMs));
     return { target: opts.target, ...(rules ? { rules } : {}), lookups };

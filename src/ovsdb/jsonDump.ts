@@ -8,6 +8,7 @@ import { compileFullRowDecoder, tableCodec, type FullRowDecoder } from './rowCod
 import { tableOf, type DatabaseSchema } from './schema.ts';
 import { Uuid } from './uuid.ts';
 import { valueJson } from './dump.ts';
+import { isUnknownMethod } from './monitor.ts';
 
 /** Rows of one table as they will be printed. */
 interface TableOut {
@@ -65,7 +66,7 @@ async function monitorOnce(client: OvsdbClient, db: string, request: Record<stri
   try {
     await client.requestRows('monitor_cond', [db, id, request], sink, opts);
   } catch (err) {
-    if (!(err instanceof OvsdbRpcError) || !/unknown method/.test(err.message)) throw err;
+    if (!(err instanceof OvsdbRpcError) || !isUnknownMethod(err.error)) throw err;
     await client.requestRows('monitor', [db, id, request], sink, opts);
   }
   // Later changes are not the dump's business: stop the server keeping them for us.

@@ -490,7 +490,8 @@ function uniqueKey(values: readonly unknown[]): string {
   return JSON.stringify(values.map(norm));
 }
 
-function isUnknownMethod(error: unknown): boolean {
+/** Whether a JSON-RPC error member says the server does not know the method (older servers lack monitor_cond). */
+export function isUnknownMethod(error: unknown): boolean {
   const text = typeof error === 'string' ? error : JSON.stringify(error);
   return /unknown method/i.test(text);
 }

@@ -1,6 +1,6 @@
 import type { NodeSpec } from '../../config/nodeSpec.ts';
 import { deriveAppctlTarget, OvsdbClient, unixctl } from '../../ovsdb/index.ts';
-import { parseOvsRules } from '../../ovn/index.ts';
+import { readOvsRules } from '../../observe/index.ts';
 import { Iproute2 } from '../../routing/index.ts';
 import { applyPlan, type ApplyOptions, type ApplyOutcome, type UnderlayBackends } from './apply.ts';
 import { observeUnderlay, type ObservedUnderlay } from './observe.ts';
@@ -54,7 +54,7 @@ export async function openUnderlay(target: UnderlayTarget): Promise<UnderlayBack
   const ctl = target.appctlTarget ?? (typeof target.ovsdb === 'string' ? await deriveAppctlTarget(target.ovsdb) : undefined);
   return {
     ...(ctl !== undefined ? { vswitchdVersion: async () => /\(Open vSwitch\) (\S+)/.exec(await unixctl(ctl, 'version', []))?.[1] } : {}),
-    ...(ctl !== undefined ? { ovsRules: async () => parseOvsRules(`${await unixctl(ctl, 'ovs/route/rule/show', [])}\n${await unixctl(ctl, 'ovs/route/rule/show', ['-6'])}`) } : {}),
+    ...(ctl !== undefined ? { ovsRules: () => readOvsRules(ctl) } : {}),
     ovs: new OvsdbUnderlay(client ?? (target.ovsdb as OvsdbClient)),
     net: new Iproute2({ ...(target.netns !== undefined ? { netns: target.netns } : {}), ...(target.ip ? { ip: target.ip } : {}) }),
     close: () => client?.close(),

@@ -3,6 +3,7 @@ import { contains, networkText } from '../../config/nodeSpecIp.ts';
 import type { NodeSpec, NicSpec } from '../../config/nodeSpec.ts';
 import { MVTEP_PROTO, describeRoute, describeRule, type IpRoute, type IpRule, type RpFilter } from '../../routing/index.ts';
 import { OVS_RULES_SINCE, ovsRouterOf } from '../../ovn/index.ts';
+import { USERSPACE_DATAPATHS } from '../../observe/index.ts';
 import type { Change, Problem } from './changes.ts';
 import { desiredKeys, sameValue, vtepRoutes, vtepRule } from './desired.ts';
 import type { ObservedUnderlay } from './observe.ts';
@@ -151,7 +152,7 @@ export function planUnderlay(spec: NodeSpec, seen: ObservedUnderlay, options: Pl
 function userspaceRouting(spec: NodeSpec, seen: ObservedUnderlay, problem: ProblemFn): boolean {
   const integration = seen.ovs.bridges.get(seen.ovs.externalIds.get('ovn-bridge') ?? 'br-int');
   // The integration bridge's datapath decides who routes tunnels (the PF bridges' only carry them).
-  if (integration?.datapathType !== 'netdev') return false;
+  if (!USERSPACE_DATAPATHS.has(integration?.datapathType ?? '')) return false;
   const router = ovsRouterOf(seen.ovs.ovsVersion);
   if (router.kind === 'rules') return true;
   const byPrefix = new Map<string, NicSpec[]>();
